@@ -1,0 +1,55 @@
+"""Row-level scope, decided in this one place for every list, page, export and API.
+
+An agent sees the rows they own; supervisors, managers, quality and handlers see their unit's
+subtree; HQ and administrators see everything. A user without a unit (and not HQ-wide) sees nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.db.models import Model, Q, QuerySet
+
+from huifang.accounts.models import OrgUnit, Role, Staff
+
+M = TypeVar("M", bound=Model)
+
+ORGANISATION_WIDE = frozenset({Role.HQ, Role.ADMIN})
+SUBTREE = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.QUALITY, Role.HANDLER})
+
+
+def scope_filter(user: Staff, *, unit_field: str = "unit", owner_field: str | None = "owner") -> Q | None:
+    """The condition a row must meet to be visible to ``user``; ``None`` means every row."""
+    if user.is_superuser or user.role in ORGANISATION_WIDE:
+        return None
+    if user.role == Role.AGENT and owner_field is not None:
+        return Q(**{owner_field: user})
+    if user.unit_id is None or user.unit is None:
+        return Q(pk__in=[])
+    return Q(**{f"{unit_field}__path__startswith": user.unit.path})
+
+
+def scoped(queryset: QuerySet[M], user: Staff, *, unit_field: str = "unit",
+           owner_field: str | None = "owner") -> QuerySet[M]:
+    """``queryset`` narrowed to what ``user`` may see."""
+    condition = scope_filter(user, unit_field=unit_field, owner_field=owner_field)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def visible_units(user: Staff) -> QuerySet[OrgUnit]:
+    """Organisation units ``user`` may see or pick: their subtree, or all of them."""
+    units = OrgUnit.objects.all()
+    if user.is_superuser or user.role in ORGANISATION_WIDE:
+        return units
+    if user.unit is None:
+        return units.none()
+    return units.filter(path__startswith=user.unit.path)
+
+
+# Roles whose work needs a customer's full number; each view of it is still an audited reveal.
+MAY_REVEAL_PHONE = frozenset({Role.AGENT, Role.SUPERVISOR, Role.MANAGER, Role.HQ, Role.HANDLER})
+
+
+def may_reveal_phone(user: Staff) -> bool:
+    return user.is_superuser or user.role in MAY_REVEAL_PHONE
+

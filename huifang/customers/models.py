@@ -1,0 +1,182 @@
+"""The customer archive (SPEC §2): customers, their contacts, data-quality flags and the audit of
+every full-number reveal and every change of owner."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from huifang.accounts.models import HandOver, OrgUnit
+
+
+class CustomerClass(models.TextChoices):
+    """Classes of R2.2: A/B/C/D with sub-levels, by purchases, credit and potential."""
+
+    A1 = "A1", "A1"
+    A2 = "A2", "A2"
+    B1 = "B1", "B1"
+    B2 = "B2", "B2"
+    C = "C", "C"
+    D = "D", "D"
+
+
+class CustomerType(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    TENANT = "tenant", _("Tenant")
+    BUYER = "buyer", _("Buyer")
+    RENTER = "renter", _("Renter")
+    COMPANY = "company", _("Company")
+    INDIVIDUAL = "individual", _("Individual")
+
+
+class Channel(models.TextChoices):
+    """Channels of R5.1 a customer may accept."""
+
+    PHONE = "phone", _("Phone")
+    ONSITE = "onsite", _("On-site visit")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("E-mail")
+    WECHAT = "wechat", _("WeChat / QQ")
+    LETTER = "letter", _("Letter")
+    APP = "app", _("App")
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=32, unique=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    """One customer of the archive, keyed by the ERP's ``ref`` (CONTRACT ``customer_ref``).
+
+    ``phone`` is stored normalised (E.164) and is never rendered whole except through an audited
+    reveal (``services.reveal_phone``).
+    """
+
+    ref = models.CharField(_("customer number"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    title = models.CharField(_("title"), max_length=8, blank=True, help_text="先生 / 女士")
+    customer_type = models.CharField(_("customer type"), max_length=16, choices=CustomerType.choices,
+                                     blank=True)
+    industry = models.CharField(_("industry"), max_length=64, blank=True)
+    klass = models.CharField(_("class"), max_length=4, choices=CustomerClass.choices, blank=True,
+                             db_column="class")
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("organisation unit"), on_delete=models.PROTECT,
+                             related_name="customers")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="customers")
+    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    wechat = models.CharField(_("WeChat / QQ"), max_length=64, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
+    is_special = models.BooleanField(
+        _("special customer"), default=False,
+        help_text=_("Referred by leaders or VIP: contacted only at milestones."),
+    )
+    do_not_disturb = models.BooleanField(_("do not disturb"), default=False)
+    preferred_channels = models.JSONField(_("accepted channels"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["ref"]
+        indexes = [models.Index(fields=["unit", "klass"]), models.Index(fields=["owner", "ref"])]
+
+    def __str__(self) -> str:
+        return f"{self.name}{self.title}"
+
+
+class Contact(models.Model):
+    """A further person to reach at a customer, e.g. a company's mine manager or chief engineer."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=64)
+    role = models.CharField(_("role"), max_length=64, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    wechat = models.CharField(_("WeChat / QQ"), max_length=64, blank=True)
+    must_reach = models.BooleanField(_("must be reached"), default=False)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["customer", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DataQualityFlag(models.Model):
+    """A data problem found on a customer (R2.4); every open flag is re-checked (复核)."""
+
+    class Kind(models.TextChoices):
+        EMPTY_NUMBER = "empty_number", _("Empty number")
+        WRONG_PERSON = "wrong_person", _("Wrong person")
+        MISMATCH = "mismatch", _("Phone, contact or address mismatch")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="quality_flags")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    raised_at = models.DateTimeField()
+    entered_by = models.CharField(
+        _("entered by"), max_length=64, blank=True, help_text=_("Staff who entered the wrong data."),
+    )
+    rechecked_at = models.DateTimeField(null=True, blank=True)
+    rechecked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("data-quality flag")
+        verbose_name_plural = _("data-quality flags")
+        ordering = ["-raised_at"]
+
+
+class PhoneReveal(models.Model):
+    """Audit row of one view of a full number (R11.1). Holds who, when, whose and why — never the
+    number itself."""
+
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="reveals")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+    reason = models.CharField(_("reason"), max_length=100)
+
+    class Meta:
+        verbose_name = _("phone reveal")
+        verbose_name_plural = _("phone reveals")
+        ordering = ["-at"]
+
+
+class OwnerChange(models.Model):
+    """History of who looked after a customer: one row per change of owner."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="owner_changes")
+    from_owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    to_owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    handover = models.ForeignKey(HandOver, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="owner_changes")
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("change of owner")
+        verbose_name_plural = _("changes of owner")
+        ordering = ["-at"]

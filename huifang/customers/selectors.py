@@ -1,0 +1,65 @@
+"""Reads of the customer archive, always within the reader's scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from huifang.accounts.models import Staff
+from huifang.accounts.scope import scoped
+from huifang.customers.models import Customer
+from huifang.customers.phones import InvalidPhone, normalize_phone
+
+
+def customers_for(user: Staff) -> QuerySet[Customer]:
+    """Every customer ``user`` may see."""
+    return scoped(Customer.objects.all(), user)
+
+
+def search_customers(user: Staff, *, text: str = "", klass: str = "", unit_id: int | None = None
+                     ) -> QuerySet[Customer]:
+    """Customers in scope matching a name, customer number or phone number, a class and a unit."""
+    qs = customers_for(user).select_related("unit", "owner")
+    text = text.strip()
+    if text:
+        condition = Q(name__icontains=text) | Q(ref__icontains=text) | Q(address__icontains=text)
+        try:
+            phone = normalize_phone(text)
+        except InvalidPhone:
+            phone = ""
+        if phone:
+            condition |= Q(phone=phone) | Q(contacts__phone=phone)
+        qs = qs.filter(condition).distinct()
+    if klass:
+        qs = qs.filter(klass=klass)
+    if unit_id:
+        qs = qs.filter(unit__path__contains=f"/{unit_id}/")
+    return qs.order_by("ref")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str  # "event", "owner", "quality"
+    title: str
+    detail: str
+    url: str = ""
+
+
+def timeline(customer: Customer) -> list[TimelineEntry]:
+    """Everything that happened to this customer, newest first: events, owner changes, data-quality
+    flags (follow-ups and cases join as their apps arrive)."""
+    entries: list[TimelineEntry] = []
+    for event in customer.events.select_related("unit").order_by("-completed_at")[:500]:
+        detail = " · ".join(x for x in (event.category, str(event.unit), event.staff_name) if x)
+        entries.append(TimelineEntry(event.completed_at, "event", f"{event.get_type_display()} {event.external_id}",
+                                     detail))
+    for change in customer.owner_changes.select_related("from_owner", "to_owner"):
+        entries.append(TimelineEntry(change.at, "owner", f"{change.from_owner or '—'} → {change.to_owner or '—'}",
+                                     change.reason))
+    for flag in customer.quality_flags.all():
+        entries.append(TimelineEntry(flag.raised_at, "quality", flag.get_kind_display(), flag.note))
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries

@@ -1,0 +1,75 @@
+"""Customer list, customer page and the audited reveal of a full number."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from huifang.accounts.models import Staff
+from huifang.accounts.scope import may_reveal_phone
+from huifang.customers import selectors, services
+from huifang.customers.forms import CustomerSearchForm, RevealForm
+from huifang.customers.phones import mask_phone, national
+
+SEARCH_SESSION_KEY = "customers.search"
+PAGE_SIZE = 50
+
+
+def _staff(request: HttpRequest) -> Staff:
+    assert isinstance(request.user, Staff)
+    return request.user
+
+
+def customer_list(request: HttpRequest) -> HttpResponse:
+    """客户: the customers in the user's scope, searchable, 50 to a page."""
+    user = _staff(request)
+    if request.method == "POST":
+        form = CustomerSearchForm(request.POST)
+        if form.is_valid():
+            request.session[SEARCH_SESSION_KEY] = form.cleaned_data
+        return redirect("customers:list")
+    search = request.session.get(SEARCH_SESSION_KEY, {})
+    form = CustomerSearchForm(initial=search)
+    customers = selectors.search_customers(user, text=search.get("q", ""), klass=search.get("klass", ""))
+    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "customers/list.html", {"form": form, "page": page, "searching": bool(search)})
+
+
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One customer: details, contacts and the time line. Out of scope is 404, not 403, so that the
+    page does not even confirm that the customer exists."""
+    user = _staff(request)
+    customer = get_object_or_404(selectors.customers_for(user).select_related("unit", "owner"), pk=pk)
+    return render(request, "customers/detail.html", {
+        "customer": customer,
+        "contacts": customer.contacts.all(),
+        "flags": customer.quality_flags.filter(rechecked_at__isnull=True),
+        "timeline": selectors.timeline(customer),
+        "may_reveal": may_reveal_phone(user),
+        "reveal_form": RevealForm(),
+    })
+
+
+@require_POST
+def reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show one full number in place of its mask (htmx), writing the audit row."""
+    user = _staff(request)
+    customer = get_object_or_404(selectors.customers_for(user), pk=pk)
+    if not may_reveal_phone(user):
+        raise PermissionDenied
+    form = RevealForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("Say why the full number is needed."))
+    contact = None
+    if form.cleaned_data["contact"]:
+        contact = get_object_or_404(customer.contacts, pk=form.cleaned_data["contact"])
+    number = services.reveal_phone(customer=customer, contact=contact, staff=user,
+                                   reason=form.cleaned_data["reason"])
+    response = render(request, "customers/_revealed.html", {"number": national(number),
+                                                            "masked": mask_phone(number)})
+    response["Cache-Control"] = "no-store"
+    return response

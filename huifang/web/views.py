@@ -1,0 +1,112 @@
+"""The shell pages: log-in, workbench, settings (organisation, staff, hand-over) and the sections
+whose content later capabilities fill."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from huifang.accounts import selectors as account_selectors
+from huifang.accounts.forms import HandOverForm
+from huifang.accounts.models import Role, Staff
+from huifang.accounts.scope import scoped
+from huifang.accounts.services import hand_over_book
+from huifang.customers.models import Customer, DataQualityFlag
+from huifang.events.models import Event, EventType, ImportBatch
+
+
+class LoginView(auth_views.LoginView):
+    redirect_authenticated_user = True
+
+
+def _staff(request: HttpRequest) -> Staff:
+    user = request.user
+    assert isinstance(user, Staff)  # LoginRequiredMiddleware guarantees a logged-in Staff
+    return user
+
+
+def workbench(request: HttpRequest) -> HttpResponse:
+    """工作台: what the person has in front of them today."""
+    user = _staff(request)
+    now = timezone.now()
+    customers = scoped(Customer.objects.all(), user)
+    events = scoped(Event.objects.all(), user, owner_field="customer__owner")
+    week_ago = now - timedelta(days=7)
+    context: dict[str, Any] = {
+        "customer_count": customers.count(),
+        "events_week": events.filter(completed_at__gte=week_ago).count(),
+        "open_flags": scoped(DataQualityFlag.objects.filter(rechecked_at__isnull=True), user,
+                             unit_field="customer__unit", owner_field="customer__owner").count(),
+        "events_by_type": list(
+            events.filter(completed_at__gte=week_ago).values("type").annotate(n=Count("pk")).order_by("-n")
+        ),
+        "recent_events": events.select_related("customer", "unit").order_by("-completed_at")[:10],
+    }
+    labels = dict(EventType.choices)
+    for row in context["events_by_type"]:
+        row["label"] = labels.get(row["type"], row["type"])
+    return render(request, "web/workbench.html", context)
+
+
+def followups(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/section.html", {"section": "followups", "title": _("Follow-ups")})
+
+
+def cases(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/section.html", {"section": "cases", "title": _("Cases")})
+
+
+def reports(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/section.html", {"section": "reports", "title": _("Reports")})
+
+
+SETTINGS_ROLES = frozenset({Role.ADMIN, Role.HQ, Role.MANAGER, Role.SUPERVISOR})
+
+
+def settings_home(request: HttpRequest) -> HttpResponse:
+    """设置: the organisation tree, staff, hand-overs and imports of the user's part of it."""
+    user = _staff(request)
+    if not (user.is_superuser or user.role in SETTINGS_ROLES):
+        raise PermissionDenied
+    return render(request, "web/settings.html", _settings_context(user, HandOverForm(user=user)))
+
+
+def _settings_context(user: Staff, handover_form: HandOverForm) -> dict[str, Any]:
+    return {
+        "units": account_selectors.unit_tree(user),
+        "staff": account_selectors.staff_in_scope(user),
+        "handovers": account_selectors.handovers_in_scope(user)[:20],
+        "handover_form": handover_form,
+        "imports": scoped(ImportBatch.objects.all(), user, unit_field="uploaded_by__unit",
+                          owner_field="uploaded_by")[:10],
+    }
+
+
+@require_POST
+def handover(request: HttpRequest) -> HttpResponse:
+    """Hand an agent's whole book to a successor (R1.3)."""
+    user = _staff(request)
+    if not (user.is_superuser or user.role in SETTINGS_ROLES):
+        raise PermissionDenied
+    form = HandOverForm(request.POST, user=user)
+    if form.is_valid():
+        done = hand_over_book(from_staff=form.cleaned_data["from_staff"], to_staff=form.cleaned_data["to_staff"],
+                              by=user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("%(count)d customers handed over from %(old)s to %(new)s.") % {
+            "count": done.moved.get("customers", 0), "old": done.from_staff, "new": done.to_staff})
+        return redirect("web:settings")
+    return render(request, "web/settings.html", _settings_context(user, form), status=400)
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
