@@ -1,0 +1,49 @@
+# Huifang — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# Tests never touch ./data: their own data folder and a fixed key.
+TEST_ENV := HUIFANG_DATA_DIR=$(CURDIR)/build/test-data HUIFANG_SECRET_KEY=test-only-not-secret
+
+.PHONY: run test lint typecheck unit unit-sqlite unit-postgres messages bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	rm -f $(VENV)/.installed-* && touch $@
+
+# Compile the translation catalogues (the .mo files are build output, not committed).
+messages: $(STAMP)
+	cd huifang && ../$(BIN)/django-admin compilemessages -v0
+
+run: $(STAMP) messages
+	$(BIN)/huifang serve --demo --addr 127.0.0.1:8000
+
+lint: $(STAMP)
+	$(BIN)/ruff check huifang bench
+	$(BIN)/ruff format --check huifang bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy huifang bench
+
+unit-sqlite: $(STAMP) messages
+	@echo "=== tests on SQLite ==="
+	$(TEST_ENV) $(BIN)/huifang check
+	$(TEST_ENV) $(BIN)/huifang makemigrations --check --dry-run
+	$(TEST_ENV) $(BIN)/pytest -q
+
+unit-postgres: $(STAMP) messages
+	@echo "=== tests on PostgreSQL ==="
+	$(TEST_ENV) scripts/with-postgres.sh sh -c '$(BIN)/huifang check --database default && $(BIN)/pytest -q'
+
+test: lint typecheck unit-sqlite unit-postgres
+	@echo "=== make test: all passed on SQLite and PostgreSQL ==="
+
+bench: $(STAMP)
+	HUIFANG_DATA_DIR=$(CURDIR)/build/bench-data HUIFANG_SECRET_KEY=bench scripts/with-postgres.sh \
+		$(BIN)/python bench/bench_import.py
+
+clean:
+	rm -rf build $(VENV)

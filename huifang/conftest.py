@@ -1,0 +1,53 @@
+"""Shared fixtures: a small organisation and named personas, as in Healthchecks' ``hc/test.py``.
+
+    HQ 总部
+    ├── 华东区域 (east)  └── 阳光花园物业管理处 (east_property)
+    └── 华南区域 (south) └── 广州售后服务中心 (south_service)
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from huifang.accounts.models import OrgUnit, Role, Staff
+from huifang.accounts.services import create_org_unit, create_staff
+
+# Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls there
+# unless told it is safe (the live server runs in its own thread).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "correct horse battery"
+
+
+class Org:
+    """The test organisation; each persona is a Staff who can log in with ``PASSWORD``."""
+
+    def __init__(self) -> None:
+        self.hq = create_org_unit(name="总部", code="hq", kind=OrgUnit.Kind.HQ)
+        self.east = create_org_unit(name="华东区域", code="east", kind=OrgUnit.Kind.REGION, parent=self.hq)
+        self.south = create_org_unit(name="华南区域", code="south", kind=OrgUnit.Kind.REGION, parent=self.hq)
+        self.east_property = create_org_unit(name="阳光花园物业管理处", code="east-property",
+                                             kind=OrgUnit.Kind.DEPARTMENT, parent=self.east,
+                                             business=OrgUnit.Business.PROPERTY)
+        self.south_service = create_org_unit(name="广州售后服务中心", code="south-service",
+                                             kind=OrgUnit.Kind.DEPARTMENT, parent=self.south,
+                                             business=OrgUnit.Business.AFTER_SALES)
+        self.agent = self._staff("alice", "王丽", Role.AGENT, self.east_property)
+        self.other_agent = self._staff("bob", "李强", Role.AGENT, self.east_property)
+        self.east_supervisor = self._staff("carol", "陈静", Role.SUPERVISOR, self.east)
+        self.south_supervisor = self._staff("dave", "赵伟", Role.SUPERVISOR, self.south)
+        self.south_agent = self._staff("erin", "孙芳", Role.AGENT, self.south_service)
+        self.hq_staff = self._staff("frank", "周敏", Role.HQ, self.hq)
+        self.quality = self._staff("grace", "吴娟", Role.QUALITY, self.hq)
+        self.admin = self._staff("admin", "管理员", Role.ADMIN, self.hq)
+
+    @staticmethod
+    def _staff(username: str, name: str, role: str, unit: OrgUnit) -> Staff:
+        return create_staff(username=username, display_name=name, role=role, unit=unit, password=PASSWORD)
+
+
+@pytest.fixture
+def org(db: None) -> Org:
+    return Org()
