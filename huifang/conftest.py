@@ -1,13 +1,14 @@
 """Shared fixtures: a small organisation and named personas, as in Healthchecks' ``hc/test.py``.
 
-    HQ 总部
-    ├── 华东区域 (east)  └── 阳光花园物业管理处 (east_property)
-    └── 华南区域 (south) └── 广州售后服务中心 (south_service)
+HQ 总部
+├── 华东区域 (east)  └── 阳光花园物业管理处 (east_property)
+└── 华南区域 (south) └── 广州售后服务中心 (south_service)
 """
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 
@@ -28,12 +29,20 @@ class Org:
         self.hq = create_org_unit(name="总部", code="hq", kind=OrgUnit.Kind.HQ)
         self.east = create_org_unit(name="华东区域", code="east", kind=OrgUnit.Kind.REGION, parent=self.hq)
         self.south = create_org_unit(name="华南区域", code="south", kind=OrgUnit.Kind.REGION, parent=self.hq)
-        self.east_property = create_org_unit(name="阳光花园物业管理处", code="east-property",
-                                             kind=OrgUnit.Kind.DEPARTMENT, parent=self.east,
-                                             business=OrgUnit.Business.PROPERTY)
-        self.south_service = create_org_unit(name="广州售后服务中心", code="south-service",
-                                             kind=OrgUnit.Kind.DEPARTMENT, parent=self.south,
-                                             business=OrgUnit.Business.AFTER_SALES)
+        self.east_property = create_org_unit(
+            name="阳光花园物业管理处",
+            code="east-property",
+            kind=OrgUnit.Kind.DEPARTMENT,
+            parent=self.east,
+            business=OrgUnit.Business.PROPERTY,
+        )
+        self.south_service = create_org_unit(
+            name="广州售后服务中心",
+            code="south-service",
+            kind=OrgUnit.Kind.DEPARTMENT,
+            parent=self.south,
+            business=OrgUnit.Business.AFTER_SALES,
+        )
         self.agent = self._staff("alice", "王丽", Role.AGENT, self.east_property)
         self.other_agent = self._staff("bob", "李强", Role.AGENT, self.east_property)
         self.east_supervisor = self._staff("carol", "陈静", Role.SUPERVISOR, self.east)
@@ -46,6 +55,12 @@ class Org:
     @staticmethod
     def _staff(username: str, name: str, role: str, unit: OrgUnit) -> Staff:
         return create_staff(username=username, display_name=name, role=role, unit=unit, password=PASSWORD)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # PBKDF2 at full strength costs ~0.3 s a persona; tests are not about hash strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

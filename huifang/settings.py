@@ -146,7 +146,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Only for `huifang collectstatic` behind a separate web server; by default whitenoise serves the package.
+STATIC_ROOT = os.environ.get("HUIFANG_STATIC_ROOT") or None
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 # Serve straight from the package (no collectstatic step needed to run).
 WHITENOISE_USE_FINDERS = True

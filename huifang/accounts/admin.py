@@ -14,7 +14,10 @@ class OrgUnitAdmin(admin.ModelAdmin[OrgUnit]):
 class StaffAdmin(UserAdmin[Staff]):
     list_display = ["username", "display_name", "role", "unit", "is_active"]
     list_filter = ["role", "is_active"]
-    fieldsets = (*(UserAdmin.fieldsets or ()), ("Huifang", {"fields": ["display_name", "role", "unit", "successor"]}))
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()),
+        ("Huifang", {"fields": ["display_name", "role", "unit", "successor"]}),
+    )
 
 
 @admin.register(HandOver)

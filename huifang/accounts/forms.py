@@ -21,7 +21,9 @@ class HandOverForm(forms.Form):
         self.fields["from_staff"].queryset = staff_in_scope(user)  # type: ignore[attr-defined]
         self.fields["to_staff"].queryset = agents_in_scope(user)  # type: ignore[attr-defined]
         for field in self.fields.values():
-            field.widget.attrs["class"] = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
+            field.widget.attrs["class"] = (
+                "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -31,7 +31,12 @@ class OrgUnit(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     business = models.CharField(_("business"), max_length=16, choices=Business.choices, blank=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
     hotline = models.CharField(_("hotline"), max_length=32, blank=True)
@@ -71,12 +76,21 @@ class Staff(AbstractUser):
     display_name = models.CharField(_("name"), max_length=64, blank=True)
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AGENT)
     unit = models.ForeignKey(
-        OrgUnit, verbose_name=_("organisation unit"), null=True, blank=True, on_delete=models.PROTECT,
+        OrgUnit,
+        verbose_name=_("organisation unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="staff",
     )
     successor = models.ForeignKey(
-        "self", verbose_name=_("successor"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", help_text=_("Set when this person's book was handed over."),
+        "self",
+        verbose_name=_("successor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Set when this person's book was handed over."),
     )
 
     class Meta:

@@ -29,8 +29,9 @@ def scope_filter(user: Staff, *, unit_field: str = "unit", owner_field: str | No
     return Q(**{f"{unit_field}__path__startswith": user.unit.path})
 
 
-def scoped(queryset: QuerySet[M], user: Staff, *, unit_field: str = "unit",
-           owner_field: str | None = "owner") -> QuerySet[M]:
+def scoped(
+    queryset: QuerySet[M], user: Staff, *, unit_field: str = "unit", owner_field: str | None = "owner"
+) -> QuerySet[M]:
     """``queryset`` narrowed to what ``user`` may see."""
     condition = scope_filter(user, unit_field=unit_field, owner_field=owner_field)
     return queryset if condition is None else queryset.filter(condition)
@@ -52,4 +53,3 @@ MAY_REVEAL_PHONE = frozenset({Role.AGENT, Role.SUPERVISOR, Role.MANAGER, Role.HQ
 
 def may_reveal_phone(user: Staff) -> bool:
     return user.is_superuser or user.role in MAY_REVEAL_PHONE
-

@@ -10,9 +10,11 @@ from huifang.accounts.scope import ORGANISATION_WIDE, visible_units
 
 def unit_tree(user: Staff) -> QuerySet[OrgUnit]:
     """The units ``user`` may see, in tree order (by path), with staff and customer counts."""
-    return visible_units(user).annotate(
-        staff_count=Count("staff", distinct=True), customer_count=Count("customers", distinct=True)
-    ).order_by("path")
+    return (
+        visible_units(user)
+        .annotate(staff_count=Count("staff", distinct=True), customer_count=Count("customers", distinct=True))
+        .order_by("path")
+    )
 
 
 def staff_in_scope(user: Staff) -> QuerySet[Staff]:

@@ -11,11 +11,13 @@ from huifang.accounts.models import HandOver, OrgUnit, Role, Staff
 
 
 @transaction.atomic
-def create_org_unit(*, name: str, code: str, kind: str, parent: OrgUnit | None = None,
-                    business: str = "", hotline: str = "") -> OrgUnit:
+def create_org_unit(
+    *, name: str, code: str, kind: str, parent: OrgUnit | None = None, business: str = "", hotline: str = ""
+) -> OrgUnit:
     """Create a unit under ``parent`` (None only for HQ) and set its materialised path."""
-    unit = OrgUnit.objects.create(name=name, code=code, kind=kind, parent=parent, business=business,
-                                  hotline=hotline)
+    unit = OrgUnit.objects.create(
+        name=name, code=code, kind=kind, parent=parent, business=business, hotline=hotline
+    )
     unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
     unit.save(update_fields=["path"])
     return unit
@@ -30,11 +32,24 @@ def headquarters() -> OrgUnit:
 
 
 @transaction.atomic
-def create_staff(*, username: str, display_name: str, role: str, unit: OrgUnit | None,
-                 password: str | None = None, email: str = "") -> Staff:
+def create_staff(
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    unit: OrgUnit | None,
+    password: str | None = None,
+    email: str = "",
+) -> Staff:
     """Create a login for one person; without a password the account cannot log in until one is set."""
-    staff = Staff(username=username, display_name=display_name, role=role, unit=unit, email=email,
-                  is_staff=role == Role.ADMIN)
+    staff = Staff(
+        username=username,
+        display_name=display_name,
+        role=role,
+        unit=unit,
+        email=email,
+        is_staff=role == Role.ADMIN,
+    )
     if password:
         staff.set_password(password)
     else:
@@ -44,8 +59,9 @@ def create_staff(*, username: str, display_name: str, role: str, unit: OrgUnit |
 
 
 @transaction.atomic
-def hand_over_book(*, from_staff: Staff, to_staff: Staff, by: Staff, reason: str,
-                   at: datetime | None = None) -> HandOver:
+def hand_over_book(
+    *, from_staff: Staff, to_staff: Staff, by: Staff, reason: str, at: datetime | None = None
+) -> HandOver:
     """Move every customer and every open item of ``from_staff`` to ``to_staff`` in one transaction.
 
     Each moved customer gets an ``OwnerChange`` row pointing at the returned ``HandOver``, so the
@@ -54,8 +70,9 @@ def hand_over_book(*, from_staff: Staff, to_staff: Staff, by: Staff, reason: str
     """
     if from_staff.pk == to_staff.pk:
         raise ValueError("A book cannot be handed over to the same person.")
-    handover = HandOver.objects.create(from_staff=from_staff, to_staff=to_staff, by=by,
-                                       at=at or timezone.now(), reason=reason)
+    handover = HandOver.objects.create(
+        from_staff=from_staff, to_staff=to_staff, by=by, at=at or timezone.now(), reason=reason
+    )
     # Imported here: customers depends on accounts, not the other way round.
     from huifang.customers.services import move_customers_for_handover
 

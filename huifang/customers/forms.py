@@ -11,8 +11,9 @@ class CustomerSearchForm(forms.Form):
     numbers typed here never appear in a URL or an access log."""
 
     q = forms.CharField(required=False, max_length=64, label=_("Name, number or phone"))
-    klass = forms.ChoiceField(required=False, label=_("Class"),
-                              choices=[("", _("All classes")), *CustomerClass.choices])
+    klass = forms.ChoiceField(
+        required=False, label=_("Class"), choices=[("", _("All classes")), *CustomerClass.choices]
+    )
 
 
 class RevealForm(forms.Form):

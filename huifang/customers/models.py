@@ -64,15 +64,24 @@ class Customer(models.Model):
     ref = models.CharField(_("customer number"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=100)
     title = models.CharField(_("title"), max_length=8, blank=True, help_text="先生 / 女士")
-    customer_type = models.CharField(_("customer type"), max_length=16, choices=CustomerType.choices,
-                                     blank=True)
+    customer_type = models.CharField(
+        _("customer type"), max_length=16, choices=CustomerType.choices, blank=True
+    )
     industry = models.CharField(_("industry"), max_length=64, blank=True)
-    klass = models.CharField(_("class"), max_length=4, choices=CustomerClass.choices, blank=True,
-                             db_column="class")
-    unit = models.ForeignKey(OrgUnit, verbose_name=_("organisation unit"), on_delete=models.PROTECT,
-                             related_name="customers")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="customers")
+    klass = models.CharField(
+        _("class"), max_length=4, choices=CustomerClass.choices, blank=True, db_column="class"
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("organisation unit"), on_delete=models.PROTECT, related_name="customers"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customers",
+    )
     phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
     email = models.EmailField(_("e-mail"), blank=True)
     wechat = models.CharField(_("WeChat / QQ"), max_length=64, blank=True)
@@ -81,7 +90,8 @@ class Customer(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
     is_special = models.BooleanField(
-        _("special customer"), default=False,
+        _("special customer"),
+        default=False,
         help_text=_("Referred by leaders or VIP: contacted only at milestones."),
     )
     do_not_disturb = models.BooleanField(_("do not disturb"), default=False)
@@ -130,20 +140,28 @@ class DataQualityFlag(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="quality_flags")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     note = models.CharField(_("note"), max_length=200, blank=True)
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     raised_at = models.DateTimeField()
     entered_by = models.CharField(
-        _("entered by"), max_length=64, blank=True, help_text=_("Staff who entered the wrong data."),
+        _("entered by"),
+        max_length=64,
+        blank=True,
+        help_text=_("Staff who entered the wrong data."),
     )
     rechecked_at = models.DateTimeField(null=True, blank=True)
-    rechecked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="+")
+    rechecked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("data-quality flag")
         verbose_name_plural = _("data-quality flags")
         ordering = ["-raised_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.customer_id}"
 
 
 class PhoneReveal(models.Model):
@@ -161,22 +179,31 @@ class PhoneReveal(models.Model):
         verbose_name_plural = _("phone reveals")
         ordering = ["-at"]
 
+    def __str__(self) -> str:
+        return f"{self.staff_id} @ {self.at:%Y-%m-%d %H:%M}: {self.customer_id}"
+
 
 class OwnerChange(models.Model):
     """History of who looked after a customer: one row per change of owner."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="owner_changes")
-    from_owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    to_owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                 related_name="+")
+    from_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     at = models.DateTimeField()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    handover = models.ForeignKey(HandOver, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="owner_changes")
+    handover = models.ForeignKey(
+        HandOver, null=True, blank=True, on_delete=models.PROTECT, related_name="owner_changes"
+    )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("change of owner")
         verbose_name_plural = _("changes of owner")
         ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.from_owner_id} → {self.to_owner_id}"

@@ -18,8 +18,9 @@ def customers_for(user: Staff) -> QuerySet[Customer]:
     return scoped(Customer.objects.all(), user)
 
 
-def search_customers(user: Staff, *, text: str = "", klass: str = "", unit_id: int | None = None
-                     ) -> QuerySet[Customer]:
+def search_customers(
+    user: Staff, *, text: str = "", klass: str = "", unit_id: int | None = None
+) -> QuerySet[Customer]:
     """Customers in scope matching a name, customer number or phone number, a class and a unit."""
     qs = customers_for(user).select_related("unit", "owner")
     text = text.strip()
@@ -54,11 +55,17 @@ def timeline(customer: Customer) -> list[TimelineEntry]:
     entries: list[TimelineEntry] = []
     for event in customer.events.select_related("unit").order_by("-completed_at")[:500]:
         detail = " · ".join(x for x in (event.category, str(event.unit), event.staff_name) if x)
-        entries.append(TimelineEntry(event.completed_at, "event", f"{event.get_type_display()} {event.external_id}",
-                                     detail))
+        entries.append(
+            TimelineEntry(
+                event.completed_at, "event", f"{event.get_type_display()} {event.external_id}", detail
+            )
+        )
     for change in customer.owner_changes.select_related("from_owner", "to_owner"):
-        entries.append(TimelineEntry(change.at, "owner", f"{change.from_owner or '—'} → {change.to_owner or '—'}",
-                                     change.reason))
+        entries.append(
+            TimelineEntry(
+                change.at, "owner", f"{change.from_owner or '—'} → {change.to_owner or '—'}", change.reason
+            )
+        )
     for flag in customer.quality_flags.all():
         entries.append(TimelineEntry(flag.raised_at, "quality", flag.get_kind_display(), flag.note))
     entries.sort(key=lambda e: e.at, reverse=True)

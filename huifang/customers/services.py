@@ -18,8 +18,15 @@ def move_customers_for_handover(handover: HandOver) -> int:
     """
     ids = list(Customer.objects.filter(owner=handover.from_staff).values_list("pk", flat=True))
     OwnerChange.objects.bulk_create(
-        OwnerChange(customer_id=pk, from_owner=handover.from_staff, to_owner=handover.to_staff,
-                    at=handover.at, by=handover.by, handover=handover, reason=handover.reason)
+        OwnerChange(
+            customer_id=pk,
+            from_owner=handover.from_staff,
+            to_owner=handover.to_staff,
+            at=handover.at,
+            by=handover.by,
+            handover=handover,
+            reason=handover.reason,
+        )
         for pk in ids
     )
     Customer.objects.filter(pk__in=ids).update(owner=handover.to_staff, updated_at=handover.at)
@@ -27,35 +34,62 @@ def move_customers_for_handover(handover: HandOver) -> int:
 
 
 @transaction.atomic
-def change_owner(*, customer: Customer, to_owner: Staff | None, by: Staff, reason: str = "",
-                 at: datetime | None = None) -> OwnerChange:
+def change_owner(
+    *, customer: Customer, to_owner: Staff | None, by: Staff, reason: str = "", at: datetime | None = None
+) -> OwnerChange:
     """Give one customer to another owner and record it on the customer's time line."""
-    change = OwnerChange.objects.create(customer=customer, from_owner=customer.owner, to_owner=to_owner,
-                                        at=at or timezone.now(), by=by, reason=reason)
+    change = OwnerChange.objects.create(
+        customer=customer,
+        from_owner=customer.owner,
+        to_owner=to_owner,
+        at=at or timezone.now(),
+        by=by,
+        reason=reason,
+    )
     customer.owner = to_owner
     customer.save(update_fields=["owner", "updated_at"])
     return change
 
 
 @transaction.atomic
-def reveal_phone(*, customer: Customer, staff: Staff, reason: str, contact: Contact | None = None,
-                 at: datetime | None = None) -> str:
+def reveal_phone(
+    *,
+    customer: Customer,
+    staff: Staff,
+    reason: str,
+    contact: Contact | None = None,
+    at: datetime | None = None,
+) -> str:
     """Return the full number of ``customer`` (or of one of its contacts) and write the audit row.
 
     The caller has checked scope and ``accounts.scope.may_reveal_phone``; the audit row records
     who, when, which customer and why, never the number.
     """
-    PhoneReveal.objects.create(staff=staff, customer=customer, contact=contact, at=at or timezone.now(),
-                               reason=reason)
+    PhoneReveal.objects.create(
+        staff=staff, customer=customer, contact=contact, at=at or timezone.now(), reason=reason
+    )
     return contact.phone if contact is not None else customer.phone
 
 
 @transaction.atomic
-def flag_data_quality(*, customer: Customer, kind: str, by: Staff | None, note: str = "",
-                      entered_by: str = "", at: datetime | None = None) -> DataQualityFlag:
+def flag_data_quality(
+    *,
+    customer: Customer,
+    kind: str,
+    by: Staff | None,
+    note: str = "",
+    entered_by: str = "",
+    at: datetime | None = None,
+) -> DataQualityFlag:
     """Record a data problem on a customer; it stays open until re-checked."""
-    return DataQualityFlag.objects.create(customer=customer, kind=kind, raised_by=by, note=note,
-                                          entered_by=entered_by, raised_at=at or timezone.now())
+    return DataQualityFlag.objects.create(
+        customer=customer,
+        kind=kind,
+        raised_by=by,
+        note=note,
+        entered_by=entered_by,
+        raised_at=at or timezone.now(),
+    )
 
 
 @transaction.atomic

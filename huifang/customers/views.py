@@ -44,14 +44,18 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     page does not even confirm that the customer exists."""
     user = _staff(request)
     customer = get_object_or_404(selectors.customers_for(user).select_related("unit", "owner"), pk=pk)
-    return render(request, "customers/detail.html", {
-        "customer": customer,
-        "contacts": customer.contacts.all(),
-        "flags": customer.quality_flags.filter(rechecked_at__isnull=True),
-        "timeline": selectors.timeline(customer),
-        "may_reveal": may_reveal_phone(user),
-        "reveal_form": RevealForm(),
-    })
+    return render(
+        request,
+        "customers/detail.html",
+        {
+            "customer": customer,
+            "contacts": customer.contacts.all(),
+            "flags": customer.quality_flags.filter(rechecked_at__isnull=True),
+            "timeline": selectors.timeline(customer),
+            "may_reveal": may_reveal_phone(user),
+            "reveal_form": RevealForm(),
+        },
+    )
 
 
 @require_POST
@@ -67,9 +71,11 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
     contact = None
     if form.cleaned_data["contact"]:
         contact = get_object_or_404(customer.contacts, pk=form.cleaned_data["contact"])
-    number = services.reveal_phone(customer=customer, contact=contact, staff=user,
-                                   reason=form.cleaned_data["reason"])
-    response = render(request, "customers/_revealed.html", {"number": national(number),
-                                                            "masked": mask_phone(number)})
+    number = services.reveal_phone(
+        customer=customer, contact=contact, staff=user, reason=form.cleaned_data["reason"]
+    )
+    response = render(
+        request, "customers/_revealed.html", {"number": national(number), "masked": mask_phone(number)}
+    )
     response["Cache-Control"] = "no-store"
     return response

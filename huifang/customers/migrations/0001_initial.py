@@ -6,135 +6,344 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=32, unique=True, verbose_name='name')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=32, unique=True, verbose_name="name")),
             ],
             options={
-                'verbose_name': 'tag',
-                'verbose_name_plural': 'tags',
-                'ordering': ['name'],
+                "verbose_name": "tag",
+                "verbose_name_plural": "tags",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ref', models.CharField(max_length=64, unique=True, verbose_name='customer number')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('title', models.CharField(blank=True, help_text='先生 / 女士', max_length=8, verbose_name='title')),
-                ('customer_type', models.CharField(blank=True, choices=[('owner', 'Owner'), ('tenant', 'Tenant'), ('buyer', 'Buyer'), ('renter', 'Renter'), ('company', 'Company'), ('individual', 'Individual')], max_length=16, verbose_name='customer type')),
-                ('industry', models.CharField(blank=True, max_length=64, verbose_name='industry')),
-                ('klass', models.CharField(blank=True, choices=[('A1', 'A1'), ('A2', 'A2'), ('B1', 'B1'), ('B2', 'B2'), ('C', 'C'), ('D', 'D')], db_column='class', max_length=4, verbose_name='class')),
-                ('phone', models.CharField(blank=True, db_index=True, max_length=20, verbose_name='phone')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
-                ('wechat', models.CharField(blank=True, max_length=64, verbose_name='WeChat / QQ')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('birthday', models.DateField(blank=True, null=True, verbose_name='birthday')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('is_special', models.BooleanField(default=False, help_text='Referred by leaders or VIP: contacted only at milestones.', verbose_name='special customer')),
-                ('do_not_disturb', models.BooleanField(default=False, verbose_name='do not disturb')),
-                ('preferred_channels', models.JSONField(blank=True, default=list, verbose_name='accepted channels')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='customers', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='customers', to='accounts.orgunit', verbose_name='organisation unit')),
-                ('tags', models.ManyToManyField(blank=True, related_name='customers', to='customers.tag', verbose_name='tags')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("ref", models.CharField(max_length=64, unique=True, verbose_name="customer number")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "title",
+                    models.CharField(blank=True, help_text="先生 / 女士", max_length=8, verbose_name="title"),
+                ),
+                (
+                    "customer_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("owner", "Owner"),
+                            ("tenant", "Tenant"),
+                            ("buyer", "Buyer"),
+                            ("renter", "Renter"),
+                            ("company", "Company"),
+                            ("individual", "Individual"),
+                        ],
+                        max_length=16,
+                        verbose_name="customer type",
+                    ),
+                ),
+                ("industry", models.CharField(blank=True, max_length=64, verbose_name="industry")),
+                (
+                    "klass",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("A1", "A1"),
+                            ("A2", "A2"),
+                            ("B1", "B1"),
+                            ("B2", "B2"),
+                            ("C", "C"),
+                            ("D", "D"),
+                        ],
+                        db_column="class",
+                        max_length=4,
+                        verbose_name="class",
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, db_index=True, max_length=20, verbose_name="phone")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
+                ("wechat", models.CharField(blank=True, max_length=64, verbose_name="WeChat / QQ")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                ("birthday", models.DateField(blank=True, null=True, verbose_name="birthday")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "is_special",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Referred by leaders or VIP: contacted only at milestones.",
+                        verbose_name="special customer",
+                    ),
+                ),
+                ("do_not_disturb", models.BooleanField(default=False, verbose_name="do not disturb")),
+                (
+                    "preferred_channels",
+                    models.JSONField(blank=True, default=list, verbose_name="accepted channels"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="customers",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="customers",
+                        to="accounts.orgunit",
+                        verbose_name="organisation unit",
+                    ),
+                ),
+                (
+                    "tags",
+                    models.ManyToManyField(
+                        blank=True, related_name="customers", to="customers.tag", verbose_name="tags"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'customer',
-                'verbose_name_plural': 'customers',
-                'ordering': ['ref'],
+                "verbose_name": "customer",
+                "verbose_name_plural": "customers",
+                "ordering": ["ref"],
             },
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, verbose_name='name')),
-                ('role', models.CharField(blank=True, max_length=64, verbose_name='role')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='phone')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
-                ('wechat', models.CharField(blank=True, max_length=64, verbose_name='WeChat / QQ')),
-                ('must_reach', models.BooleanField(default=False, verbose_name='must be reached')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='customers.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=64, verbose_name="name")),
+                ("role", models.CharField(blank=True, max_length=64, verbose_name="role")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="phone")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
+                ("wechat", models.CharField(blank=True, max_length=64, verbose_name="WeChat / QQ")),
+                ("must_reach", models.BooleanField(default=False, verbose_name="must be reached")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contacts",
+                        to="customers.customer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'contact',
-                'verbose_name_plural': 'contacts',
-                'ordering': ['customer', 'pk'],
+                "verbose_name": "contact",
+                "verbose_name_plural": "contacts",
+                "ordering": ["customer", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='DataQualityFlag',
+            name="DataQualityFlag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('empty_number', 'Empty number'), ('wrong_person', 'Wrong person'), ('mismatch', 'Phone, contact or address mismatch')], max_length=16, verbose_name='kind')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('raised_at', models.DateTimeField()),
-                ('entered_by', models.CharField(blank=True, help_text='Staff who entered the wrong data.', max_length=64, verbose_name='entered by')),
-                ('rechecked_at', models.DateTimeField(blank=True, null=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quality_flags', to='customers.customer')),
-                ('raised_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('rechecked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("empty_number", "Empty number"),
+                            ("wrong_person", "Wrong person"),
+                            ("mismatch", "Phone, contact or address mismatch"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
+                ("raised_at", models.DateTimeField()),
+                (
+                    "entered_by",
+                    models.CharField(
+                        blank=True,
+                        help_text="Staff who entered the wrong data.",
+                        max_length=64,
+                        verbose_name="entered by",
+                    ),
+                ),
+                ("rechecked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quality_flags",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "raised_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "rechecked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'data-quality flag',
-                'verbose_name_plural': 'data-quality flags',
-                'ordering': ['-raised_at'],
+                "verbose_name": "data-quality flag",
+                "verbose_name_plural": "data-quality flags",
+                "ordering": ["-raised_at"],
             },
         ),
         migrations.CreateModel(
-            name='OwnerChange',
+            name="OwnerChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('reason', models.CharField(blank=True, max_length=200, verbose_name='reason')),
-                ('by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='owner_changes', to='customers.customer')),
-                ('from_owner', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('handover', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='owner_changes', to='accounts.handover')),
-                ('to_owner', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("reason", models.CharField(blank=True, max_length=200, verbose_name="reason")),
+                (
+                    "by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="owner_changes",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "from_owner",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "handover",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="owner_changes",
+                        to="accounts.handover",
+                    ),
+                ),
+                (
+                    "to_owner",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'change of owner',
-                'verbose_name_plural': 'changes of owner',
-                'ordering': ['-at'],
+                "verbose_name": "change of owner",
+                "verbose_name_plural": "changes of owner",
+                "ordering": ["-at"],
             },
         ),
         migrations.CreateModel(
-            name='PhoneReveal',
+            name="PhoneReveal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('reason', models.CharField(max_length=100, verbose_name='reason')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='customers.contact')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reveals', to='customers.customer')),
-                ('staff', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("reason", models.CharField(max_length=100, verbose_name="reason")),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="customers.contact",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reveals",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'phone reveal',
-                'verbose_name_plural': 'phone reveals',
-                'ordering': ['-at'],
+                "verbose_name": "phone reveal",
+                "verbose_name_plural": "phone reveals",
+                "ordering": ["-at"],
             },
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['unit', 'klass'], name='customers_c_unit_id_a5a84d_idx'),
+            model_name="customer",
+            index=models.Index(fields=["unit", "klass"], name="customers_c_unit_id_a5a84d_idx"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['owner', 'ref'], name='customers_c_owner_i_01358a_idx'),
+            model_name="customer",
+            index=models.Index(fields=["owner", "ref"], name="customers_c_owner_i_01358a_idx"),
         ),
     ]
