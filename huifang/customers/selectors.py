@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from huifang.accounts.models import Staff
 from huifang.accounts.scope import scoped
@@ -61,12 +62,12 @@ def timeline(customer: Customer) -> list[TimelineEntry]:
             )
         )
     for change in customer.owner_changes.select_related("from_owner", "to_owner"):
+        names = {"old": change.from_owner or "—", "new": change.to_owner or "—"}
         entries.append(
-            TimelineEntry(
-                change.at, "owner", f"{change.from_owner or '—'} → {change.to_owner or '—'}", change.reason
-            )
+            TimelineEntry(change.at, "owner", _("Owner changed: %(old)s → %(new)s") % names, change.reason)
         )
     for flag in customer.quality_flags.all():
-        entries.append(TimelineEntry(flag.raised_at, "quality", flag.get_kind_display(), flag.note))
+        title = _("Data problem: %(kind)s") % {"kind": flag.get_kind_display()}
+        entries.append(TimelineEntry(flag.raised_at, "quality", title, flag.note))
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries

@@ -45,8 +45,12 @@ def workbench(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "customer_count": customers.count(),
         "events_week": events.filter(completed_at__gte=week_ago).count(),
-        "open_flags": scoped(DataQualityFlag.objects.filter(rechecked_at__isnull=True), user,
-                             unit_field="customer__unit", owner_field="customer__owner").count(),
+        "open_flags": scoped(
+            DataQualityFlag.objects.filter(rechecked_at__isnull=True),
+            user,
+            unit_field="customer__unit",
+            owner_field="customer__owner",
+        ).count(),
         "events_by_type": list(
             events.filter(completed_at__gte=week_ago).values("type").annotate(n=Count("pk")).order_by("-n")
         ),
@@ -87,8 +91,9 @@ def _settings_context(user: Staff, handover_form: HandOverForm) -> dict[str, Any
         "staff": account_selectors.staff_in_scope(user),
         "handovers": account_selectors.handovers_in_scope(user)[:20],
         "handover_form": handover_form,
-        "imports": scoped(ImportBatch.objects.all(), user, unit_field="uploaded_by__unit",
-                          owner_field="uploaded_by")[:10],
+        "imports": scoped(
+            ImportBatch.objects.all(), user, unit_field="uploaded_by__unit", owner_field="uploaded_by"
+        )[:10],
     }
 
 
@@ -100,10 +105,17 @@ def handover(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = HandOverForm(request.POST, user=user)
     if form.is_valid():
-        done = hand_over_book(from_staff=form.cleaned_data["from_staff"], to_staff=form.cleaned_data["to_staff"],
-                              by=user, reason=form.cleaned_data["reason"])
-        messages.success(request, _("%(count)d customers handed over from %(old)s to %(new)s.") % {
-            "count": done.moved.get("customers", 0), "old": done.from_staff, "new": done.to_staff})
+        done = hand_over_book(
+            from_staff=form.cleaned_data["from_staff"],
+            to_staff=form.cleaned_data["to_staff"],
+            by=user,
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(
+            request,
+            _("%(count)d customers handed over from %(old)s to %(new)s.")
+            % {"count": done.moved.get("customers", 0), "old": done.from_staff, "new": done.to_staff},
+        )
         return redirect("web:settings")
     return render(request, "web/settings.html", _settings_context(user, form), status=400)
 
