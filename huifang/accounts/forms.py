@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from huifang.accounts.models import Staff
 from huifang.accounts.selectors import agents_in_scope, staff_in_scope
+from huifang.web.forms import style_fields
 
 
 class HandOverForm(forms.Form):
@@ -20,10 +21,7 @@ class HandOverForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["from_staff"].queryset = staff_in_scope(user)  # type: ignore[attr-defined]
         self.fields["to_staff"].queryset = agents_in_scope(user)  # type: ignore[attr-defined]
-        for field in self.fields.values():
-            field.widget.attrs["class"] = (
-                "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
-            )
+        style_fields(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from huifang.customers.models import CustomerClass
+from huifang.customers.models import Channel, Customer, CustomerClass, DataQualityFlag
+from huifang.web.forms import style_fields
 
 
 class CustomerSearchForm(forms.Form):
@@ -25,3 +28,56 @@ class RevealForm(forms.Form):
     ]
     reason = forms.ChoiceField(choices=REASONS, label=_("Why is the full number needed?"))
     contact = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class CustomerForm(forms.ModelForm[Customer]):
+    """What staff may correct on a customer's page; the ERP remains the source of name and number."""
+
+    tag_names = forms.CharField(
+        required=False, max_length=300, label=_("Tags"), help_text=_("Separated by ; or ,")
+    )
+    preferred_channels = forms.MultipleChoiceField(
+        required=False,
+        choices=Channel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Accepted channels"),
+    )
+
+    class Meta:
+        model = Customer
+        fields = [
+            "title",
+            "customer_type",
+            "klass",
+            "industry",
+            "address",
+            "birthday",
+            "is_special",
+            "do_not_disturb",
+            "preferred_channels",
+            "notes",
+        ]
+        widgets = {
+            "birthday": forms.DateInput(attrs={"type": "date"}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["tag_names"].initial = "; ".join(t.name for t in self.instance.tags.all())
+        style_fields(self)
+
+    def clean_tag_names(self) -> list[str]:
+        raw = self.cleaned_data.get("tag_names") or ""
+        names = [t.strip() for t in raw.replace("，", ";").replace(",", ";").replace("；", ";").split(";")]
+        return sorted({n for n in names if n})
+
+
+class DataQualityFlagForm(forms.Form):
+    kind = forms.ChoiceField(choices=DataQualityFlag.Kind.choices, label=_("Problem"))
+    note = forms.CharField(required=False, max_length=200, label=_("Note"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_fields(self)

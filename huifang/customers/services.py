@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from huifang.accounts.models import HandOver, Staff
-from huifang.customers.models import Contact, Customer, DataQualityFlag, OwnerChange, PhoneReveal
+from huifang.customers.models import Contact, Customer, DataQualityFlag, OwnerChange, PhoneReveal, Tag
 
 
 def move_customers_for_handover(handover: HandOver) -> int:
@@ -98,3 +99,22 @@ def recheck_data_quality(*, flag: DataQualityFlag, by: Staff, at: datetime | Non
     flag.rechecked_at = at or timezone.now()
     flag.rechecked_by = by
     flag.save(update_fields=["rechecked_at", "rechecked_by"])
+
+
+@transaction.atomic
+def update_customer(
+    *, customer: Customer, by: Staff, changes: dict[str, Any], tags: list[str] | None = None
+) -> Customer:
+    """Apply validated field changes (and, when given, the full set of tag names) to ``customer``.
+
+    A change of owner goes through ``change_owner`` so that it lands on the time line.
+    """
+    if "owner" in changes and changes["owner"] != customer.owner:
+        change_owner(customer=customer, to_owner=changes.pop("owner"), by=by, reason="")
+    changes.pop("owner", None)
+    for field, value in changes.items():
+        setattr(customer, field, value)
+    customer.save()
+    if tags is not None:
+        customer.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tags])
+    return customer

@@ -7,4 +7,7 @@ urlpatterns = [
     path("", views.customer_list, name="list"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/reveal/", views.reveal, name="reveal"),
+    path("<int:pk>/edit/", views.customer_edit, name="edit"),
+    path("<int:pk>/flags/", views.flag_problem, name="flag"),
+    path("<int:pk>/flags/<int:flag_pk>/recheck/", views.recheck_flag, name="recheck"),
 ]

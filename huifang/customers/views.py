@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -9,10 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from huifang.accounts.models import Staff
+from huifang.accounts.models import Role, Staff
 from huifang.accounts.scope import may_reveal_phone
 from huifang.customers import selectors, services
-from huifang.customers.forms import CustomerSearchForm, RevealForm
+from huifang.customers.forms import CustomerForm, CustomerSearchForm, DataQualityFlagForm, RevealForm
 from huifang.customers.phones import mask_phone, national
 
 SEARCH_SESSION_KEY = "customers.search"
@@ -54,6 +55,8 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "timeline": selectors.timeline(customer),
             "may_reveal": may_reveal_phone(user),
             "reveal_form": RevealForm(),
+            "flag_form": DataQualityFlagForm(),
+            "may_recheck": may_recheck(user),
         },
     )
 
@@ -79,3 +82,54 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+# Re-checking (复核) a data problem is a supervisory act (R2.4).
+RECHECK_ROLES = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.HQ, Role.QUALITY, Role.ADMIN})
+
+
+def may_recheck(user: Staff) -> bool:
+    return user.is_superuser or user.role in RECHECK_ROLES
+
+
+def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a customer's class, type, preferences and notes (name and number come from the ERP)."""
+    user = _staff(request)
+    customer = get_object_or_404(selectors.customers_for(user), pk=pk)
+    form = CustomerForm(request.POST or None, instance=customer)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "tag_names"}
+        services.update_customer(
+            customer=customer, by=user, changes=changes, tags=form.cleaned_data["tag_names"]
+        )
+        messages.success(request, _("Customer saved."))
+        return redirect("customers:detail", pk=customer.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "customers/edit.html", {"customer": customer, "form": form}, status=status)
+
+
+@require_POST
+def flag_problem(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record an empty number, a wrong person or a mismatch found on this customer."""
+    user = _staff(request)
+    customer = get_object_or_404(selectors.customers_for(user), pk=pk)
+    form = DataQualityFlagForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("Choose what is wrong with the data."))
+    services.flag_data_quality(
+        customer=customer, kind=form.cleaned_data["kind"], by=user, note=form.cleaned_data["note"]
+    )
+    messages.warning(request, _("Data problem recorded; it will be re-checked."))
+    return redirect("customers:detail", pk=customer.pk)
+
+
+@require_POST
+def recheck_flag(request: HttpRequest, pk: int, flag_pk: int) -> HttpResponse:
+    user = _staff(request)
+    customer = get_object_or_404(selectors.customers_for(user), pk=pk)
+    if not may_recheck(user):
+        raise PermissionDenied
+    flag = get_object_or_404(customer.quality_flags, pk=flag_pk, rechecked_at__isnull=True)
+    services.recheck_data_quality(flag=flag, by=user)
+    messages.success(request, _("Marked as re-checked."))
+    return redirect("customers:detail", pk=customer.pk)
