@@ -1,3 +1,4 @@
+from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
@@ -7,6 +8,9 @@ urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # For administrators: staff accounts, units, unlocking locked-out logins (axes). Customer data
+    # is deliberately not registered there: it would show full phone numbers without an audit.
+    path("admin/", admin.site.urls),
     path("customers/", include("huifang.customers.urls")),
     path("settings/imports/", include("huifang.events.urls")),
     path("", include("huifang.web.urls")),

@@ -5,7 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from huifang.customers.models import Channel, Customer, CustomerClass, DataQualityFlag
+from huifang.customers.models import Channel, Contact, Customer, CustomerClass, DataQualityFlag
+from huifang.customers.phones import InvalidPhone, normalize_phone
 from huifang.web.forms import style_fields
 
 
@@ -81,3 +82,27 @@ class DataQualityFlagForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         style_fields(self)
+
+
+class ContactForm(forms.ModelForm[Contact]):
+    """A further person at a customer (a company's 矿长, 总工 …); the number is normalised here."""
+
+    class Meta:
+        model = Contact
+        fields = ["name", "role", "phone", "email", "must_reach"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_fields(self)
+
+    def clean_phone(self) -> str:
+        try:
+            return normalize_phone(self.cleaned_data.get("phone") or "")
+        except InvalidPhone as exc:
+            raise forms.ValidationError(_("Not a valid phone number.")) from exc
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("phone") and not data.get("email"):
+            raise forms.ValidationError(_("Give a phone number or an e-mail address."))
+        return data

@@ -118,3 +118,19 @@ def update_customer(
     if tags is not None:
         customer.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tags])
     return customer
+
+
+@transaction.atomic
+def add_contact(
+    *,
+    customer: Customer,
+    name: str,
+    role: str = "",
+    phone: str = "",
+    email: str = "",
+    must_reach: bool = False,
+) -> Contact:
+    """Add a further person to reach at ``customer``; ``phone`` is already normalised (E.164)."""
+    return Contact.objects.create(
+        customer=customer, name=name, role=role, phone=phone, email=email, must_reach=must_reach
+    )

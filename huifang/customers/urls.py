@@ -9,5 +9,6 @@ urlpatterns = [
     path("<int:pk>/reveal/", views.reveal, name="reveal"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
     path("<int:pk>/flags/", views.flag_problem, name="flag"),
+    path("<int:pk>/contacts/", views.contact_add, name="contact_add"),
     path("<int:pk>/flags/<int:flag_pk>/recheck/", views.recheck_flag, name="recheck"),
 ]

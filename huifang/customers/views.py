@@ -13,7 +13,13 @@ from django.views.decorators.http import require_POST
 from huifang.accounts.models import Role, Staff
 from huifang.accounts.scope import may_reveal_phone
 from huifang.customers import selectors, services
-from huifang.customers.forms import CustomerForm, CustomerSearchForm, DataQualityFlagForm, RevealForm
+from huifang.customers.forms import (
+    ContactForm,
+    CustomerForm,
+    CustomerSearchForm,
+    DataQualityFlagForm,
+    RevealForm,
+)
 from huifang.customers.phones import mask_phone, national
 
 SEARCH_SESSION_KEY = "customers.search"
@@ -133,3 +139,16 @@ def recheck_flag(request: HttpRequest, pk: int, flag_pk: int) -> HttpResponse:
     services.recheck_data_quality(flag=flag, by=user)
     messages.success(request, _("Marked as re-checked."))
     return redirect("customers:detail", pk=customer.pk)
+
+
+def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a further person to reach at this customer."""
+    user = _staff(request)
+    customer = get_object_or_404(selectors.customers_for(user), pk=pk)
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.add_contact(customer=customer, **{k: form.cleaned_data[k] for k in ContactForm.Meta.fields})
+        messages.success(request, _("Contact added."))
+        return redirect("customers:detail", pk=customer.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "customers/contact_form.html", {"customer": customer, "form": form}, status=status)

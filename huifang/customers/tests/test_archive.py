@@ -57,3 +57,27 @@ def test_an_empty_number_is_flagged_and_then_rechecked_by_a_supervisor(org: Org)
     _client(org.east_supervisor).post(f"/customers/{customer.pk}/flags/{flag.pk}/recheck/")
     flag.refresh_from_db()
     assert flag.rechecked_by == org.east_supervisor and flag.rechecked_at is not None
+
+
+def test_a_company_contact_is_added_with_a_normalised_number_shown_masked(org: Org) -> None:
+    customer = make_customer(unit=org.east_property, owner=org.agent, customer_type="company")
+    client = _client(org.agent)
+    response = client.post(
+        f"/customers/{customer.pk}/contacts/",
+        {"name": "刘总工", "role": "总工", "phone": "186 0000 1234", "must_reach": "on"},
+    )
+    assert response.status_code == 302
+    contact = customer.contacts.get()
+    assert contact.phone == "+8618600001234" and contact.must_reach
+    page = client.get(f"/customers/{customer.pk}/").content.decode()
+    assert "186****1234" in page and "18600001234" not in page
+
+
+def test_a_contact_with_a_bad_number_is_refused(org: Org) -> None:
+    customer = make_customer(unit=org.east_property, owner=org.agent)
+    response = _client(org.agent).post(
+        f"/customers/{customer.pk}/contacts/", {"name": "某人", "phone": "12345"}
+    )
+    assert response.status_code == 400
+    assert "Not a valid phone number" in response.content.decode() or "号码" in response.content.decode()
+    assert not customer.contacts.exists()

@@ -18,11 +18,15 @@ PACKAGE = Path(__file__).resolve().parents[2]
 
 
 def _untranslated(po_text: str) -> list[str]:
-    entries = re.findall(r'(#, fuzzy\n)?msgid ((?:".*"\n)+)msgstr ((?:".*"\n?)+)', po_text)
+    """msgids of a .po file whose translation is empty or only a fuzzy guess."""
     missing = []
-    for fuzzy, msgid, msgstr in entries:
-        key = "".join(re.findall(r'"(.*)"', msgid))
-        if key and (fuzzy or not "".join(re.findall(r'"(.*)"', msgstr))):
+    for block in po_text.split("\n\n"):
+        match = re.search(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n?)+)', block + "\n", re.MULTILINE)
+        if not match:
+            continue
+        key = "".join(re.findall(r'"(.*)"', match.group(1)))
+        fuzzy = any(line.startswith("#,") and "fuzzy" in line for line in block.splitlines())
+        if key and (fuzzy or not "".join(re.findall(r'"(.*)"', match.group(2)))):
             missing.append(key)
     return missing
 
@@ -35,7 +39,9 @@ def test_every_string_in_the_code_has_a_chinese_translation(tmp_path: Path) -> N
     django_admin = Path(sys.executable).parent / "django-admin"
     subprocess.run(
         [str(django_admin), "makemessages", "-l", "zh_Hans", "--ignore", "*/tests/*", "--no-obsolete", "-v0"],
-        cwd=copy, env=env, check=True,
+        cwd=copy,
+        env=env,
+        check=True,
     )
     po = (copy / "locale/zh_Hans/LC_MESSAGES/django.po").read_text()
     assert _untranslated(po) == []
