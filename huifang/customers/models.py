@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from huifang.accounts.models import HandOver, OrgUnit
 
@@ -22,7 +23,8 @@ class CustomerClass(models.TextChoices):
 
 
 class CustomerType(models.TextChoices):
-    OWNER = "owner", _("Owner")
+    # "Owner" alone is also the staff member responsible for a customer (负责人); this one is 业主.
+    OWNER = "owner", pgettext_lazy("customer type", "Owner")
     TENANT = "tenant", _("Tenant")
     BUYER = "buyer", _("Buyer")
     RENTER = "renter", _("Renter")

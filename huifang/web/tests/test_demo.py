@@ -1,0 +1,199 @@
+"""The demo organisation: loaded once, believable, and every login works."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db.models import Count, F
+from django.test import Client, override_settings
+from pytest_django import DjangoDbBlocker
+
+from huifang.accounts.models import OrgUnit, Role, Staff
+from huifang.customers.models import Contact, Customer, CustomerType, DataQualityFlag
+from huifang.customers.phones import normalize_phone
+from huifang.events.models import Event, EventType
+from huifang.web.demo import DemoSummary, load_demo
+
+FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # a Friday, 10:00 in Shanghai
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[DemoSummary]:
+    """The demo, loaded once for this module (it takes seconds) and removed afterwards."""
+    # The same quick hasher as huifang/conftest.py's autouse fixture, which is not active yet at
+    # module scope: the logins below are checked under it.
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=[FAST_HASHER]):
+        summary = load_demo(now=NOW)
+    yield summary
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def loaded(demo: DemoSummary, db: None) -> DemoSummary:
+    return demo
+
+
+def test_the_first_load_creates_the_organisation_and_says_so(loaded: DemoSummary) -> None:
+    assert loaded.created
+    assert loaded.customers == Customer.objects.count()
+    assert loaded.events == Event.objects.count()
+
+
+def test_loading_again_creates_nothing(loaded: DemoSummary) -> None:
+    counts = [m.objects.count() for m in (OrgUnit, Staff, Customer, Contact, Event, DataQualityFlag)]
+    again = load_demo(now=NOW + timedelta(days=30))
+    assert not again.created
+    assert [m.objects.count() for m in (OrgUnit, Staff, Customer, Contact, Event, DataQualityFlag)] == counts
+    assert again.logins == loaded.logins
+
+
+def test_the_tree_is_hq_then_two_regions_then_four_departments(loaded: DemoSummary) -> None:
+    hq = OrgUnit.objects.get(parent__isnull=True)
+    assert hq.kind == OrgUnit.Kind.HQ and hq.name == "恒信服务集团 总部"
+    regions = OrgUnit.objects.filter(parent=hq)
+    assert {r.name for r in regions} == {"华东区域 上海", "华南区域 广州"}
+    assert {r.kind for r in regions} == {OrgUnit.Kind.REGION}
+    departments = OrgUnit.objects.filter(kind=OrgUnit.Kind.DEPARTMENT)
+    assert departments.count() == 4 == OrgUnit.objects.count() - 3
+    assert {d.business for d in departments} == {"property", "brokerage", "after_sales", "key_account"}
+    for department in departments:
+        assert department.parent_id in {r.pk for r in regions}
+        # The materialised path is what scope filters on: it must be the real chain of ids.
+        assert department.path == f"/{hq.pk}/{department.parent_id}/{department.pk}/"
+    assert OrgUnit.objects.get(name="阳光花园物业管理处").business == "property"
+
+
+def test_about_twenty_staff_cover_every_role(loaded: DemoSummary) -> None:
+    assert 18 <= Staff.objects.count() <= 24
+    assert set(Staff.objects.values_list("role", flat=True)) == set(Role.values)
+    assert all(s.display_name and s.unit_id for s in Staff.objects.all())
+    assert [login.username for login in loaded.logins][:2] == ["admin", "hq"]
+
+
+def test_about_two_thousand_customers_each_owned_by_an_agent_of_its_department(loaded: DemoSummary) -> None:
+    assert 1900 <= Customer.objects.count() <= 2100
+    for customer in Customer.objects.select_related("owner", "unit"):
+        assert customer.owner is not None and customer.owner.role == Role.AGENT
+        assert customer.owner.unit_id == customer.unit_id, customer.ref
+
+
+def test_people_have_chinese_names_titles_and_sensible_addresses(loaded: DemoSummary) -> None:
+    people = Customer.objects.exclude(customer_type=CustomerType.COMPANY)
+    assert set(people.values_list("title", flat=True)) == {"先生", "女士"}
+    assert all(2 <= len(name) <= 3 for name in people.values_list("name", flat=True))
+    property_addresses = Customer.objects.filter(unit__business="property").values_list("address", flat=True)
+    assert all("阳光花园" in a and "栋" in a and a.endswith("室") for a in property_addresses)
+    assert all(
+        a.startswith("广州市")
+        for a in people.filter(unit__business="after_sales").values_list("address", flat=True)
+    )
+
+
+def test_no_customer_or_contact_number_is_invalid(loaded: DemoSummary) -> None:
+    numbers = list(Customer.objects.values_list("phone", flat=True))
+    numbers += list(Contact.objects.values_list("phone", flat=True))
+    assert len(set(numbers)) == len(numbers)  # no two customers share a number
+    for number in numbers:
+        assert number.startswith("+86") and normalize_phone(number) == number
+        assert phonenumbers.is_valid_number(phonenumbers.parse(number)), number
+    mobiles = [n for n in numbers if n[3] == "1"]
+    assert len(mobiles) > 0.9 * len(numbers)
+    assert all(len(n) == 14 and n[4] in "3456789" for n in mobiles)
+
+
+def test_key_accounts_are_classed_companies_with_contacts_to_reach(loaded: DemoSummary) -> None:
+    accounts = Customer.objects.filter(unit__business="key_account")
+    assert accounts.exclude(klass="").count() > 0.9 * accounts.count()
+    companies = accounts.filter(customer_type=CustomerType.COMPANY).annotate(n=Count("contacts"))
+    assert companies.count() > 0.8 * accounts.count()
+    assert all(c.n >= 2 and c.name.endswith("有限公司") for c in companies)
+    assert Contact.objects.filter(must_reach=True, customer__in=companies).exists()
+
+
+def test_some_customers_are_special_do_not_disturb_tagged_or_flagged(loaded: DemoSummary) -> None:
+    assert 0 < Customer.objects.filter(do_not_disturb=True).count() < 100
+    assert 0 < Customer.objects.filter(is_special=True).count() < 50
+    assert Customer.objects.filter(tags__isnull=False).distinct().count() > 300
+    assert DataQualityFlag.objects.filter(rechecked_at__isnull=True).exists()
+
+
+def test_every_event_type_has_events(loaded: DemoSummary) -> None:
+    counts = dict(Event.objects.values_list("type").annotate(n=Count("pk")))
+    assert set(counts) == set(EventType.values)
+    assert 6000 <= sum(counts.values()) <= 10000
+
+
+def test_each_department_does_its_own_kind_of_work(loaded: DemoSummary) -> None:
+    def types(business: str) -> set[str]:
+        return set(Event.objects.filter(unit__business=business).values_list("type", flat=True))
+
+    assert {"repair", "public_repair", "emergency_repair", "first_aid", "handover", "activity"} <= types(
+        "property"
+    )
+    assert types("brokerage") == {"showing", "contract", "lead_call", "lead_visit"}
+    assert {"install", "repair", "vehicle_repair"} <= types("after_sales")
+    assert {"sale", "card_sale", "recruitment"} <= types("key_account")
+    # Every event belongs to its customer's department.
+    assert not Event.objects.exclude(unit=F("customer__unit")).exists()
+
+
+def test_events_carry_the_attributes_policies_test(loaded: DemoSummary) -> None:
+    showings = Event.objects.filter(type=EventType.SHOWING)
+    assert {e.attributes["buyer"] for e in showings} == {0, 1}
+    assert all(e.attributes.get("community") for e in showings)
+    assert all(e.category == "租赁带看" for e in showings.filter(customer__customer_type=CustomerType.RENTER))
+    attributes = [e.attributes for e in Event.objects.exclude(attributes={})]
+    for key in ("urgent", "external_contractor", "anonymous"):
+        assert any(a.get(key) == 1 for a in attributes), key
+    assert all(e.attributes.get("urgent") == 1 for e in Event.objects.filter(type=EventType.EMERGENCY_REPAIR))
+
+
+def test_events_fall_in_the_three_months_before_now_in_working_hours(loaded: DemoSummary) -> None:
+    zone = ZoneInfo(settings.TIME_ZONE)
+    for completed_at, category in Event.objects.values_list("completed_at", "category"):
+        assert NOW - timedelta(days=92) < completed_at < NOW
+        assert time(8, 30) <= completed_at.astimezone(zone).time() < time(18, 0)
+        assert category  # every event has a Chinese category
+    external_ids = list(Event.objects.values_list("type", "external_id"))
+    assert len(set(external_ids)) == len(external_ids)
+
+
+def test_every_demo_login_works_with_the_shared_password(loaded: DemoSummary) -> None:
+    for login in loaded.logins:
+        client = Client()
+        response = client.post(
+            "/login/", {"username": login.username, "password": settings.HUIFANG_DEMO_PASSWORD}, follow=True
+        )
+        assert response.status_code == 200
+        assert client.session.get("_auth_user_id"), login.username
+        assert login.name in response.content.decode()
+
+
+def test_an_agent_of_the_demo_sees_only_their_own_book(loaded: DemoSummary) -> None:
+    client = Client()
+    client.post("/login/", {"username": "agent1", "password": settings.HUIFANG_DEMO_PASSWORD})
+    html = client.get("/customers/").content.decode()
+    own = Customer.objects.filter(owner__username="agent1")
+    assert f'data-testid="customer-total">{own.count()}<' in html
+    assert 100 < own.count() < 500
+
+
+def test_the_demo_command_prints_the_logins_and_changes_nothing_the_second_time(loaded: DemoSummary) -> None:
+    out = io.StringIO()
+    customers = Customer.objects.count()
+    call_command("demo", stdout=out)
+    text = out.getvalue()
+    assert settings.HUIFANG_DEMO_PASSWORD in text
+    for username in ("admin", "hq", "quality", "supervisor_east", "manager_east", "handler_south", "agent1"):
+        assert f"  {username} " in text
+    assert "王丽" in text
+    assert Customer.objects.count() == customers
