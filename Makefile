@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # Tests never touch ./data: their own data folder and a fixed key.
 TEST_ENV := HUIFANG_DATA_DIR=$(CURDIR)/build/test-data HUIFANG_SECRET_KEY=test-only-not-secret
 
-.PHONY: run test lint typecheck unit unit-sqlite unit-postgres messages bench clean
+.PHONY: run test lint typecheck rules unit-sqlite unit-postgres messages bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy huifang bench
 
+# The pure rule engine: no database, 100 % branch coverage by its own tests.
+rules: $(STAMP)
+	@echo "=== rules engine (pure Python, 100 % branch coverage) ==="
+	$(TEST_ENV) $(BIN)/pytest -q huifang/rules --cov=huifang.rules --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=100
+
 unit-sqlite: $(STAMP) messages
 	@echo "=== tests on SQLite ==="
 	$(TEST_ENV) $(BIN)/huifang check
@@ -38,10 +43,11 @@ unit-postgres: $(STAMP) messages
 	@echo "=== tests on PostgreSQL ==="
 	$(TEST_ENV) scripts/with-postgres.sh sh -c '$(BIN)/huifang check --database default && $(BIN)/pytest -q'
 
-test: lint typecheck unit-sqlite unit-postgres
+test: lint typecheck rules unit-sqlite unit-postgres
 	@echo "=== make test: all passed on SQLite and PostgreSQL ==="
 
 bench: $(STAMP)
+	$(BIN)/python bench/bench_rules.py
 	HUIFANG_DATA_DIR=$(CURDIR)/build/bench-data HUIFANG_SECRET_KEY=bench scripts/with-postgres.sh \
 		$(BIN)/python bench/bench_import.py
 
