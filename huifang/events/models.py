@@ -50,8 +50,9 @@ class ImportBatch(models.Model):
     filename = models.CharField(_("file"), max_length=255)
     stored_path = models.CharField(max_length=500, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.UPLOADED)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     accept_good_rows = models.BooleanField(_("good rows only"), default=False)
@@ -72,17 +73,26 @@ class Event(models.Model):
     type = models.CharField(_("type"), max_length=24, choices=EventType.choices)
     external_id = models.CharField(_("external id"), max_length=64)
     category = models.CharField(_("category"), max_length=64, blank=True)
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="events")
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="events"
+    )
     staff_name = models.CharField(_("staff"), max_length=64, blank=True)
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("staff"), null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="events")
-    unit = models.ForeignKey(OrgUnit, verbose_name=_("organisation unit"), on_delete=models.PROTECT,
-                             related_name="events")
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("organisation unit"), on_delete=models.PROTECT, related_name="events"
+    )
     completed_at = models.DateTimeField(_("completed at"))
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
-    batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="events")
+    batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -6,58 +6,164 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('customers', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("customers", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportBatch',
+            name="ImportBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('customers', 'Customers'), ('events', 'Events')], max_length=16, verbose_name='kind')),
-                ('filename', models.CharField(max_length=255, verbose_name='file')),
-                ('stored_path', models.CharField(blank=True, max_length=500)),
-                ('status', models.CharField(choices=[('uploaded', 'Uploaded'), ('validated', 'Validated'), ('imported', 'Imported'), ('rejected', 'Rejected')], default='uploaded', max_length=16, verbose_name='status')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('accept_good_rows', models.BooleanField(default=False, verbose_name='good rows only')),
-                ('report', models.JSONField(blank=True, default=dict)),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("customers", "Customers"), ("events", "Events")],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("filename", models.CharField(max_length=255, verbose_name="file")),
+                ("stored_path", models.CharField(blank=True, max_length=500)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("uploaded", "Uploaded"),
+                            ("validated", "Validated"),
+                            ("imported", "Imported"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="uploaded",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("accept_good_rows", models.BooleanField(default=False, verbose_name="good rows only")),
+                ("report", models.JSONField(blank=True, default=dict)),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'import',
-                'verbose_name_plural': 'imports',
-                'ordering': ['-created_at'],
+                "verbose_name": "import",
+                "verbose_name_plural": "imports",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('type', models.CharField(choices=[('install', 'Installation'), ('repair', 'Repair'), ('public_repair', 'Public-area repair'), ('emergency_repair', 'Emergency repair'), ('first_aid', 'First aid'), ('paid_service', 'Paid special service'), ('help', 'Help request'), ('complaint', 'Complaint'), ('showing', 'Property showing'), ('contract', 'Contract signing'), ('handover', 'Flat hand-over'), ('card_sale', 'Membership-card sale'), ('recruitment', 'Recruitment fair'), ('activity', 'Community activity'), ('vehicle_repair', 'Vehicle repair'), ('sale', 'Sales deal'), ('lead_call', 'Lead: phone enquiry'), ('lead_visit', 'Lead: site visit')], max_length=24, verbose_name='type')),
-                ('external_id', models.CharField(max_length=64, verbose_name='external id')),
-                ('category', models.CharField(blank=True, max_length=64, verbose_name='category')),
-                ('staff_name', models.CharField(blank=True, max_length=64, verbose_name='staff')),
-                ('completed_at', models.DateTimeField(verbose_name='completed at')),
-                ('attributes', models.JSONField(blank=True, default=dict, verbose_name='attributes')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='customers.customer', verbose_name='customer')),
-                ('staff', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to=settings.AUTH_USER_MODEL, verbose_name='staff')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='accounts.orgunit', verbose_name='organisation unit')),
-                ('batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='events.importbatch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("install", "Installation"),
+                            ("repair", "Repair"),
+                            ("public_repair", "Public-area repair"),
+                            ("emergency_repair", "Emergency repair"),
+                            ("first_aid", "First aid"),
+                            ("paid_service", "Paid special service"),
+                            ("help", "Help request"),
+                            ("complaint", "Complaint"),
+                            ("showing", "Property showing"),
+                            ("contract", "Contract signing"),
+                            ("handover", "Flat hand-over"),
+                            ("card_sale", "Membership-card sale"),
+                            ("recruitment", "Recruitment fair"),
+                            ("activity", "Community activity"),
+                            ("vehicle_repair", "Vehicle repair"),
+                            ("sale", "Sales deal"),
+                            ("lead_call", "Lead: phone enquiry"),
+                            ("lead_visit", "Lead: site visit"),
+                        ],
+                        max_length=24,
+                        verbose_name="type",
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=64, verbose_name="external id")),
+                ("category", models.CharField(blank=True, max_length=64, verbose_name="category")),
+                ("staff_name", models.CharField(blank=True, max_length=64, verbose_name="staff")),
+                ("completed_at", models.DateTimeField(verbose_name="completed at")),
+                ("attributes", models.JSONField(blank=True, default=dict, verbose_name="attributes")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="events",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="staff",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="accounts.orgunit",
+                        verbose_name="organisation unit",
+                    ),
+                ),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="events",
+                        to="events.importbatch",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'event',
-                'verbose_name_plural': 'events',
-                'ordering': ['-completed_at'],
-                'indexes': [models.Index(fields=['customer', 'completed_at'], name='events_even_custome_3d991a_idx'), models.Index(fields=['unit', 'completed_at'], name='events_even_unit_id_07878e_idx')],
-                'constraints': [models.UniqueConstraint(fields=('type', 'external_id'), name='event_type_external_id_unique')],
+                "verbose_name": "event",
+                "verbose_name_plural": "events",
+                "ordering": ["-completed_at"],
+                "indexes": [
+                    models.Index(fields=["customer", "completed_at"], name="events_even_custome_3d991a_idx"),
+                    models.Index(fields=["unit", "completed_at"], name="events_even_unit_id_07878e_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("type", "external_id"), name="event_type_external_id_unique"
+                    )
+                ],
             },
         ),
     ]

@@ -1,0 +1,230 @@
+"""Reading one cell's text as a value: times, dates, event types, customer types and classes.
+
+Each parser takes the stripped text and returns the value or raises ``ValueError`` whose message is
+the reason shown to the user. Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from huifang.customers.models import CustomerClass, CustomerType
+from huifang.events.models import EventType
+
+# 2026-11-02 10:30 · 2026/11/2 10:30:00 · 2026-11-02T10:30:00+08:00 · 20261102 103000 (and the
+# Chinese 2026年11月2日 10时30分, rewritten to the first form). The year comes first in every format
+# accepted: 02/11/2026 means different days in different countries.
+_DATETIME = re.compile(
+    r"(\d{4})(?:[-/.](\d{1,2})[-/.](\d{1,2})|(\d{2})(\d{2}))"
+    r"(?:(?:\s+|T)(\d{1,2}):?(\d{2})(?::?(\d{2})(?:[.,](\d{1,6}))?)?)?"
+    r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?"
+)
+_CHINESE_UNITS = str.maketrans({"年": "-", "月": "-", "日": " ", "时": ":", "点": ":", "分": ":", "秒": " "})
+# Excel's day count from 1899-12-30, as in a CSV saved from a sheet whose dates were not formatted.
+_EXCEL_SERIAL = re.compile(r"\d{1,5}(?:\.\d+)?")
+_EXCEL_EPOCH = datetime(1899, 12, 30)  # noqa: DTZ001 - a calendar origin, given a zone when used
+
+
+def _fold(text: str) -> str:
+    """Full-width digits and punctuation (１３８, ：) as plain ASCII."""
+    return unicodedata.normalize("NFKC", text) if not text.isascii() else text
+
+
+def _offset(text: str) -> tzinfo:
+    if text == "Z":
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+@lru_cache(maxsize=65536)
+def _naive_parts(text: str) -> tuple[datetime, str]:
+    """The local date-time written in ``text`` and its zone suffix ("" for none). Cached: an export
+    repeats the same minutes many times."""
+    written = text
+    if not text.isascii():
+        text = " ".join(text.translate(_CHINESE_UNITS).replace(": ", " ").split()).rstrip(":")
+    match = _DATETIME.fullmatch(text)
+    if match is None:
+        # A bare "2026" is a mistake, not day 2026 of Excel's calendar: serials start at 1927.
+        if _EXCEL_SERIAL.fullmatch(text) and 10000 <= float(text) < 100000:
+            return _EXCEL_EPOCH + timedelta(days=float(text)), ""
+        raise ValueError(_("“%(text)s” is not a date and time such as 2026-11-02 10:30") % {"text": written})
+    year, month, day, compact_month, compact_day, hour, minute, second, fraction, zone = match.groups()
+    try:
+        value = datetime(  # noqa: DTZ001 - naive on purpose; the zone is attached by the caller
+            int(year),
+            int(month or compact_month),
+            int(day or compact_day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            int((fraction or "0").ljust(6, "0")),
+        )
+    except ValueError:
+        raise ValueError(_("“%(text)s” is not a real date and time") % {"text": written}) from None
+    return value, zone or ""
+
+
+def parse_datetime(text: str, zone: tzinfo) -> datetime:
+    """``text`` as an aware UTC date-time; a time without a zone is read in ``zone``."""
+    if len(text) >= 16 and text[4] == "-" and text[10] in " T":
+        # The ISO form most exports use ("2026-11-02 10:30[:00][+08:00]"): C-speed in Python 3.11.
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            return (value if value.tzinfo else value.replace(tzinfo=zone)).astimezone(UTC)
+    naive, suffix = _naive_parts(_fold(text))
+    local = naive.replace(tzinfo=_offset(suffix) if suffix else zone)
+    return local.astimezone(UTC)
+
+
+def parse_date(text: str) -> date:
+    """A calendar date; a date-time at midnight (Excel's way of writing a date) is accepted."""
+    naive, suffix = _naive_parts(_fold(text))
+    if suffix or naive.time() != datetime.min.time():
+        raise ValueError(_("“%(text)s” is a date and time; give a date such as 1980-05-17") % {"text": text})
+    return naive.date()
+
+
+def _choice_table(choices: Iterable[tuple[str, object]], extra: dict[str, str]) -> dict[str, str]:
+    """Codes, English labels, the labels of the Chinese catalogue (when installed) and ``extra``,
+    all folded for comparison."""
+    table: dict[str, str] = {}
+    for code, label in choices:
+        table[code.casefold()] = code
+        table[str(label).casefold()] = code
+    with translation.override("zh-hans"):
+        for code, label in choices:
+            table.setdefault(str(label).casefold(), code)
+    for word, code in extra.items():
+        table[word.casefold()] = code
+    return table
+
+
+# The words Chinese ERP exports use for each event type (SPEC R3.1).
+EVENT_TYPE_WORDS: dict[str, str] = {
+    "安装": "install",
+    "维修": "repair",
+    "报修": "repair",
+    "入户维修": "repair",
+    "室内维修": "repair",
+    "公共维修": "public_repair",
+    "公区维修": "public_repair",
+    "公共区域维修": "public_repair",
+    "紧急抢修": "emergency_repair",
+    "抢修": "emergency_repair",
+    "急救": "first_aid",
+    "有偿服务": "paid_service",
+    "有偿特约": "paid_service",
+    "特约服务": "paid_service",
+    "有偿特约服务": "paid_service",
+    "求助": "help",
+    "投诉": "complaint",
+    "带看": "showing",
+    "签约": "contract",
+    "交房": "handover",
+    "会员卡": "card_sale",
+    "售卡": "card_sale",
+    "会员卡销售": "card_sale",
+    "会员卡售出": "card_sale",
+    "招聘": "recruitment",
+    "招聘会": "recruitment",
+    "招聘进场": "recruitment",
+    "活动": "activity",
+    "社区活动": "activity",
+    "社区文化活动": "activity",
+    "汽修": "vehicle_repair",
+    "车辆维修": "vehicle_repair",
+    "汽车维修": "vehicle_repair",
+    "销售": "sale",
+    "成交": "sale",
+    "来电": "lead_call",
+    "来电咨询": "lead_call",
+    "来访": "lead_visit",
+    "到访": "lead_visit",
+}
+
+CUSTOMER_TYPE_WORDS: dict[str, str] = {
+    "业主": "owner",
+    "租户": "tenant",
+    "买方": "buyer",
+    "买家": "buyer",
+    "租客": "renter",
+    "企业": "company",
+    "公司": "company",
+    "单位": "company",
+    "个人": "individual",
+}
+
+
+@lru_cache(maxsize=1)
+def _event_types() -> dict[str, str]:
+    return _choice_table(EventType.choices, EVENT_TYPE_WORDS)
+
+
+@lru_cache(maxsize=1)
+def _customer_types() -> dict[str, str]:
+    return _choice_table(CustomerType.choices, CUSTOMER_TYPE_WORDS)
+
+
+def event_type(text: str) -> str:
+    """The CONTRACT code of an event type given as code, English or Chinese label (维修 → repair)."""
+    code = _event_types().get(_fold(text).casefold())
+    if code is None:
+        raise ValueError(_("unknown event type “%(text)s”") % {"text": text})
+    return code
+
+
+def customer_type(text: str) -> str:
+    code = _customer_types().get(_fold(text).casefold())
+    if code is None:
+        raise ValueError(
+            _("unknown customer type “%(text)s” (owner/业主, tenant/租户, buyer/买方, …)") % {"text": text}
+        )
+    return code
+
+
+_CLASSES = frozenset(CustomerClass.values)
+
+
+def customer_class(text: str) -> str:
+    """A1, A2, B1, B2, C or D; "a1", "A1类" and "Ａ1级" are read as A1."""
+    code = _fold(text).upper().removesuffix("类").removesuffix("级").removesuffix("客户").strip()
+    if code not in _CLASSES:
+        raise ValueError(_("unknown class “%(text)s” (A1, A2, B1, B2, C, D)") % {"text": text})
+    return code
+
+
+def email(text: str) -> str:
+    try:
+        validate_email(text)
+    except ValidationError:
+        raise ValueError(_("not a valid e-mail address")) from None
+    return text
+
+
+_TAG_SEPARATORS = re.compile(r"[;；]")
+
+
+def tags(text: str) -> list[str]:
+    """Tags separated by ";" (or the full-width "；"), blanks dropped, duplicates once, in order."""
+    seen: dict[str, None] = {}
+    for tag in _TAG_SEPARATORS.split(text):
+        tag = tag.strip()
+        if tag:
+            seen.setdefault(tag, None)
+    return list(seen)
