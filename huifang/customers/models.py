@@ -110,6 +110,11 @@ class Customer(models.Model):
     def __str__(self) -> str:
         return f"{self.name}{self.title}"
 
+    def preferred_channel_labels(self) -> list[str]:
+        """The accepted channels as the user reads them (短信, 微信/QQ …), not as stored codes."""
+        labels = dict(Channel.choices)
+        return [str(labels.get(code, code)) for code in self.preferred_channels]
+
 
 class Contact(models.Model):
     """A further person to reach at a customer, e.g. a company's mine manager or chief engineer."""

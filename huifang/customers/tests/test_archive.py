@@ -32,6 +32,8 @@ def test_an_agent_marks_their_customer_do_not_disturb_with_tags(org: Org) -> Non
     assert customer.do_not_disturb and customer.klass == "A2" and customer.title == "女士"
     assert customer.preferred_channels == ["sms", "wechat"]
     assert sorted(t.name for t in customer.tags.all()) == ["VIP", "老业主"]
+    page = _client(org.agent).get(f"/customers/{customer.pk}/").content.decode()
+    assert "短信、微信/QQ" in page
 
 
 def test_an_invalid_class_is_refused_and_nothing_changes(org: Org) -> None:
