@@ -111,7 +111,8 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Customer saved."))
         return redirect("customers:detail", pk=customer.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "customers/edit.html", {"customer": customer, "form": form}, status=status)
+    context = {"customer": customer, "form": form, "heading": _("Edit")}
+    return render(request, "customers/form.html", context, status=status)
 
 
 @require_POST
@@ -151,4 +152,5 @@ def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Contact added."))
         return redirect("customers:detail", pk=customer.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "customers/contact_form.html", {"customer": customer, "form": form}, status=status)
+    context = {"customer": customer, "form": form, "heading": _("Add contact")}
+    return render(request, "customers/form.html", context, status=status)
