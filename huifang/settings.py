@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "huifang.accounts",
     "huifang.customers",
     "huifang.events",
+    "huifang.followups",
     "huifang.web",
 ]
 

@@ -75,9 +75,13 @@ def hand_over_book(
     )
     # Imported here: customers depends on accounts, not the other way round.
     from huifang.customers.services import move_customers_for_handover
+    from huifang.followups.services import move_tasks_for_handover
 
-    # Every kind of open work moves here, in this transaction (follow-up tasks and cases join later).
-    handover.moved = {"customers": move_customers_for_handover(handover)}
+    # Every kind of open work moves here, in this transaction (cases join later).
+    handover.moved = {
+        "customers": move_customers_for_handover(handover),
+        "tasks": move_tasks_for_handover(handover),
+    }
     handover.save(update_fields=["moved"])
     from_staff.successor = to_staff
     from_staff.save(update_fields=["successor"])

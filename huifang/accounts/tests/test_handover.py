@@ -23,7 +23,7 @@ def test_hand_over_moves_every_customer_and_leaves_history(org: Org) -> None:
 
     assert not Customer.objects.filter(owner=org.agent).exists()
     assert Customer.objects.filter(owner=org.other_agent).count() == 6
-    assert handover.moved == {"customers": 5}
+    assert handover.moved == {"customers": 5, "tasks": 0}
     changes = OwnerChange.objects.filter(handover=handover)
     assert {c.customer_id for c in changes} == {c.pk for c in alices}
     assert all(c.from_owner == org.agent and c.to_owner == org.other_agent for c in changes)

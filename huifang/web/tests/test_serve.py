@@ -56,11 +56,14 @@ def _wait_until_listening(server: Server, port: int) -> None:
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             pytest.fail(f"huifang serve exited with {server.process.returncode}:\n{server.output()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
+        # waitress binds its socket before the command prints the address: wait for both.
+        if f"127.0.0.1:{port}/" in server.output():
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    return
+            except OSError:
+                pass
+        time.sleep(0.2)
     pytest.fail(f"huifang serve did not listen within {STARTUP_SECONDS} s:\n{server.output()}")
 
 

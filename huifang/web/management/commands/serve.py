@@ -60,10 +60,13 @@ class Command(BaseCommand):
         server = create_server(application, host=host, port=port, threads=THREADS, ident="huifang")
 
         # ------------------------------------------------------------------------------------------
-        # SCHEDULER: the per-minute background scheduler (the work of ``huifang tick``, run every
-        # minute; a later issue) is to start here, in a daemon thread of this process, before the
-        # web server runs. Nothing starts here yet: the scheduler does not exist.
+        # SCHEDULER: the per-minute tick (``huifang tick``) runs in a daemon thread of this process,
+        # started before the web server; it ends with the process. Several processes may run it:
+        # the tick takes a lock and is idempotent.
         # ------------------------------------------------------------------------------------------
+        from huifang.followups.scheduler import start_scheduler
+
+        start_scheduler()
 
         # SIGTERM (docker stop, systemd, a test) ends the server like Ctrl+C: waitress catches
         # SystemExit in its loop, gives the worker threads a few seconds and closes its sockets.

@@ -1,0 +1,52 @@
+"""``huifang preset apply NAME``: install a policy preset (CONTRACT "Command line").
+
+Prints each policy and questionnaire with what happened to it (created, updated, unchanged);
+applying the same preset twice changes nothing. An unknown name exits with code 2 and lists the
+presets there are.
+"""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, no_translations
+from django.utils import timezone
+
+from huifang import rules
+from huifang.followups.services import apply_preset
+
+
+class Command(BaseCommand):
+    help = "Install a policy preset (its policies and questionnaire); applying it twice changes nothing."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True, metavar="apply")
+        apply = actions.add_parser("apply", help="install the preset NAME")
+        apply.add_argument("name", help=f"one of {', '.join(rules.available_presets())}")
+
+    @no_translations
+    def handle(self, *args: Any, **options: Any) -> None:
+        name = options["name"]
+        if name not in rules.available_presets():
+            raise CommandError(
+                f"no preset {name!r}; the presets are {', '.join(rules.available_presets())}", returncode=2
+            )
+        try:
+            report = apply_preset(name=name, by=None, at=timezone.now())
+        except rules.PresetError as error:
+            raise CommandError(str(error), returncode=2) from error
+        for key in report.created:
+            self.stdout.write(f"policy {key}: created")
+        for key in report.updated:
+            self.stdout.write(f"policy {key}: updated (new version)")
+        for key in report.unchanged:
+            self.stdout.write(f"policy {key}: unchanged")
+        for key in report.questionnaires_created:
+            self.stdout.write(f"questionnaire {key}: created")
+        for key in report.questionnaires_unchanged:
+            self.stdout.write(f"questionnaire {key}: unchanged")
+        self.stdout.write(
+            f"{name}: {len(report.created)} created, {len(report.updated)} updated, "
+            f"{len(report.unchanged)} unchanged"
+        )
