@@ -12,6 +12,7 @@ urlpatterns = [
     # is deliberately not registered there: it would show full phone numbers without an audit.
     path("admin/", admin.site.urls),
     path("customers/", include("huifang.customers.urls")),
+    path("followups/", include("huifang.followups.urls")),
     path("settings/imports/", include("huifang.events.urls")),
     path("", include("huifang.web.urls")),
 ]

@@ -214,3 +214,21 @@ class OwnerChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.from_owner_id} → {self.to_owner_id}"
+
+
+class ExportRecord(models.Model):
+    """Audit row of one export of customer-level rows (R11.1): who, when, what and how many."""
+
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    what = models.CharField(_("what"), max_length=64, help_text="e.g. tasks.csv")
+    rows = models.PositiveIntegerField(_("rows"))
+    filters = models.JSONField(default=dict, blank=True, help_text="The filter the rows were chosen by.")
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.what} × {self.rows}"

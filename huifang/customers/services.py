@@ -9,7 +9,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from huifang.accounts.models import HandOver, Staff
-from huifang.customers.models import Contact, Customer, DataQualityFlag, OwnerChange, PhoneReveal, Tag
+from huifang.customers.models import (
+    Contact,
+    Customer,
+    DataQualityFlag,
+    ExportRecord,
+    OwnerChange,
+    PhoneReveal,
+    Tag,
+)
 
 
 def move_customers_for_handover(handover: HandOver) -> int:
@@ -133,4 +141,13 @@ def add_contact(
     """Add a further person to reach at ``customer``; ``phone`` is already normalised (E.164)."""
     return Contact.objects.create(
         customer=customer, name=name, role=role, phone=phone, email=email, must_reach=must_reach
+    )
+
+
+def record_export(
+    *, staff: Staff, what: str, rows: int, filters: dict[str, Any], at: datetime | None = None
+) -> ExportRecord:
+    """Write the audit row of an export of customer-level rows (called once the rows are counted)."""
+    return ExportRecord.objects.create(
+        staff=staff, what=what, rows=rows, filters=filters, at=at or timezone.now()
     )

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 NAVIGATION = [
     ("web:workbench", _("Workbench")),
     ("customers:list", _("Customers")),
-    ("web:followups", _("Follow-ups")),
+    ("followups:list", _("Follow-ups")),
     ("web:cases", _("Cases")),
     ("web:reports", _("Reports")),
     ("web:settings", _("Settings")),

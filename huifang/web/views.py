@@ -62,10 +62,6 @@ def workbench(request: HttpRequest) -> HttpResponse:
     return render(request, "web/workbench.html", context)
 
 
-def followups(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/section.html", {"section": "followups", "title": _("Follow-ups")})
-
-
 def cases(request: HttpRequest) -> HttpResponse:
     return render(request, "web/section.html", {"section": "cases", "title": _("Cases")})
 

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from huifang.followups.views import tasks, workbench
+
+app_name = "followups"
+urlpatterns = [
+    # Supervisors' task lists (views/tasks.py).
+    path("", tasks.task_list, name="list"),
+    path("export/", tasks.export, name="export"),
+    path("reassign/", tasks.reassign, name="reassign"),
+    path("<int:pk>/", tasks.task_detail, name="detail"),
+    # The agent's workbench (views/workbench.py); add workbench routes below this line.
+    path("next/", workbench.claim_next, name="next"),
+    path("<int:pk>/work/", workbench.work, name="work"),
+    path("<int:pk>/script/", workbench.script, name="script"),
+    path("<int:pk>/attempt/", workbench.attempt, name="attempt"),
+    path("<int:pk>/release/", workbench.release, name="release"),
+    path("closing/", workbench.closing, name="closing"),
+]

@@ -1,0 +1,121 @@
+"""回访任务: the supervisors' task lists — filter, look into one task, reassign in bulk, export."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from huifang.accounts.models import Role, Staff
+from huifang.customers.services import record_export
+from huifang.followups import selectors, services
+from huifang.followups.filters import ReassignForm, TaskFilterForm
+from huifang.followups.models import Task
+from huifang.web.exports import csv_response, xlsx_response
+
+PAGE_SIZE = 50
+# Who may move work between agents and take customer-level rows out of the system.
+SUPERVISING = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.HQ, Role.ADMIN})
+EXPORTING = SUPERVISING | {Role.QUALITY}
+
+
+def _staff(request: HttpRequest) -> Staff:
+    assert isinstance(request.user, Staff)
+    return request.user
+
+
+def _filtered(request: HttpRequest, user: Staff) -> tuple[TaskFilterForm, QuerySet[Task]]:
+    form = TaskFilterForm(request.GET or None, user=user)
+    tasks = selectors.tasks_for(user).order_by("latest_at", "pk")
+    if form.is_valid():
+        tasks = form.apply(tasks)
+    return form, tasks
+
+
+def task_list(request: HttpRequest) -> HttpResponse:
+    """Every task in the user's scope, filtered by status, outcome, policy, unit, agent and dates."""
+    user = _staff(request)
+    form, tasks = _filtered(request, user)
+    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "followups/task_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "may_reassign": user.is_superuser or user.role in SUPERVISING,
+            "may_export": user.is_superuser or user.role in EXPORTING,
+            "reassign_form": ReassignForm(user=user, tasks=tasks),
+        },
+    )
+
+
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One task: what made it, its window, every status change, attempt and reassignment."""
+    user = _staff(request)
+    task = get_object_or_404(
+        selectors.tasks_for(user).select_related("policy_version", "sampling_record", "claimed_by"), pk=pk
+    )
+    return render(
+        request,
+        "followups/task_detail.html",
+        {
+            "task": task,
+            "history": selectors.task_history(task),
+            "attempts": task.attempt_set.select_related("agent").order_by("at"),
+        },
+    )
+
+
+@require_POST
+def reassign(request: HttpRequest) -> HttpResponse:
+    """Give the ticked tasks to another agent (or the pool), each move on the task's history."""
+    user = _staff(request)
+    if not (user.is_superuser or user.role in SUPERVISING):
+        raise PermissionDenied
+    form = ReassignForm(request.POST, user=user, tasks=selectors.tasks_for(user))
+    if not form.is_valid():
+        messages.error(request, _("Nothing was reassigned: tick tasks in your scope and give a reason."))
+        return redirect("followups:list")
+    moved = services.reassign_tasks(
+        tasks=form.cleaned_data["tasks"],
+        to_staff=form.cleaned_data["to_staff"],
+        by=user,
+        at=timezone.now(),
+        reason=form.cleaned_data["reason"],
+    )
+    messages.success(request, _("%(count)d tasks reassigned.") % {"count": moved})
+    return redirect("followups:list")
+
+
+def export(request: HttpRequest) -> HttpResponseBase:
+    """The filtered list as CSV or XLSX with the CONTRACT columns; every export is logged."""
+    user = _staff(request)
+    if not (user.is_superuser or user.role in EXPORTING):
+        raise PermissionDenied
+    form, tasks = _filtered(request, user)
+    if form.is_bound and not form.is_valid():
+        return HttpResponse(_("The filter is not valid."), status=400)
+    file_format = request.GET.get("format", "csv")
+    if file_format not in ("csv", "xlsx"):
+        return HttpResponse(_("Unknown format: csv or xlsx."), status=400)
+    record_export(
+        staff=user,
+        what=f"tasks.{file_format}",
+        rows=tasks.count(),
+        filters=form.as_filters() if form.is_bound else {},
+    )
+    rows = selectors.task_rows(tasks.iterator(chunk_size=2000))
+    name = f"tasks-{timezone.localdate():%Y%m%d}.{file_format}"
+    if file_format == "xlsx":
+        return xlsx_response(rows=rows, columns=selectors.TASK_COLUMNS, filename=name, sheet="tasks")
+    return csv_response(rows=rows, columns=selectors.TASK_COLUMNS, filename=name)
