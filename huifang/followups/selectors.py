@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from huifang import rules
 from huifang.accounts.models import OrgUnit, Staff
@@ -24,6 +25,7 @@ from huifang.followups.models import (
     TERMINAL,
     AttemptResult,
     Evaluation,
+    Outcome,
     SamplingRecord,
     Task,
     TaskStatus,
@@ -183,23 +185,36 @@ class HistoryEntry:
 
 
 def task_history(task: Task) -> list[HistoryEntry]:
-    """Everything that happened to a task, in order: status changes, attempts, reassignments."""
+    """Everything that happened to a task, in order: status changes, attempts, reassignments, in
+    the reader's language (状态、结果 by their labels; the reasons as the rules wrote them)."""
+    status = dict(TaskStatus.choices)
+    result = dict(AttemptResult.choices)
+    outcome = dict(Outcome.choices)
+    system, pool = gettext("system"), gettext("pool")
     entries = [
         HistoryEntry(
-            c.at, "status", f"{c.from_status or '-'} → {c.to_status}: {c.reason}", str(c.by or "system")
+            c.at,
+            "status",
+            f"{status.get(c.from_status, '—')} → {status.get(c.to_status, c.to_status)}: {c.reason}",
+            str(c.by or system),
         )
         for c in task.status_changes.select_related("by")
     ]
     entries += [
-        HistoryEntry(a.at, "attempt", f"{a.result} {a.outcome}".strip(), str(a.agent or "system"))
+        HistoryEntry(
+            a.at,
+            "attempt",
+            f"{result.get(a.result, a.result)} {outcome.get(a.outcome, '')}".strip(),
+            str(a.agent or system),
+        )
         for a in task.attempt_set.select_related("agent")
     ]
     entries += [
         HistoryEntry(
             r.at,
             "assignment",
-            f"{r.from_staff or 'pool'} → {r.to_staff or 'pool'}: {r.reason}",
-            str(r.by or "system"),
+            f"{r.from_staff or pool} → {r.to_staff or pool}: {r.reason}",
+            str(r.by or system),
         )
         for r in task.reassignments.select_related("from_staff", "to_staff", "by")
     ]
