@@ -14,5 +14,6 @@ urlpatterns = [
     path("customers/", include("huifang.customers.urls")),
     path("followups/", include("huifang.followups.urls")),
     path("settings/imports/", include("huifang.events.urls")),
+    path("settings/policies/", include("huifang.followups.policy_urls")),
     path("", include("huifang.web.urls")),
 ]

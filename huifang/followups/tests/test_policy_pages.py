@@ -1,0 +1,76 @@
+"""设置 › 回访规则: presets applied from the page, policies edited into new versions."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from huifang.conftest import Org
+from huifang.followups.models import Policy, PolicyVersion
+from huifang.followups.tests.conftest import Shop
+
+
+def _client(user: object) -> Client:
+    client = Client()
+    client.force_login(user)  # type: ignore[arg-type]
+    return client
+
+
+def test_hq_applies_a_preset_from_the_page_and_again_changes_nothing(org: Org) -> None:
+    client = _client(org.hq_staff)
+    client.post("/settings/policies/apply/", {"preset": "appliance-after-sales"})
+    count = Policy.objects.filter(preset="appliance-after-sales").count()
+    assert count > 0
+    client.post("/settings/policies/apply/", {"preset": "appliance-after-sales"})
+    assert Policy.objects.filter(preset="appliance-after-sales").count() == count
+    assert PolicyVersion.objects.filter(policy__preset="appliance-after-sales").count() == count
+    html = client.get("/settings/policies/").content.decode()
+    assert "appliance-after-sales" in html
+
+
+def _form(policy: Policy, **overrides: object) -> dict[str, object]:
+    data: dict[str, object] = {
+        "title": policy.title,
+        "channel": policy.channel,
+        "assignment": policy.assignment,
+        "deadline": policy.deadline,
+        "questionnaire_key": policy.questionnaire_key,
+        "event_types": policy.event_types,
+        "note": "调整",
+        "enabled": "on" if policy.enabled else "",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v not in ("", None)}
+
+
+def test_editing_a_policy_makes_a_new_version_and_old_tasks_keep_theirs(org: Org, shop: Shop) -> None:
+    task = shop.task()
+    policy = task.policy
+    response = _client(org.hq_staff).post(
+        f"/settings/policies/{policy.pk}/", _form(policy, deadline="2 working days", assignment="owner")
+    )
+    assert response.status_code == 302
+    policy.refresh_from_db()
+    assert policy.current_version is not None and policy.current_version.number == 2
+    assert policy.deadline == "2 working days" and policy.assignment == "owner"
+    task.refresh_from_db()
+    assert task.policy_version.number == 1
+
+
+def test_a_deadline_the_rules_cannot_read_is_refused(org: Org, shop: Shop) -> None:
+    policy = shop.task().policy
+    response = _client(org.hq_staff).post(f"/settings/policies/{policy.pk}/", _form(policy, deadline="soon"))
+    assert response.status_code == 400
+    assert policy.versions.count() == 1
+
+
+def test_a_supervisor_reads_policies_but_cannot_change_them(org: Org, shop: Shop) -> None:
+    policy = shop.task().policy
+    client = _client(org.east_supervisor)
+    assert client.get(f"/settings/policies/{policy.pk}/").status_code == 200
+    assert client.post(f"/settings/policies/{policy.pk}/", _form(policy, title="x")).status_code == 403
+    assert client.post("/settings/policies/apply/", {"preset": "b2b-visits"}).status_code == 403
+    assert policy.versions.count() == 1
+
+
+def test_an_agent_has_no_policy_pages(org: Org) -> None:
+    assert _client(org.agent).get("/settings/policies/").status_code == 403
