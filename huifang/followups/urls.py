@@ -15,5 +15,6 @@ urlpatterns = [
     path("<int:pk>/script/", workbench.script, name="script"),
     path("<int:pk>/attempt/", workbench.attempt, name="attempt"),
     path("<int:pk>/release/", workbench.release, name="release"),
+    path("<int:pk>/reveal/", workbench.reveal, name="reveal"),
     path("closing/", workbench.closing, name="closing"),
 ]

@@ -8,6 +8,7 @@ organisation; rows are written with ``bulk_create`` so that a fresh machine has 
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import unicodedata
 from collections import Counter
@@ -220,6 +221,7 @@ class DemoSummary:
     events: int
     logins: tuple[DemoLogin, ...]
     password: str
+    tasks: int = 0  # follow-up tasks made by the first load's tick (0 when loaded already)
 
 
 class DemoConflict(Exception):
@@ -242,7 +244,36 @@ def load_demo(*, seed: int = 2026, now: datetime | None = None) -> DemoSummary:
     now = now or timezone.now()
     with transaction.atomic():
         _Builder(random.Random(seed), now).build()
-    return _summary(created=True)
+        follow_ups = _follow_ups(now)
+    return dataclasses.replace(_summary(created=True), tasks=follow_ups)
+
+
+# The presets that fit each demo department; their policies are bound to that department, so the
+# after-sales repairs of Guangzhou are not followed up by the property project's rules.
+PRESETS = {
+    "hengxin-sunshine": "property-management",
+    "hengxin-xuhui": "brokerage-showing",
+    "hengxin-gz-service": "appliance-after-sales",
+    "hengxin-gz-accounts": "b2b-visits",
+}
+
+
+def _follow_ups(now: datetime) -> int:
+    """Apply each department's preset, bound to the department, and run the tick for ``now``, so
+    that the agents find open follow-ups on their workbench. Returns the live tasks made."""
+    from huifang.followups.models import LIVE, Policy, Task
+    from huifang.followups.scheduler import tick
+    from huifang.followups.services import apply_preset, revise_policy
+
+    units = {unit.code: unit for unit in OrgUnit.objects.filter(code__in=PRESETS)}
+    for code, preset in PRESETS.items():
+        apply_preset(name=preset, by=None, at=now)
+        for policy in Policy.objects.filter(preset=preset, unit__isnull=True).select_related(
+            "current_version"
+        ):
+            revise_policy(policy=policy, by=None, at=now, note=f"demo: {units[code].name}", unit=units[code])
+    tick(now=now)
+    return Task.objects.filter(status__in=LIVE).count()
 
 
 def format_logins(summary: DemoSummary) -> list[str]:

@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,7 +21,8 @@ from huifang.accounts.models import Role, Staff
 from huifang.accounts.scope import scoped
 from huifang.accounts.services import hand_over_book
 from huifang.customers.models import Customer, DataQualityFlag
-from huifang.events.models import Event, EventType, ImportBatch
+from huifang.events.models import Event, ImportBatch
+from huifang.followups.views.workbench import home_context
 
 
 class LoginView(auth_views.LoginView):
@@ -36,14 +36,13 @@ def _staff(request: HttpRequest) -> Staff:
 
 
 def workbench(request: HttpRequest) -> HttpResponse:
-    """工作台: what the person has in front of them today."""
+    """工作台: the agent's day — figures, "next task", the queue and what waits for a retry — and,
+    for supervisors, their agents' day; with the few archive figures of the user's scope."""
     user = _staff(request)
-    now = timezone.now()
-    customers = scoped(Customer.objects.all(), user)
+    week_ago = timezone.now() - timedelta(days=7)
     events = scoped(Event.objects.all(), user, owner_field="customer__owner")
-    week_ago = now - timedelta(days=7)
     context: dict[str, Any] = {
-        "customer_count": customers.count(),
+        "customer_count": scoped(Customer.objects.all(), user).count(),
         "events_week": events.filter(completed_at__gte=week_ago).count(),
         "open_flags": scoped(
             DataQualityFlag.objects.filter(rechecked_at__isnull=True),
@@ -51,14 +50,8 @@ def workbench(request: HttpRequest) -> HttpResponse:
             unit_field="customer__unit",
             owner_field="customer__owner",
         ).count(),
-        "events_by_type": list(
-            events.filter(completed_at__gte=week_ago).values("type").annotate(n=Count("pk")).order_by("-n")
-        ),
-        "recent_events": events.select_related("customer", "unit").order_by("-completed_at")[:10],
+        **home_context(user),
     }
-    labels = dict(EventType.choices)
-    for row in context["events_by_type"]:
-        row["label"] = labels.get(row["type"], row["type"])
     return render(request, "web/workbench.html", context)
 
 

@@ -19,7 +19,9 @@ from huifang.accounts.models import OrgUnit, Role, Staff
 from huifang.customers.models import Contact, Customer, CustomerType, DataQualityFlag
 from huifang.customers.phones import normalize_phone
 from huifang.events.models import Event, EventType
-from huifang.web.demo import DemoSummary, load_demo
+from huifang.followups.models import Policy, Task
+from huifang.followups.services import claim_next_task
+from huifang.web.demo import PRESETS, DemoSummary, load_demo
 
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # a Friday, 10:00 in Shanghai
@@ -197,3 +199,24 @@ def test_the_demo_command_prints_the_logins_and_changes_nothing_the_second_time(
         assert f"  {username} " in text
     assert "王丽" in text
     assert Customer.objects.count() == customers
+
+
+def test_the_demo_has_follow_ups_waiting_for_the_agents_of_every_department(loaded: DemoSummary) -> None:
+    assert loaded.tasks > 0
+    for code, preset in PRESETS.items():
+        # Each department's preset, bound to that department only.
+        policies = Policy.objects.filter(preset=preset)
+        assert policies.exists() and all(p.unit is not None and p.unit.code == code for p in policies)
+        assert Task.objects.filter(unit__code=code, status="open").exists(), code
+    # Friday 10:00: a broker's agent presses "next" and gets a showing of their store to call.
+    agent = Staff.objects.get(username="agent4")
+    task = claim_next_task(agent=agent, now=NOW)
+    assert task is not None and task.unit.code == "hengxin-xuhui" and task.questionnaire is not None
+
+
+def test_the_workbench_of_a_demo_agent_shows_their_queue(loaded: DemoSummary) -> None:
+    client = Client()
+    client.force_login(Staff.objects.get(username="agent4"))
+    html = client.get("/").content.decode()
+    assert 'data-testid="next-task"' in html
+    assert 'data-testid="queue-empty"' not in html
