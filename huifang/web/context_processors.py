@@ -13,13 +13,29 @@ NAVIGATION = [
     ("web:reports", _("Reports")),
     ("web:settings", _("Settings")),
 ]
+# Pages that belong to a section although their URL lies under another one: working a task and
+# the daily closing are the agent's workbench, not the supervisors' task lists.
+SECTION_OF = {
+    "followups:next": "web:workbench",
+    "followups:work": "web:workbench",
+    "followups:script": "web:workbench",
+    "followups:attempt": "web:workbench",
+    "followups:release": "web:workbench",
+    "followups:reveal": "web:workbench",
+    "followups:closing": "web:workbench",
+}
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     """The navigation items, the one holding the current page marked active."""
+    match = getattr(request, "resolver_match", None)
+    section = SECTION_OF.get(match.view_name) if match is not None else None
     items = []
     for name, label in NAVIGATION:
         url = reverse(name)
-        active = request.path == url if url == "/" else request.path.startswith(url)
+        if section is not None:
+            active = name == section
+        else:
+            active = request.path == url if url == "/" else request.path.startswith(url)
         items.append({"url": url, "label": label, "active": active})
     return {"navigation": items}

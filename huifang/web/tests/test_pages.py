@@ -41,3 +41,9 @@ def test_every_navigation_section_opens(org: Org) -> None:
     client = _client(org.hq_staff)
     for url in ["/", "/customers/", "/followups/", "/cases/", "/reports/", "/settings/"]:
         assert client.get(url).status_code == 200, url
+
+
+def test_the_daily_closing_is_part_of_the_workbench_in_the_navigation(org: Org) -> None:
+    html = _client(org.agent).get("/followups/closing/").content.decode()
+    active = html.split('aria-current="page"')[0].rsplit("<a", 1)[1]
+    assert 'href="/"' in active
