@@ -349,9 +349,11 @@ class Task(models.Model):
             ),
         ]
         indexes = [
-            # The queue: an agent's own open tasks, and their department's pool, by urgency.
-            models.Index(fields=["status", "assignee", "queue_at"], name="task_queue_own"),
-            models.Index(fields=["status", "unit", "queue_at"], name="task_queue_pool"),
+            # The queue: an agent's own open tasks, and their department's pool, by urgency. The id
+            # is the queue's tie-break (ORDER BY queue_at, id): the scan is then in the exact order
+            # and stops at the rows "next" locks, instead of sorting batches of equal-time rows.
+            models.Index(fields=["status", "assignee", "queue_at", "id"], name="task_queue_own"),
+            models.Index(fields=["status", "unit", "queue_at", "id"], name="task_queue_pool"),
             # The tick: scheduled tasks to open, retries to re-open, overdue ones to mark.
             models.Index(fields=["status", "earliest_at"], name="task_status_earliest"),
             models.Index(fields=["status", "next_attempt_at"], name="task_status_next_attempt"),

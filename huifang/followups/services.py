@@ -623,9 +623,11 @@ def claim_next_task(*, agent: Staff, now: datetime) -> Task | None:
                     time.sleep(0.005 * (_round + 1))
                     continue
                 return None
-            found = Task.objects.select_related("customer", "policy_version__policy").in_bulk(ids)
-            batch = [found[pk] for pk in ids]
-            for task in batch:
+            # Loaded one at a time: the first candidate is usually the one claimed, so the others'
+            # rows (and their policy versions' JSON) are not read for nothing.
+            tasks = Task.objects.select_related("customer", "policy_version__policy")
+            for pk in ids:
+                task = tasks.get(pk=pk)
                 verdict = availability(task, now=now)
                 if verdict.allowed:
                     try:
@@ -816,9 +818,10 @@ def record_attempt(
     by the form or command): the task is live and the input valid; otherwise ``ValueError``.
     """
     # Lock the task for the length of the attempt (PostgreSQL); SQLite's write lock does the same.
+    # The policy and its version come in the same query: the ladder and the labels need them.
     task = (
         Task.objects.select_for_update(of=("self",))
-        .select_related("customer", "event", "questionnaire")
+        .select_related("customer", "event", "questionnaire", "policy", "policy_version__policy")
         .get(pk=task.pk)
     )
     if task.status in TERMINAL:
