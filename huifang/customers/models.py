@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from huifang.accounts.models import HandOver, OrgUnit
+from huifang.rules import codes
 
 
 class CustomerClass(models.TextChoices):
@@ -33,15 +34,15 @@ class CustomerType(models.TextChoices):
 
 
 class Channel(models.TextChoices):
-    """Channels of R5.1 a customer may accept."""
+    """Channels of R5.1, with the rule engine's codes: what a customer accepts and how a task is made."""
 
-    PHONE = "phone", _("Phone")
-    ONSITE = "onsite", _("On-site visit")
-    SMS = "sms", _("SMS")
-    EMAIL = "email", _("E-mail")
-    WECHAT = "wechat", _("WeChat / QQ")
-    LETTER = "letter", _("Letter")
-    APP = "app", _("App")
+    PHONE = codes.Channel.PHONE.value, _("Phone")
+    ON_SITE = codes.Channel.ON_SITE.value, _("On-site visit")
+    SMS = codes.Channel.SMS.value, _("SMS")
+    EMAIL = codes.Channel.EMAIL.value, _("E-mail")
+    WECHAT = codes.Channel.WECHAT.value, _("WeChat / QQ")
+    LETTER = codes.Channel.LETTER.value, _("Letter")
+    APP = codes.Channel.APP.value, _("App")
 
 
 class Tag(models.Model):

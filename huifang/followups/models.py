@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from huifang.accounts.models import HandOver, OrgUnit
-from huifang.customers.models import Customer
+from huifang.customers.models import Channel, Customer
 from huifang.events.models import Event
 from huifang.rules import codes
 
@@ -112,18 +112,6 @@ class Satisfaction(models.TextChoices):
     SATISFIED = codes.Satisfaction.SATISFIED.value, _("Satisfied")
     AVERAGE = codes.Satisfaction.AVERAGE.value, _("Average")
     DISSATISFIED = codes.Satisfaction.DISSATISFIED.value, _("Dissatisfied")
-
-
-class Channel(models.TextChoices):
-    """How a follow-up is made (R5.1), with the engine's codes."""
-
-    PHONE = codes.Channel.PHONE.value, _("Phone")
-    ON_SITE = codes.Channel.ON_SITE.value, _("On-site visit")
-    SMS = codes.Channel.SMS.value, _("SMS")
-    EMAIL = codes.Channel.EMAIL.value, _("E-mail")
-    WECHAT = codes.Channel.WECHAT.value, _("WeChat / QQ")
-    LETTER = codes.Channel.LETTER.value, _("Letter")
-    APP = codes.Channel.APP.value, _("App")
 
 
 class Origin(models.TextChoices):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from huifang import rules
 from huifang.accounts.models import OrgUnit, Role, Staff
 from huifang.accounts.scope import scoped
+from huifang.customers.models import Channel
 from huifang.events.models import Event
 from huifang.followups import binding, services
 from huifang.followups import questionnaires as scripts
@@ -26,7 +27,6 @@ from huifang.followups.models import (
     TERMINAL,
     Attempt,
     AttemptResult,
-    Channel,
     Evaluation,
     Outcome,
     PolicyVersion,

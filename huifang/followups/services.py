@@ -523,9 +523,6 @@ def _candidates(agent: Staff, now: datetime, *, lock: bool) -> list[int]:
     return [pk for _, pk in sorted(found)]
 
 
-_CUSTOMER_CHANNELS = {"onsite": rules.Channel.ON_SITE}
-
-
 def contact_rules(customer: Customer) -> rules.DoNotDisturb:
     """The customer's contact preferences as the engine reads them: do-not-disturb refuses every
     channel; a list of accepted channels refuses the others."""
@@ -533,11 +530,8 @@ def contact_rules(customer: Customer) -> rules.DoNotDisturb:
     if customer.do_not_disturb:
         refused = every
     elif customer.preferred_channels:
-        accepted = {
-            _CUSTOMER_CHANNELS.get(str(code)) or rules.Channel(str(code))
-            for code in customer.preferred_channels
-            if str(code) in _CUSTOMER_CHANNELS or str(code) in {c.value for c in rules.Channel}
-        }
+        known = {c.value for c in rules.Channel}
+        accepted = {rules.Channel(str(code)) for code in customer.preferred_channels if str(code) in known}
         refused = every - accepted
     else:
         refused = frozenset()

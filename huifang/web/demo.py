@@ -654,7 +654,7 @@ class _Builder:
         elif rng.random() < 0.012 and business in {OrgUnit.Business.KEY_ACCOUNT, OrgUnit.Business.BROKERAGE}:
             customer.is_special = True
             customer.notes = "集团领导介绍的客户，仅在项目节点联系。"
-            customer.preferred_channels = [Channel.ONSITE]
+            customer.preferred_channels = [Channel.ON_SITE]
         tag_names = sorted(set(rng.sample(TAGS[business], k=rng.choice((0, 0, 0, 1, 1, 2)))))
         return customer, tag_names
 
@@ -672,7 +672,7 @@ class _Builder:
                 self.phones.discard(customer.phone)
                 customer.phone = self._landline(city)
             customer.email = f"service{customer.ref[-4:]}@163.com" if rng.random() < 0.5 else ""
-            customer.preferred_channels = [Channel.PHONE, Channel.ONSITE, Channel.EMAIL]
+            customer.preferred_channels = [Channel.PHONE, Channel.ON_SITE, Channel.EMAIL]
         else:
             customer.customer_type = CustomerType.INDIVIDUAL
             customer.industry = "个体经营"

@@ -31,12 +31,13 @@ from django.views.decorators.http import require_GET, require_POST
 from huifang.accounts.models import Role, Staff
 from huifang.accounts.scope import may_reveal_phone
 from huifang.customers.forms import RevealForm
+from huifang.customers.models import Channel
 from huifang.customers.phones import mask_phone, national
 from huifang.customers.services import reveal_phone
 from huifang.followups import questionnaires as scripts
 from huifang.followups import selectors, services
 from huifang.followups.forms import ANSWER_ERRORS, AttemptForm, answers_from, question_views
-from huifang.followups.models import AttemptResult, Channel, Task, TaskStatus
+from huifang.followups.models import AttemptResult, Task, TaskStatus
 
 
 def clock() -> datetime:
