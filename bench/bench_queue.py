@@ -1054,6 +1054,16 @@ def main() -> None:
         thinks=thinks,
         seed=args.seed,
     )
+    with connection.cursor() as cursor:
+        # Every task is claimed at most once in a run (a retry comes back the next day at the
+        # earliest): more than one "claimed" history row would be a task handed out twice.
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT task_id FROM followups_taskstatuschange WHERE to_status = %s "
+            "AND at >= %s GROUP BY task_id HAVING count(*) > 1) AS twice",
+            ["claimed", BASE],
+        )
+        (twice,) = cursor.fetchone()
+    print(f"tasks handed out twice by claim_next_task: {twice}")
     flat = {phase.mode: phase for phase in phases if not phase.think}
     ratio = flat["huifang"].per_second / flat["bare"].per_second if flat["bare"].per_second else 0.0
     print(f"claims per second, huifang / bare, flat out: {ratio:.2f} (target ≥ {TARGET_RATIO:g})")
@@ -1068,7 +1078,7 @@ def main() -> None:
     errors = sum(p.error_count for p in phases)
     if errors:
         print(f"{errors} errors during the phases")
-    sys.exit(1 if failed or errors else 0)
+    sys.exit(1 if failed or errors or twice else 0)
 
 
 if __name__ == "__main__":
