@@ -15,9 +15,9 @@ no ``SKIP LOCKED`` to measure.
 2. Loads ``--tasks`` tasks (default 1,000,000) with ``COPY`` in creation order, each with its
    event, attempts and status history: 80 % closed history over the past year (completed,
    invalid, cancelled), then the last six days' live tasks: 15 % an open backlog (overdue by up to
-   five days to due in a week; a fifth assigned to an agent, the rest in the departments' pools;
-   2 % held by the contact cap, 1 % personal callbacks; 10 % already tried once), 5 % waiting for
-   a retry or scheduled. Foreign keys are not checked during the load (the generator keeps them
+   five days to due within eight days; a fifth assigned to an agent, the rest in the departments'
+   pools; 2 % held by the contact cap, 1 % personal callbacks; 10 % already tried once), 5 %
+   waiting for a retry or scheduled. Foreign keys are not checked during the load (the generator keeps them
    consistent); ``VACUUM ANALYZE`` afterwards.
 3. Counts the queries of one claim and one completion (one agent alone), then runs the agents:
    ``--processes`` processes of ``--agents / --processes`` threads, each thread one agent with its
