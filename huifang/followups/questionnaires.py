@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import re
 import string
-import tomllib
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -47,6 +46,7 @@ from typing import Any, NoReturn
 
 from huifang.rules.codes import Outcome, Satisfaction
 from huifang.rules.conditions import Condition, fact_text
+from huifang.rules.presets import read_toml
 
 SCRIPT_DIR = Path(__file__).resolve().parent / "scripts"
 
@@ -655,12 +655,7 @@ def _read_questionnaire(data: Mapping[str, Any], *, source: str) -> Questionnair
 
 def load_questionnaire(path: Path) -> Questionnaire:
     """Read and check one questionnaire file; its ``key`` must be the file's name."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise QuestionnaireError(f"{path.name}: not valid TOML: {error}") from None
-    except OSError as error:
-        raise QuestionnaireError(f"{path.name}: cannot be read: {error.strerror}") from None
+    data = read_toml(path, QuestionnaireError)
     questionnaire = _read_questionnaire(data, source=path.name)
     if questionnaire.key != path.stem:
         raise QuestionnaireError(f"{path.name}: key: {questionnaire.key!r} does not match the file name")

@@ -26,7 +26,7 @@ from enum import StrEnum
 from fractions import Fraction
 from functools import partial
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from huifang.rules.caps import ContactCap
@@ -406,14 +406,20 @@ def parse_preset(data: Mapping[str, object], *, file: str) -> Preset:
     return preset
 
 
+def read_toml(path: Path, error: type[ValueError]) -> dict[str, Any]:
+    """The TOML document in ``path``; ``error`` (naming the file) when it cannot be read or parsed.
+    Shared by the preset and questionnaire loaders."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path.name}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise error(f"{path.name}: cannot be read: {exc.strerror}") from None
+
+
 def load_preset_file(path: Path) -> Preset:
     """Read and check one preset file."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise PresetError(f"{path.name}: not valid TOML: {error}") from None
-    except OSError as error:
-        raise PresetError(f"{path.name}: cannot be read: {error.strerror}") from None
+    data = read_toml(path, PresetError)
     preset = parse_preset(data, file=path.name)
     if preset.name != path.stem:
         raise PresetError(f"{path.name}: name: {preset.name!r} does not match the file name")
