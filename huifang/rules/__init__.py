@@ -74,10 +74,13 @@ from huifang.rules.workcal import (
     Unit,
     Window,
     WorkCalendar,
+    add_working_time,
     build_window,
     china_calendar,
     is_callable,
     next_callable,
+    working_deadline,
+    working_time_between,
 )
 
 __all__ = [
@@ -129,6 +132,7 @@ __all__ = [
     "Verdict",
     "Window",
     "WorkCalendar",
+    "add_working_time",
     "agent_pace",
     "allocate_proportionally",
     "available_presets",
@@ -154,4 +158,6 @@ __all__ = [
     "sample",
     "sample_for_period",
     "seed_for",
+    "working_deadline",
+    "working_time_between",
 ]

@@ -435,6 +435,62 @@ def end_bound(anchor: datetime, offset: Offset, *, tz: ZoneInfo, calendar: WorkC
 
 
 # --------------------------------------------------------------------------------------------------
+# Working time: the clock of complaint and rectification deadlines (R7.2, R6.1)
+#
+# "3 working days" for a complaint runs only on working days: every hour of a working day counts,
+# no hour of a weekend or holiday does. A complaint accepted on Wednesday at 15:00 is due on the
+# following Monday at 15:00 across a weekend, and one accepted during a holiday starts its clock
+# at midnight of the first working day.
+
+
+def working_time_between(
+    start: datetime, end: datetime, *, calendar: WorkCalendar, tz: ZoneInfo
+) -> timedelta:
+    """How much of [start, end) falls on working days (in ``tz``'s days); zero when end ≤ start."""
+    require_aware(start, name="start")
+    require_aware(end, name="end")
+    total = timedelta(0)
+    current = start.astimezone(tz)
+    stop = end.astimezone(tz)
+    while current < stop:
+        next_midnight = midnight(current.date() + ONE_DAY, tz)
+        piece_end = min(next_midnight, stop)
+        if calendar.is_working_day(current.date()):
+            total += piece_end - current
+        current = piece_end
+    return total
+
+
+def add_working_time(start: datetime, amount: timedelta, *, calendar: WorkCalendar, tz: ZoneInfo) -> datetime:
+    """The moment ``amount`` of working time after ``start``: the inverse of ``working_time_between``.
+    A zero amount from a non-working moment is the start of the next working day."""
+    require_aware(start, name="start")
+    if amount < timedelta(0):
+        raise ValueError(f"working time cannot be negative: {amount}")
+    current = start.astimezone(tz)
+    left = amount
+    for _ in range(MAX_SCAN_DAYS):
+        next_midnight = midnight(current.date() + ONE_DAY, tz)
+        if calendar.is_working_day(current.date()):
+            if current + left <= next_midnight:
+                return current + left
+            left -= next_midnight - current
+        current = next_midnight
+    raise CalendarError(f"not enough working days after {start.isoformat()}")
+
+
+def working_deadline(start: datetime, offset: Offset, *, calendar: WorkCalendar, tz: ZoneInfo) -> datetime:
+    """``start`` plus ``offset`` in working time: hours and (working) days count working hours only;
+    calendar days, weeks and months run on the wall clock."""
+    if offset.unit is Unit.HOURS:
+        return add_working_time(start, timedelta(hours=offset.amount), calendar=calendar, tz=tz)
+    if offset.unit is Unit.WORKING_DAYS:
+        return add_working_time(start, timedelta(days=offset.amount), calendar=calendar, tz=tz)
+    local = start.astimezone(tz)
+    return datetime.combine(shift_day(local.date(), offset, calendar), local.timetz())
+
+
+# --------------------------------------------------------------------------------------------------
 # Windows
 
 

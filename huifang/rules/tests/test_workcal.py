@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from huifang.rules import (
+    SHANGHAI,
     CalendarError,
     CallingHours,
     Offset,
@@ -20,6 +21,7 @@ from huifang.rules import (
 )
 from huifang.rules.workcal import (
     add_months,
+    add_working_time,
     end_bound,
     fmt,
     last_callable_end,
@@ -28,6 +30,8 @@ from huifang.rules.workcal import (
     shift_day,
     start_bound,
     window_end,
+    working_deadline,
+    working_time_between,
 )
 
 from .support import ALL_BUT_HOLIDAYS_HOURS, CAL, EVERY_DAY_HOURS, WORKING_HOURS, at
@@ -342,3 +346,52 @@ def test_explanations_print_each_moment_in_its_own_zones_wall_time() -> None:
     utc = shanghai.astimezone(ZoneInfo("UTC"))
     assert shanghai == utc  # the same instant …
     assert (fmt(shanghai), fmt(utc)) == ("2026-10-08 09:30 Thu", "2026-10-08 01:30 Thu")  # … two wall times
+
+
+# ---- working time (complaint and rectification deadlines) ---------------------------------------
+
+
+def _deadline(start: datetime, text: str) -> datetime:
+    return working_deadline(start, Offset.parse(text), calendar=CAL, tz=SHANGHAI)
+
+
+def test_three_working_days_from_wednesday_afternoon_end_monday_at_the_same_hour() -> None:
+    assert _deadline(at(2026, 11, 18, 15), "3 working days") == at(2026, 11, 23, 15)
+
+
+def test_national_day_week_and_its_weekend_do_not_count_but_the_make_up_saturday_does() -> None:
+    # Wed 30 Sep 15:00: 9 h left that day; 1–7 Oct off; 8 Oct (Thu) and 9 Oct (Fri) worked, 48 h;
+    # 10 Oct is the Saturday make-up day: its first 15 h make 72; 11 Oct (Sunday) is off.
+    assert _deadline(at(2026, 9, 30, 15), "3 working days") == at(2026, 10, 10, 15)
+    assert _deadline(at(2026, 9, 30, 15), "4 working days") == at(2026, 10, 12, 15)
+    assert _deadline(at(2026, 9, 30, 15), "60 hours") == at(2026, 10, 10, 3)
+
+
+def test_a_complaint_received_on_a_holiday_starts_its_clock_on_the_next_working_day() -> None:
+    assert _deadline(at(2026, 10, 3, 10), "24 hours") == at(2026, 10, 9, 0)
+    assert _deadline(at(2026, 10, 3, 10), "0 hours") == at(2026, 10, 8, 0)
+    assert _deadline(at(2026, 11, 21, 10), "1 working day") == at(2026, 11, 24, 0)
+
+
+def test_hours_count_working_hours_only_and_calendar_days_run_on_the_wall_clock() -> None:
+    assert _deadline(at(2026, 11, 20, 20), "10 hours") == at(2026, 11, 23, 6)
+    assert _deadline(at(2026, 11, 20, 20), "3 days") == at(2026, 11, 23, 20)
+    assert _deadline(at(2026, 11, 20, 20), "1 week") == at(2026, 11, 27, 20)
+
+
+def test_working_time_between_is_the_inverse_of_adding_it() -> None:
+    start = at(2026, 9, 30, 15)
+    end = _deadline(start, "3 working days")
+    assert working_time_between(start, end, calendar=CAL, tz=SHANGHAI) == timedelta(days=3)
+    assert working_time_between(end, start, calendar=CAL, tz=SHANGHAI) == timedelta(0)
+    # A pause from Friday 10:00 to Monday 10:00 holds the clock for one working day's remainder
+    # and the next morning: 14 h + 10 h.
+    paused = working_time_between(at(2026, 11, 20, 10), at(2026, 11, 23, 10), calendar=CAL, tz=SHANGHAI)
+    assert paused == timedelta(hours=24)
+
+
+def test_working_time_cannot_be_negative_and_runs_out_with_the_calendar() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        add_working_time(at(2026, 1, 5), timedelta(hours=-1), calendar=CAL, tz=SHANGHAI)
+    with pytest.raises(CalendarError):
+        add_working_time(at(2026, 1, 5), timedelta(days=900), calendar=CAL, tz=SHANGHAI)
