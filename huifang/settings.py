@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "huifang.customers",
     "huifang.events",
     "huifang.followups",
+    "huifang.cases",
     "huifang.web",
 ]
 

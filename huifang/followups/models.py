@@ -185,6 +185,13 @@ class Policy(models.Model):
     deadline = models.CharField(
         max_length=32, blank=True, help_text="e.g. '3 days': replaces the timing's latest bound."
     )
+    # R6.1: how long the responsible department has to put a bad follow-up right (working time).
+    rectification_deadline = models.CharField(
+        _("rectification deadline"),
+        max_length=32,
+        default="3 working days",
+        help_text="e.g. '3 working days', '24 hours': the department's time to put a bad result right.",
+    )
     enabled = models.BooleanField(_("enabled"), default=True)
     current_version = models.ForeignKey(
         "PolicyVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -314,8 +321,9 @@ class Task(models.Model):
     sampling_record = models.ForeignKey(
         SamplingRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="tasks"
     )
-    # The case a second follow-up belongs to (cases app, later); a plain id until that app exists.
-    case_id = models.BigIntegerField(null=True, blank=True)
+    # The case a second follow-up belongs to (``origin`` case): a plain id, so that follow-ups do
+    # not depend on the cases app that depends on them.
+    case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     # Recurring contacts: quota rule, period and index, so the same owed contact is made once.
     series_key = models.CharField(max_length=100, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -326,9 +334,12 @@ class Task(models.Model):
         verbose_name_plural = _("follow-up tasks")
         ordering = ["pk"]
         constraints = [
-            # One task per policy and event, however many ticks run at once.
+            # One task per policy and event, however many ticks run at once; second follow-ups of a
+            # case (same event, same policy) are the loop's own.
             models.UniqueConstraint(
-                fields=["policy", "event"], condition=Q(event__isnull=False), name="task_policy_event_unique"
+                fields=["policy", "event"],
+                condition=Q(event__isnull=False, case_id__isnull=True),
+                name="task_policy_event_unique",
             ),
             models.UniqueConstraint(
                 fields=["policy", "customer", "series_key"],

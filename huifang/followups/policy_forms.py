@@ -50,9 +50,24 @@ class PolicyForm(forms.ModelForm[Policy]):
 
     class Meta:
         model = Policy
-        fields = ["title", "enabled", "channel", "assignment", "deadline", "unit", "questionnaire_key"]
+        fields = [
+            "title",
+            "enabled",
+            "channel",
+            "assignment",
+            "deadline",
+            "rectification_deadline",
+            "unit",
+            "questionnaire_key",
+        ]
         labels = {"deadline": _("Deadline"), "unit": _("Only for"), "assignment": _("Assignment")}
-        help_texts = {"deadline": _("e.g. 3 days, 2 working days, 24 hours; empty: the rule's own.")}
+        help_texts = {
+            "deadline": _("e.g. 3 days, 2 working days, 24 hours; empty: the rule's own."),
+            "rectification_deadline": _(
+                "The responsible department's time to put a bad result right, in working time: "
+                "e.g. 3 working days, 24 hours."
+            ),
+        }
 
     def __init__(self, *args: Any, user: Staff, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -67,7 +82,16 @@ class PolicyForm(forms.ModelForm[Policy]):
         style_fields(self)
 
     def clean_deadline(self) -> str:
-        text: str = (self.cleaned_data.get("deadline") or "").strip()
+        return self._offset("deadline")
+
+    def clean_rectification_deadline(self) -> str:
+        text = self._offset("rectification_deadline")
+        if not text:
+            raise forms.ValidationError(_("A rectification ticket needs a deadline."))
+        return text
+
+    def _offset(self, name: str) -> str:
+        text: str = (self.cleaned_data.get(name) or "").strip()
         if text:
             try:
                 rules.Offset.parse(text)
@@ -87,6 +111,7 @@ class PolicyForm(forms.ModelForm[Policy]):
             "channel": data["channel"],
             "assignment": data["assignment"],
             "deadline": data["deadline"],
+            "rectification_deadline": data["rectification_deadline"],
             "unit": unit,
             "questionnaire_key": data["questionnaire_key"],
             "event_types": sorted(data["event_types"]),

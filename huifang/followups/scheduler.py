@@ -83,6 +83,7 @@ class TickReport:
     callbacks_released: int = 0
     marked_overdue: int = 0
     cancelled: int = 0
+    escalations: int = 0
 
     def lines(self) -> list[str]:
         return [f"{f.name}: {getattr(self, f.name)}" for f in fields(self)]
@@ -112,6 +113,7 @@ def tick(*, now: datetime) -> TickReport:
         open_due_tasks,
         release_stale_claims,
         mark_overdue,
+        escalate_cases,
     ]
     for step in steps:
         # A step returns True while it has more to do (a slice of a large import).
@@ -680,6 +682,14 @@ def mark_overdue(now: datetime, report: TickReport) -> bool:
     report.marked_overdue += Task.objects.filter(
         status__in=LIVE, latest_at__lte=now, overdue_at__isnull=True
     ).update(overdue_at=now)
+    return False
+
+
+def escalate_cases(now: datetime, report: TickReport) -> bool:
+    """Cases (R6.1, R7.2): warn before the deadline, then the manager, then the general manager."""
+    from huifang.cases.services import escalate_due
+
+    report.escalations += escalate_due(now=now)
     return False
 
 

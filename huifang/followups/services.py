@@ -172,6 +172,7 @@ def _binding_of(policy: Policy) -> dict[str, Any]:
         "questionnaire_key": policy.questionnaire_key,
         "assignment": policy.assignment,
         "deadline": policy.deadline,
+        "rectification_deadline": policy.rectification_deadline,
         "enabled": policy.enabled,
     }
 
@@ -210,6 +211,7 @@ EDITABLE = (
     "questionnaire_key",
     "assignment",
     "deadline",
+    "rectification_deadline",
     "enabled",
 )
 
@@ -368,6 +370,8 @@ class NewTask:
     sampling_record_id: int | None = None
     series_key: str = ""
     case_id: int | None = None
+    # Given: this agent, whatever the policy's rule (a second follow-up goes to who made the first).
+    assignee_id: int | None = None
 
 
 class Assigner:
@@ -449,7 +453,7 @@ def create_tasks(
     tasks: list[Task] = []
     for spec in specs:
         rule = spec.version.binding.get("assignment", Assignment.POOL)
-        assignee = assigner.pick(
+        assignee = spec.assignee_id or assigner.pick(
             rule=rule, policy_id=spec.version.policy_id, unit_id=spec.unit_id, owner_id=spec.owner_id
         )
         script = scripts.get(spec.version.binding.get("questionnaire_key", ""))
@@ -888,4 +892,9 @@ def record_attempt(
         flag_data_quality(
             customer=task.customer, kind=kind, by=agent, note=f"follow-up task {task.pk}", at=at
         )
+    if task.status in TERMINAL:
+        # The closed loop (R6.1): a ticket for a bad result, the next round or the end of a case.
+        from huifang.cases.services import after_followup
+
+        after_followup(task=task, by=agent, at=at)
     return attempt

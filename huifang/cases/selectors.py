@@ -1,0 +1,154 @@
+"""Reads of the cases app: the CONTRACT rows of ``huifang cases``, the handler's inbox, the
+supervisor's board and a case's time line, all narrowed by ``accounts.scope``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from huifang.accounts.models import Role, Staff
+from huifang.accounts.scope import scope_filter, scoped
+from huifang.cases.models import Case, Notification
+from huifang.cases.services import FINISHED
+from huifang.followups.models import Task
+from huifang.followups.selectors import UnitNames, _local
+
+CASE_COLUMNS = (
+    "id",
+    "kind",
+    "status",
+    "level",
+    "customer_ref",
+    "task_id",
+    "department",
+    "opened_at",
+    "deadline_at",
+    "closed_at",
+    "loop_count",
+)
+
+
+def cases_for(
+    user: Staff | None = None, *, status: str | None = None, kind: str | None = None
+) -> QuerySet[Case]:
+    """Cases with what the lists show, narrowed to ``user``'s scope (None: everything, the command
+    line). An agent sees the cases of their own follow-ups and the complaints they received."""
+    cases = Case.objects.select_related("customer", "unit", "handler", "task").order_by("pk")
+    if status:
+        cases = cases.filter(status=status)
+    if kind:
+        cases = cases.filter(kind=kind)
+    if user is not None:
+        visible = scope_filter(user, unit_field="unit", owner_field=None)
+        if user.role == Role.AGENT:
+            visible = Q(task__assignee=user) | Q(owner=user) | Q(handler=user)
+        if visible is not None:
+            cases = cases.filter(visible)
+    return cases
+
+
+def case_rows(cases: Iterable[Case]) -> Iterator[dict[str, Any]]:
+    """One CONTRACT row per case; times in the organisation's zone (ISO 8601)."""
+    units = UnitNames()
+    for case in cases:
+        yield {
+            "id": case.pk,
+            "kind": case.kind,
+            "status": case.status,
+            "level": case.level or None,
+            "customer_ref": case.customer.ref if case.customer else None,
+            "task_id": case.task_id,
+            "department": units.name(case.unit_id),
+            "opened_at": _local(case.opened_at),
+            "deadline_at": _local(case.deadline_at),
+            "closed_at": _local(case.closed_at),
+            "loop_count": case.loop_count,
+        }
+
+
+def inbox(staff: Staff) -> QuerySet[Case]:
+    """The handler's inbox: live cases given to ``staff``, or to their department with no handler
+    yet, most urgent deadline first."""
+    return (
+        Case.objects.exclude(status__in=FINISHED)
+        .filter(Q(handler=staff) | Q(handler__isnull=True, unit_id=staff.unit_id))
+        .select_related("customer", "unit", "handler")
+        .order_by("deadline_at", "pk")
+    )
+
+
+def board(user: Staff, *, kind: str | None = None, level: str | None = None) -> QuerySet[Case]:
+    """The supervisor's board: live cases in scope, oldest first."""
+    cases = scoped(Case.objects.exclude(status__in=FINISHED), user, unit_field="unit", owner_field="handler")
+    if kind:
+        cases = cases.filter(kind=kind)
+    if level:
+        cases = cases.filter(level=level)
+    return cases.select_related("customer", "unit", "handler").order_by("opened_at", "pk")
+
+
+def unread(staff: Staff) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=staff, read_at__isnull=True).select_related("case")
+
+
+@dataclass(frozen=True)
+class Moment:
+    """One line of a case's time line."""
+
+    at: datetime
+    kind: str  # step, attempt, task, escalation, pause
+    text: str
+    by: str
+    case_status: str = ""
+    task_id: int | None = None
+
+
+def timeline(case: Case) -> list[Moment]:
+    """Everything that happened to a case, in order: its steps, the follow-up that opened it and
+    every second follow-up with their attempts, escalations and pauses."""
+    moments: list[Moment] = []
+    for change in case.steps.select_related("by"):
+        moments.append(Moment(change.at, "step", change.note, _name(change.by), case_status=change.to_status))
+    tasks = (
+        Task.objects.filter(Q(case_id=case.pk) | Q(pk=case.task_id))
+        if case.task_id
+        else Task.objects.filter(case_id=case.pk)
+    )
+    for task in tasks.prefetch_related("attempt_set__agent"):
+        for attempt in task.attempt_set.all():
+            moments.append(
+                Moment(
+                    attempt.at,
+                    "attempt",
+                    " · ".join(
+                        x
+                        for x in (
+                            attempt.result,
+                            attempt.outcome,
+                            str(attempt.answers.get("satisfaction", "")),
+                        )
+                        if x
+                    ),
+                    _name(attempt.agent),
+                    task_id=task.pk,
+                )
+            )
+    for escalation in case.escalations.all():
+        moments.append(Moment(escalation.at, "escalation", escalation.level, "", task_id=None))
+    for pause in case.pauses.select_related("started_by"):
+        moments.append(Moment(pause.started_at, "pause", pause.reason, _name(pause.started_by)))
+    return sorted(moments, key=lambda moment: moment.at)
+
+
+def _name(staff: Staff | None) -> str:
+    if staff is None:
+        return ""
+    return staff.display_name or staff.username
+
+
+def second_followups(case: Case) -> QuerySet[Task]:
+    return Task.objects.filter(case_id=case.pk).select_related("assignee").order_by("pk")
