@@ -14,6 +14,8 @@ from django.utils import timezone
 from huifang.accounts.models import OrgUnit, Role, Staff
 from huifang.accounts.services import create_org_unit, create_staff
 from huifang.conftest import PASSWORD, Org
+from huifang.cases.models import Case, IntakeChannel, Level
+from huifang.cases.services import ComplaintIntake, receive_complaint
 from huifang.customers.models import Customer
 from huifang.events.models import Event
 from huifang.factories import make_customer, make_event
@@ -47,6 +49,7 @@ class Estate:
         self.handler = self._staff("hank", "韩工", Role.HANDLER, self.engineering)
         self.manager = self._staff("mike", "马经理", Role.MANAGER, self.engineering)
         self.general_manager = self._staff("gina", "高总", Role.MANAGER, org.east)
+        self.centre_manager = self._staff("lucy", "陆主任", Role.MANAGER, self.centre)
         apply_preset(name="property-management", by=None, at=timezone.now())
 
     @staticmethod
@@ -86,6 +89,19 @@ class Estate:
         record_attempt(task=task, agent=self.org.agent, result="connected", at=at(when), answers=answers)
         task.refresh_from_db()
         return task
+
+    def complaint(self, *, when: str, by: Staff | None = None, **fields: Any) -> Case:
+        """A complaint received by the agent (first-owner rule) at the centre."""
+        values: dict[str, Any] = {
+            "customer": self.customer(),
+            "channel": IntakeChannel.HOTLINE,
+            "level": Level.GENERAL,
+            "title": "保洁人员态度差",
+            "words": "保洁阿姨说话很冲",
+            "category": "服务态度",
+        }
+        values.update(fields)
+        return receive_complaint(intake=ComplaintIntake(**values), by=by or self.org.agent, at=at(when))
 
 
 @pytest.fixture
