@@ -36,7 +36,14 @@ from huifang.rules.engine import (
 )
 from huifang.rules.explain import Explanation, Reason
 from huifang.rules.ladder import RetryLadder, Step, next_step
-from huifang.rules.presets import PresetError, available_presets, load_preset, load_preset_file
+from huifang.rules.metrics import Filter, Metric, TaskFacts, make_filter
+from huifang.rules.presets import (
+    PresetError,
+    available_presets,
+    load_preset,
+    load_preset_file,
+    parse_metrics,
+)
 from huifang.rules.quotas import Contact, Due, Every, Pace, QuotaRule, QuotaStatus, agent_pace, contacts_owed
 from huifang.rules.sampling import (
     Item,
@@ -108,8 +115,10 @@ __all__ = [
     "EventType",
     "Every",
     "Explanation",
+    "Filter",
     "Inactivity",
     "Item",
+    "Metric",
     "Offset",
     "Outcome",
     "Pace",
@@ -127,6 +136,7 @@ __all__ = [
     "Satisfaction",
     "Step",
     "TaskStatus",
+    "TaskFacts",
     "Tier",
     "Unit",
     "Verdict",
@@ -151,9 +161,11 @@ __all__ = [
     "last_closed_period",
     "load_preset",
     "load_preset_file",
+    "make_filter",
     "next_callable",
     "next_repeat_window",
     "next_step",
+    "parse_metrics",
     "repeat_windows",
     "sample",
     "sample_for_period",

@@ -27,6 +27,7 @@ from huifang.rules.codes import Channel
 from huifang.rules.conditions import Condition, fact_text, first_failure, first_match
 from huifang.rules.explain import Explanation, Reason
 from huifang.rules.ladder import RetryLadder
+from huifang.rules.metrics import Metric
 from huifang.rules.quotas import QuotaRule
 from huifang.rules.sampling import TAKE_ALL, Item, SampleResult, SamplingRule, sample_for_period
 from huifang.rules.timing import (
@@ -84,6 +85,8 @@ class Preset:
     cap: ContactCap | None = None
     quotas: tuple[QuotaRule, ...] = ()
     default_plan: str = "class"
+    # The preset's own figures (SPEC R9.2), beyond the standard ones of the reports.
+    metrics: tuple[Metric, ...] = ()
 
     def policy(self, key: str) -> Policy:
         """The policy with this key."""

@@ -30,10 +30,11 @@ from typing import Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from huifang.rules.caps import ContactCap
-from huifang.rules.codes import AttemptResult, Channel, EventType, Outcome
+from huifang.rules.codes import AttemptResult, Channel, EventType, Outcome, Satisfaction, TaskStatus
 from huifang.rules.conditions import Condition
 from huifang.rules.engine import Policy, Preset
 from huifang.rules.ladder import RetryLadder
+from huifang.rules.metrics import Filter, Metric, make_filter
 from huifang.rules.quotas import Every, QuotaRule
 from huifang.rules.sampling import SamplingRule, Tier, percent
 from huifang.rules.timing import WEEKDAYS, AfterEvent, Batch, Cadence, Inactivity, Repeat, Timing
@@ -364,6 +365,61 @@ def _cap(table: _Table) -> ContactCap:
     return table.build("", cap)
 
 
+def _values(table: _Table, key: str) -> dict[str, tuple[str, ...]]:
+    """A table of names to accepted values (a text or a list of texts)."""
+    if not table.has(key):
+        return {}
+    inner = table.table(key)
+    found: dict[str, tuple[str, ...]] = {}
+    for name, value in inner.data.items():
+        if isinstance(value, str):
+            found[name] = (value,)
+            inner.seen.add(name)
+        else:
+            found[name] = inner.texts_or(name)
+    return found
+
+
+def _filter(table: _Table) -> Filter:
+    codes = {"status": TaskStatus, "outcome": Outcome, "satisfaction": Satisfaction}
+    chosen = {
+        name: tuple(table.code(name, enum, text).value for text in table.texts_or(name))
+        for name, enum in codes.items()
+    }
+    result = make_filter(
+        status=chosen["status"],
+        outcome=chosen["outcome"],
+        satisfaction=chosen["satisfaction"],
+        policy=table.texts_or("policy"),
+        on_time=table.flag_or("on_time", False),
+        answers=_values(table, "answers"),
+        event=_values(table, "event"),
+    )
+    table.done()
+    return result
+
+
+def parse_metric(table: _Table) -> Metric:
+    """One ``[[metric]]``: key, title, numerator and denominator filters, a note."""
+    metric = Metric(
+        key=table.text("key"),
+        title=table.text("title"),
+        numerator=_filter(table.table("numerator")),
+        denominator=_filter(table.table("denominator")),
+        note=table.text_or("note", ""),
+    )
+    table.done()
+    return metric
+
+
+def parse_metrics(data: Mapping[str, object], *, file: str) -> tuple[Metric, ...]:
+    """The ``[[metric]]`` tables of a TOML document (the reports' standard figures)."""
+    top = _Table(data, file=file, where="")
+    metrics = tuple(parse_metric(table) for table in top.tables("metric"))
+    top.done()
+    return metrics
+
+
 def parse_preset(data: Mapping[str, object], *, file: str) -> Preset:
     """A preset from parsed TOML; ``file`` names it in errors."""
     top = _Table(data, file=file, where="")
@@ -389,6 +445,7 @@ def parse_preset(data: Mapping[str, object], *, file: str) -> Preset:
         top.fail(f"policy[{duplicates[0]}]", "two policies have this key")
     cap = _cap(top.table("cap")) if top.has("cap") else None
     quotas = tuple(_quota(table) for table in top.tables("quota"))
+    metrics = tuple(parse_metric(table) for table in top.tables("metric"))
     preset = Preset(
         name=name,
         title=top.text("title"),
@@ -400,6 +457,7 @@ def parse_preset(data: Mapping[str, object], *, file: str) -> Preset:
         cap=cap,
         quotas=quotas,
         default_plan=top.text_or("default_plan", "class"),
+        metrics=metrics,
     )
     top.texts_or("sources")
     top.done()
