@@ -39,6 +39,7 @@ class ImportBatch(models.Model):
     class Kind(models.TextChoices):
         CUSTOMERS = "customers", _("Customers")
         EVENTS = "events", _("Events")
+        COMPLAINTS = "complaints", _("Complaints")
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("Uploaded")

@@ -1,4 +1,4 @@
-"""Every write of the events app: storing an uploaded file and importing customers or events."""
+"""Every write of the events app: storing an uploaded file and importing customers, events or complaints."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def import_file(
     now: datetime | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Import a customers or events file in ONE transaction and record it as an ``ImportBatch``.
+    """Import a customers, events or complaints file in ONE transaction and record it as an ``ImportBatch``.
 
     The good rows are kept when no row is bad, or when ``accept_good_rows``; otherwise, and on a
     ``dry_run``, everything is rolled back and the report says what would have happened. ``batch``

@@ -245,6 +245,7 @@ def load_demo(*, seed: int = 2026, now: datetime | None = None) -> DemoSummary:
     with transaction.atomic():
         _Builder(random.Random(seed), now).build()
         follow_ups = _follow_ups(now)
+        _cases(now)
     return dataclasses.replace(_summary(created=True), tasks=follow_ups)
 
 
@@ -274,6 +275,96 @@ def _follow_ups(now: datetime) -> int:
             revise_policy(policy=policy, by=None, at=now, note=f"demo: {units[code].name}", unit=units[code])
     tick(now=now)
     return Task.objects.filter(status__in=LIVE).count()
+
+
+# What the demo's property customers answered: most are satisfied, some are not (R6.1).
+_PROPERTY_ANSWERS = {"resolved": "yes", "on_time": "yes", "repair_quality": "good", "attitude": "good"}
+_UNHAPPY = ("师傅上门晚了两个小时，也没打电话说一声", "修完地上全是灰，没有清理", "收费和说好的不一样")
+_COMPLAINTS = (
+    # (subject, words, level, channel, category, days ago, pause reason)
+    ("保洁人员态度差", "早上问保洁阿姨垃圾房的事，她说话很冲", "general", "hotline", "服务态度", 1, ""),
+    ("车库积水无人处理", "B2车库积水三天了，报了两次都没人来", "general", "mailbox", "环境卫生", 5, ""),
+    ("保安私用公司车辆", "看到保安队长下班开物业的车回家", "major", "letter", "违规行为", 2, ""),
+    (
+        "电梯维修后仍有异响",
+        "3栋电梯修过以后还是咔咔响，要等业主委员会一起看",
+        "general",
+        "walk_in",
+        "维修质量",
+        2,
+        "业主要求周末和业委会一起到现场查看",
+    ),
+)
+
+
+def _cases(now: datetime) -> None:
+    """The closed loop in motion (R6.1, R7): some of the property centre's open follow-ups answered
+    (a few of them 不满意, which opens tickets; one ticket already resolved, its second follow-up
+    waiting in the agent's queue) and complaints at different steps, then a tick for escalations."""
+    from huifang.cases.models import IntakeChannel, Level
+    from huifang.cases.services import (
+        ComplaintIntake,
+        pause_case,
+        plan_complaint,
+        receive_complaint,
+        resolve_case,
+        verify_complaint,
+    )
+    from huifang.followups.models import Task
+    from huifang.followups.scheduler import tick
+    from huifang.followups.services import record_attempt
+
+    centre = OrgUnit.objects.get(code="hengxin-sunshine")
+    agent = Staff.objects.get(username="agent1")
+    handler = Staff.objects.get(username="handler_east")
+    tasks = list(
+        Task.objects.filter(unit=centre, status="open", questionnaire__key="property-management")
+        .exclude(event__type__in=["activity", "first_aid", "complaint"])
+        .select_related("event")
+        .order_by("pk")[:12]
+    )
+    tickets = []
+    for n, task in enumerate(tasks):
+        at = now - timedelta(minutes=2 * (len(tasks) - n))  # this morning's calls, in calling hours
+        unhappy = n % 4 == 1
+        answers = {**_PROPERTY_ANSWERS, "satisfaction": "dissatisfied" if unhappy else "satisfied"}
+        if unhappy:
+            answers["satisfaction_reason"] = _UNHAPPY[(n // 4) % len(_UNHAPPY)]
+        record_attempt(
+            task=task, agent=agent, result="connected", at=at, answers=answers, duration=95 + n * 7
+        )
+        if unhappy:
+            tickets.extend(task.opened_cases.all())
+    if tickets:
+        resolve_case(
+            case=tickets[0],
+            by=handler,
+            at=now - timedelta(minutes=1),
+            cause="维修师傅当天排单过满，没有提前电话告知业主",
+            action="调整排班，上门前必须电话确认；已向业主致歉",
+        )
+    for n, (subject, words, level, channel, category, days, pause) in enumerate(_COMPLAINTS):
+        customer = Customer.objects.filter(unit=centre).order_by("pk")[40 + 13 * n]
+        case = receive_complaint(
+            intake=ComplaintIntake(
+                customer=customer,
+                channel=IntakeChannel(channel),
+                level=Level(level),
+                title=subject,
+                words=words,
+                category=category,
+            ),
+            by=agent,
+            at=now - timedelta(days=days),
+        )
+        if level == "major":
+            verify_complaint(case=case, by=agent, at=now - timedelta(days=days, hours=-2))
+            plan_complaint(
+                case=case, by=agent, at=now - timedelta(days=1), plan="调查属实后按制度处理，书面答复业主"
+            )
+        if pause:
+            pause_case(case=case, by=agent, at=now - timedelta(days=1), reason=pause)
+    tick(now=now)
 
 
 def format_logins(summary: DemoSummary) -> list[str]:

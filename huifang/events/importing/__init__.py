@@ -1,4 +1,5 @@
-"""Import of customers and events from CSV and Excel files (SPEC R3.2, CONTRACT "Import columns").
+"""Import of customers, events and complaints from CSV and Excel files (SPEC R3.2, R7.1, CONTRACT
+"Import columns").
 
 The pipeline: ``reader`` yields rows of text → ``columns`` says which cell is which field →
 an importer checks each row (``parse``, no database) and writes them a batch at a time (``flush``).
@@ -24,7 +25,8 @@ from huifang.accounts.services import headquarters
 from huifang.customers.phones import InvalidPhone, mask_phone, normalize_phone
 from huifang.events.importing.base import Context, RowImporter
 from huifang.events.importing.bulk import import_session
-from huifang.events.importing.columns import CUSTOMERS, EVENTS, KINDS, ColumnMap, map_columns
+from huifang.events.importing.columns import COMPLAINTS, CUSTOMERS, EVENTS, KINDS, ColumnMap, map_columns
+from huifang.events.importing.complaints import ComplaintImporter
 from huifang.events.importing.customers import CustomerImporter
 from huifang.events.importing.errors import ImportFileError, RowError
 from huifang.events.importing.events import EventImporter
@@ -33,6 +35,7 @@ from huifang.events.importing.reader import SUFFIXES, open_table
 from huifang.events.importing.report import Counts, CreatedUnit, ImportReport
 
 __all__ = [
+    "COMPLAINTS",
     "CUSTOMERS",
     "EVENTS",
     "KINDS",
@@ -106,11 +109,18 @@ def run_import(
     all. A supervisor or manager (``by``) imports only into their own subtree.
     """
     if kind not in KINDS:
-        raise ImportFileError(_("unknown kind of import “%(kind)s” (customers or events)") % {"kind": kind})
+        raise ImportFileError(
+            _("unknown kind of import “%(kind)s” (customers, events or complaints)") % {"kind": kind}
+        )
     # Batches are written as they come; only the caller's transaction makes the file all-or-nothing.
     assert connection.in_atomic_block, "run_import must run inside a transaction"
     organisation_wide = _organisation_wide(by)
-    report = ImportReport(kind=kind, filename=filename, events=Counts() if kind == EVENTS else None)
+    report = ImportReport(
+        kind=kind,
+        filename=filename,
+        events=Counts() if kind == EVENTS else None,
+        complaints=Counts() if kind == COMPLAINTS else None,
+    )
     with open_table(path) as table:
         columns = map_columns(kind, table.header)
         columns.require_complete()
@@ -130,11 +140,14 @@ def run_import(
             batch_id=batch_id,
             by_id=by.pk if by is not None else None,
         )
+        batch_rows = batch_rows or BATCH_ROWS
         with import_session():
             if kind == CUSTOMERS:
-                _feed(CustomerImporter(ctx), table.rows, batch_rows or BATCH_ROWS, progress)
+                _feed(CustomerImporter(ctx), table.rows, batch_rows, progress)
+            elif kind == EVENTS:
+                _feed(EventImporter(ctx), table.rows, batch_rows, progress)
             else:
-                _feed(EventImporter(ctx), table.rows, batch_rows or BATCH_ROWS, progress)
+                _feed(ComplaintImporter(ctx), table.rows, batch_rows, progress)
     report.created_units = list(units.created)
     return report
 

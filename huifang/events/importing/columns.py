@@ -17,7 +17,8 @@ from huifang.events.importing.errors import ImportFileError
 
 CUSTOMERS = "customers"
 EVENTS = "events"
-KINDS = (CUSTOMERS, EVENTS)
+COMPLAINTS = "complaints"
+KINDS = (CUSTOMERS, EVENTS, COMPLAINTS)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,23 @@ EVENT_COLUMNS: tuple[Column, ...] = (
     Column("completed_at", ("完成时间", "完工时间", "完成日期"), required=True),
 )
 
+# Complaints received elsewhere (R7.1): a hotline's or a mailbox's log. ``customer_ref`` is
+# required unless the row is anonymous, which only a row can say; it is checked there.
+COMPLAINT_COLUMNS: tuple[Column, ...] = (
+    Column("customer_ref", ("客户编号", "客户编码", "客户代码", "客户号")),
+    Column("channel", ("投诉渠道", "渠道", "受理渠道", "来源渠道"), required=True),
+    Column("level", ("投诉级别", "级别", "投诉等级", "等级"), required=True),
+    Column("subject", ("投诉主题", "主题", "标题", "事由"), required=True),
+    Column("words", ("客户原话", "投诉内容", "原话", "内容")),
+    Column("category", ("投诉类别", "类别", "分类")),
+    Column("received_at", ("受理时间", "投诉时间", "接收时间", "接到时间"), required=True),
+    Column("receiver", ("受理人", "首问负责人", "接待人", "接听人"), required=True),
+    Column("department", ("责任部门", "部门", "管理处", "项目", "服务中心")),
+    Column("order", ("关联单号", "单号", "工单号", "订单号")),
+    Column("anonymous", ("匿名", "是否匿名")),
+    Column("written_reply_only", ("仅书面回复", "书面回复", "只要书面回复")),
+)
+
 # Event attributes that policies test by their English key (CONTRACT), under the Chinese headers
 # an ERP export tends to use. Any other extra column is kept under its own header.
 ATTRIBUTE_ALIASES: dict[str, tuple[str, ...]] = {
@@ -70,7 +88,7 @@ ATTRIBUTE_ALIASES: dict[str, tuple[str, ...]] = {
     "channel": ("渠道", "来源渠道", "受理渠道"),
 }
 
-COLUMNS = {CUSTOMERS: CUSTOMER_COLUMNS, EVENTS: EVENT_COLUMNS}
+COLUMNS = {CUSTOMERS: CUSTOMER_COLUMNS, EVENTS: EVENT_COLUMNS, COMPLAINTS: COMPLAINT_COLUMNS}
 
 # Excel templates mark required columns with "*" and add hints in brackets: "完成时间（必填）".
 _BRACKETED = re.compile(r"[(（\[【].*?[)）\]】]")
@@ -110,7 +128,8 @@ def attribute_key(header: str) -> str:
 
 @dataclass
 class ColumnMap:
-    """Which column of one file holds which field; the rest are attributes (events) or ignored."""
+    """Which column of one file holds which field; the rest are attributes (events) or ignored
+    (customers, complaints)."""
 
     kind: str
     headers: list[str]

@@ -85,13 +85,13 @@ class UnitResolver:
         self.scope_path = scope.path if scope is not None else ""
         self.created: list[CreatedUnit] = []
         self._units: dict[int, _Unit] = {}
-        self._codes: set[str] = set()
+        self._codes: dict[str, int] = {}
         self._regions: dict[str, list[int]] = {}
         self._departments: dict[str, list[int]] = {}
         self._resolved: dict[tuple[str, str], int | UnitError] = {}
         for pk, name, kind, path, code in OrgUnit.objects.values_list("pk", "name", "kind", "path", "code"):
             self._remember(_Unit(pk, name, kind, path))
-            self._codes.add(code)
+            self._codes[code] = pk
 
     def _remember(self, unit: _Unit) -> None:
         self._units[unit.pk] = unit
@@ -125,6 +125,24 @@ class UnitResolver:
         if isinstance(answer, UnitError):
             raise answer
         return answer
+
+    def existing(self, text: str, *, field: str) -> int:
+        """The id of the unit whose code or name is ``text`` (a department before a region of the
+        same name); never creates one. Raises ``UnitError`` blaming ``field``."""
+        pk = self._codes.get(text.strip())
+        if pk is None:
+            key = name_key(text)
+            candidates = self._departments.get(key) or self._regions.get(key, [])
+            if len(candidates) > 1:
+                raise UnitError(
+                    field, _("several units are called “%(name)s”; give its code") % {"name": text}
+                )
+            if not candidates:
+                raise UnitError(
+                    field, _("no organisation unit has the name or code “%(name)s”") % {"name": text}
+                )
+            pk = candidates[0]
+        return self._checked(pk, field)
 
     def _resolve(self, region: str, department: str) -> int:
         region_pk = self._region(region) if region else None
@@ -177,7 +195,7 @@ class UnitResolver:
             parent=OrgUnit.objects.get(pk=parent),
         )
         self._remember(_Unit(unit.pk, unit.name, unit.kind, unit.path))
-        self._codes.add(unit.code)
+        self._codes[unit.code] = unit.pk
         self.created.append(CreatedUnit(name=unit.name, kind=kind, parent=self._units[parent].name))
         return unit.pk
 

@@ -46,7 +46,9 @@ class ImportReport:
     """The outcome of one import run.
 
     ``customers`` counts customer records (rows of a customers file; customers created or found
-    through an events file); ``events`` counts events and is ``None`` for a customers file.
+    through an events file); ``events`` counts events and is ``None`` for the other kinds;
+    ``complaints`` counts the complaints of a complaints file (a complaint already received counts
+    as unchanged) and is ``None`` for the other kinds.
     ``rejected`` counts bad rows; ``errors`` holds the first ``MAX_STORED_ERRORS`` problems and
     ``total_errors`` all of them. ``imported`` says whether the changes were kept: not on a dry run,
     and not when a row was bad and the good rows were not accepted — then the counts say what
@@ -58,6 +60,7 @@ class ImportReport:
     rows: int = 0
     customers: Counts = field(default_factory=Counts)
     events: Counts | None = None
+    complaints: Counts | None = None
     errors: list[RowError] = field(default_factory=list)
     total_errors: int = 0
     created_units: list[CreatedUnit] = field(default_factory=list)
@@ -73,6 +76,8 @@ class ImportReport:
     @property
     def main(self) -> Counts:
         """The counts of the records the file is about."""
+        if self.complaints is not None:
+            return self.complaints
         return self.events if self.events is not None else self.customers
 
     @property
@@ -96,12 +101,14 @@ class ImportReport:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ImportReport:
         events = data.get("events")
+        complaints = data.get("complaints")
         return cls(
             kind=data["kind"],
             filename=data.get("filename", ""),
             rows=data.get("rows", 0),
             customers=Counts(**data.get("customers", {})),
             events=Counts(**events) if events is not None else None,
+            complaints=Counts(**complaints) if complaints is not None else None,
             errors=[RowError(**e) for e in data.get("errors", [])],
             total_errors=data.get("total_errors", 0),
             created_units=[CreatedUnit(**u) for u in data.get("created_units", [])],
@@ -120,7 +127,11 @@ class ImportReport:
         lines = [f"{self.filename}: {self.rows} rows read"]
         if self.events is not None:
             lines.append(f"events: {self.events}")
-        lines.append(f"customers: {self.customers}")
+        if self.complaints is not None:
+            # A complaints file neither creates nor changes customers: no customers line.
+            lines.append(f"complaints: {self.complaints}")
+        else:
+            lines.append(f"customers: {self.customers}")
         for unit in self.created_units:
             lines.append(f"created unit: {unit}")
         if self.dry_run:
