@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("customers/", include("huifang.customers.urls")),
     path("followups/", include("huifang.followups.urls")),
+    path("cases/", include("huifang.cases.urls")),
     path("settings/imports/", include("huifang.events.urls")),
     path("settings/policies/", include("huifang.followups.policy_urls")),
     path("", include("huifang.web.urls")),

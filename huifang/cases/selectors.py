@@ -12,9 +12,9 @@ from django.db.models import Q, QuerySet
 
 from huifang.accounts.models import Role, Staff
 from huifang.accounts.scope import scope_filter, scoped
-from huifang.cases.models import Case, Notification
+from huifang.cases.models import Case, CommonIssue, Notification
 from huifang.cases.services import FINISHED
-from huifang.followups.models import Task
+from huifang.followups.models import Attempt, Task
 from huifang.followups.selectors import UnitNames, _local
 
 CASE_COLUMNS = (
@@ -45,7 +45,15 @@ def cases_for(
     if user is not None:
         visible = scope_filter(user, unit_field="unit", owner_field=None)
         if user.role == Role.AGENT:
-            visible = Q(task__assignee=user) | Q(owner=user) | Q(handler=user)
+            # "Their own follow-ups": a pool task has no assignee, so also the tasks they called and
+            # the second follow-ups given to them.
+            visible = (
+                Q(task__assignee=user)
+                | Q(task__in=Attempt.objects.filter(agent=user).values("task"))
+                | Q(pk__in=Task.objects.filter(assignee=user, case_id__isnull=False).values("case_id"))
+                | Q(owner=user)
+                | Q(handler=user)
+            )
         if visible is not None:
             cases = cases.filter(visible)
     return cases
@@ -89,6 +97,17 @@ def board(user: Staff, *, kind: str | None = None, level: str | None = None) -> 
     if level:
         cases = cases.filter(level=level)
     return cases.select_related("customer", "unit", "handler").order_by("opened_at", "pk")
+
+
+def issues_for(user: Staff) -> QuerySet[CommonIssue]:
+    """Common issues of ``user``'s part of the organisation, and any holding a case they see
+    (an agent: only those)."""
+    issues = CommonIssue.objects.select_related("unit")
+    in_scope = scope_filter(user, unit_field="unit", owner_field=None)
+    if in_scope is None:
+        return issues
+    through_cases = Q(pk__in=cases_for(user).filter(issue__isnull=False).values("issue"))
+    return issues.filter(through_cases if user.role == Role.AGENT else in_scope | through_cases)
 
 
 def unread(staff: Staff) -> QuerySet[Notification]:

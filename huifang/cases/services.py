@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -656,7 +656,11 @@ def _open_rework(complaint: Case, *, by: Staff, at: datetime) -> Case:
 
 
 def _locked(case: Case) -> Case:
-    return Case.objects.select_for_update().select_related("unit", "customer", "event").get(pk=case.pk)
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("unit", "customer", "event")
+        .get(pk=case.pk)
+    )
 
 
 @transaction.atomic
@@ -857,6 +861,18 @@ def group_cases(
         raise CaseError("a common issue needs at least one case")
     issue = CommonIssue.objects.create(title=title, unit=unit or cases[0].unit, created_by=by, created_at=at)
     Case.objects.filter(pk__in=[case.pk for case in cases]).update(issue=issue)
+    return issue
+
+
+@transaction.atomic
+def edit_issue(
+    *, issue: CommonIssue, by: Staff, title: str, cause: str, action: str, action_date: date | None
+) -> CommonIssue:
+    """Set a common issue's own title, cause, action and date (what its public letter says)."""
+    CommonIssue.objects.filter(pk=issue.pk).update(
+        title=title, cause=cause, action=action, action_date=action_date
+    )
+    issue.title, issue.cause, issue.action, issue.action_date = title, cause, action, action_date
     return issue
 
 

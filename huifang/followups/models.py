@@ -303,6 +303,10 @@ class Task(models.Model):
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
     touched_at = models.DateTimeField(null=True, blank=True)
+    # The agent of the last attempt: whose figures the task counts in (a pool task has no assignee).
+    worked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # A personal callback (VICIdial USERONLY): the agent the customer spoke to, and when they asked.
     callback_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

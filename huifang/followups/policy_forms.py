@@ -79,16 +79,15 @@ class PolicyForm(forms.ModelForm[Policy]):
         self.fields["classes"].initial = policy.classes
         self.fields["categories_text"].initial = ", ".join(policy.categories)
         self.fields["tags_text"].initial = ", ".join(policy.tags)
+        self.fields["rectification_deadline"].required = False
         style_fields(self)
 
     def clean_deadline(self) -> str:
         return self._offset("deadline")
 
     def clean_rectification_deadline(self) -> str:
-        text = self._offset("rectification_deadline")
-        if not text:
-            raise forms.ValidationError(_("A rectification ticket needs a deadline."))
-        return text
+        # Left empty: the policy keeps what it had (a ticket always has a deadline).
+        return self._offset("rectification_deadline") or self.instance.rectification_deadline
 
     def _offset(self, name: str) -> str:
         text: str = (self.cleaned_data.get(name) or "").strip()

@@ -84,6 +84,7 @@ class TickReport:
     marked_overdue: int = 0
     cancelled: int = 0
     escalations: int = 0
+    rollup_slices: int = 0
 
     def lines(self) -> list[str]:
         return [f"{f.name}: {getattr(self, f.name)}" for f in fields(self)]
@@ -114,6 +115,7 @@ def tick(*, now: datetime) -> TickReport:
         release_stale_claims,
         mark_overdue,
         escalate_cases,
+        refresh_rollups,
     ]
     for step in steps:
         # A step returns True while it has more to do (a slice of a large import).
@@ -690,6 +692,14 @@ def escalate_cases(now: datetime, report: TickReport) -> bool:
     from huifang.cases.services import escalate_due
 
     report.escalations += escalate_due(now=now)
+    return False
+
+
+def refresh_rollups(now: datetime, report: TickReport) -> bool:
+    """Reports (R9): recompute the rollup slices whose tasks, orders or cases changed."""
+    from huifang.reports.rollups import refresh
+
+    report.rollup_slices += refresh(now=now)
     return False
 
 

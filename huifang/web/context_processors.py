@@ -4,12 +4,15 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from huifang.accounts.models import Staff
+from huifang.cases.selectors import unread
+
 # The main navigation (Simplified Chinese labels come from the translation catalogue).
 NAVIGATION = [
     ("web:workbench", _("Workbench")),
     ("customers:list", _("Customers")),
     ("followups:list", _("Follow-ups")),
-    ("web:cases", _("Cases")),
+    ("cases:home", _("Cases")),
     ("web:reports", _("Reports")),
     ("web:settings", _("Settings")),
 ]
@@ -27,7 +30,8 @@ SECTION_OF = {
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """The navigation items, the one holding the current page marked active."""
+    """The navigation items, the one holding the current page marked active, and the number of
+    unread notifications."""
     match = getattr(request, "resolver_match", None)
     section = SECTION_OF.get(match.view_name) if match is not None else None
     items = []
@@ -38,4 +42,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         else:
             active = request.path == url if url == "/" else request.path.startswith(url)
         items.append({"url": url, "label": label, "active": active})
-    return {"navigation": items}
+    user = getattr(request, "user", None)
+    # The bell in the navigation bar: the user's unread notifications about cases.
+    unread_count = unread(user).count() if isinstance(user, Staff) else 0
+    return {"navigation": items, "unread_notifications": unread_count}

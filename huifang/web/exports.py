@@ -45,9 +45,7 @@ def csv_response(
     return response
 
 
-def xlsx_response(
-    *, rows: Iterable[Mapping[str, Any]], columns: Sequence[str], filename: str, sheet: str = "Sheet1"
-) -> HttpResponse:
+def xlsx_bytes(*, rows: Iterable[Mapping[str, Any]], columns: Sequence[str], sheet: str = "Sheet1") -> bytes:
     """``rows`` as an XLSX workbook, written by openpyxl in write-only mode."""
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(title=sheet)
@@ -56,8 +54,16 @@ def xlsx_response(
         worksheet.append([safe_cell(row.get(c)) for c in columns])
     out = io.BytesIO()
     workbook.save(out)
+    return out.getvalue()
+
+
+def xlsx_response(
+    *, rows: Iterable[Mapping[str, Any]], columns: Sequence[str], filename: str, sheet: str = "Sheet1"
+) -> HttpResponse:
+    """``rows`` as an XLSX download."""
     response = HttpResponse(
-        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        xlsx_bytes(rows=rows, columns=columns, sheet=sheet),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

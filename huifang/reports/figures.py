@@ -1,0 +1,255 @@
+"""The reports of SPEC §9 read from the rollups: daily, weekly, monthly and per agent, grouped by
+region, category or agent, with every figure under its CONTRACT key.
+
+A report is a handful of GROUP BY queries over the rollup tables of the range (a few thousand rows
+for a month) and a fold in Python of departments into regions; no query here reads a task.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import QuerySet, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
+
+from huifang.accounts.models import OrgUnit, Staff
+from huifang.accounts.scope import visible_units
+from huifang.reports.definitions import COLUMN_OF, COLUMNS, preset_metrics, presets_in_use, standard_metrics
+from huifang.reports.models import CaseRollup, EventRollup, TaskRollup
+
+REPORTS = ("daily", "weekly", "monthly", "agents")
+GROUPINGS = ("region", "category", "agent")
+# CONTRACT keys, in the order the CSV shows them.
+FIGURES = (
+    "followups_due",
+    "followups_done",
+    "completion_rate",
+    "timeliness_rate",
+    "reach_rate",
+    "authenticity_rate",
+    "satisfaction_rate",
+    "invalid_rate",
+    "dissatisfied_resolution_rate",
+)
+COUNTS = (
+    "orders_dispatched",
+    "orders_sent_for_repair",
+    "orders_completed",
+    "reached",
+    "genuine",
+    "not_genuine",
+    "refused_midway",
+    "invalid",
+    "satisfied",
+    "average",
+    "dissatisfied",
+    "cases_opened",
+    "cases_closed",
+    "cases_recovered",
+    "recovery_hours",
+)
+
+
+class ReportError(ValueError):
+    """A report asked for with bad arguments (unknown name, grouping, or an empty range)."""
+
+
+@dataclass
+class _Sums:
+    tasks: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    extra: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    orders: int = 0
+    sent_for_repair: int = 0
+    cases_opened: int = 0
+    cases_closed: int = 0
+    cases_recovered: int = 0
+    rectification_opened: int = 0
+    rectification_recovered: int = 0
+    recovery_seconds: int = 0
+
+
+def _period(report: str, day: date, start: date, end: date) -> str:
+    if report == "daily":
+        return day.isoformat()
+    if report == "weekly":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    if report == "monthly":
+        return f"{day.year}-{day.month:02d}"
+    return f"{start.isoformat()}/{end.isoformat()}"
+
+
+class _Units:
+    def __init__(self) -> None:
+        self.by_id = {unit.pk: unit for unit in OrgUnit.objects.all()}
+
+    def region(self, unit_id: int) -> str:
+        unit = self.by_id.get(unit_id)
+        while unit is not None and unit.kind != OrgUnit.Kind.REGION:
+            unit = self.by_id.get(unit.parent_id) if unit.parent_id else None
+        return unit.name if unit is not None else ""
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def _scoped(rows: QuerySet[Any], units: list[int] | None) -> QuerySet[Any]:
+    return rows if units is None else rows.filter(unit_id__in=units)
+
+
+def report(
+    name: str, *, start: date, end: date, by: str | None = None, user: Staff | None = None
+) -> list[dict[str, Any]]:
+    """The rows of report ``name`` for ``start``–``end`` (inclusive, local days), grouped by
+    period and ``by``; figures under the CONTRACT keys, rates from 0 to 1 or None."""
+    if name not in REPORTS:
+        raise ReportError(f"unknown report {name!r}; one of {', '.join(REPORTS)}")
+    if by is not None and by not in GROUPINGS:
+        raise ReportError(f"unknown grouping {by!r}; one of {', '.join(GROUPINGS)}")
+    if end < start:
+        raise ReportError(f"the range ends ({end}) before it starts ({start})")
+    if name == "agents":
+        by = "agent"
+    units = None if user is None else list(visible_units(user).values_list("pk", flat=True))
+    names = _Units()
+    agents = dict(Staff.objects.values_list("pk", "username"))
+    presets = presets_in_use()
+    own = preset_metrics(presets)
+    sums: dict[tuple[str, str], _Sums] = defaultdict(_Sums)
+
+    def group(unit_id: int, category: str, agent_id: int | None) -> str:
+        if by == "region":
+            return names.region(unit_id)
+        if by == "category":
+            return category
+        if by == "agent":
+            return agents.get(agent_id, "") if agent_id else ""
+        return ""
+
+    # The period is folded in SQL for weeks and months (to their first day), kept as the day for
+    # the daily report and ignored for the agents' one.
+    period_field = {"weekly": "r_period", "monthly": "r_period", "daily": "day"}.get(name)
+    trunc = {"weekly": TruncWeek, "monthly": TruncMonth}.get(name)
+
+    def ranged(rows: QuerySet[Any]) -> QuerySet[Any]:
+        rows = _scoped(rows.filter(day__gte=start, day__lte=end), units)
+        return rows.annotate(r_period=trunc("day")) if trunc is not None else rows
+
+    def period_of(row: Mapping[str, Any]) -> str:
+        return _period(name, row[period_field] if period_field else start, start, end)
+
+    periods = (period_field,) if period_field else ()
+    grouping = {"region": ("unit_id",), "category": ("category",), "agent": ("agent_id",), None: ()}[by]
+    task_fields = list(COLUMNS)
+    task_rows = ranged(TaskRollup.objects.all())
+    rows = (
+        task_rows.values(*periods, *grouping)
+        .annotate(**{column: Sum(column) for column in task_fields})
+        .order_by()
+    )
+    for row in rows:
+        key = (period_of(row), group(row.get("unit_id", 0), row.get("category", ""), row.get("agent_id")))
+        for column in task_fields:
+            sums[key].tasks[column] += row[column] or 0
+    if own:
+        # Preset counts live in JSON: summed in Python over the (few) rows that have any.
+        extras = task_rows.exclude(extra={}).values(*periods, "unit_id", "category", "agent_id", "extra")
+        for row in extras:
+            key = (period_of(row), group(row["unit_id"], row["category"], row["agent_id"]))
+            for filter_key, count in row["extra"].items():
+                sums[key].extra[filter_key] += count
+    if by != "agent":
+        event_rows = ranged(EventRollup.objects.all())
+        event_grouping = {"region": ("unit_id",), "category": ("category",), None: ()}[by]
+        for row in (
+            event_rows.values(*periods, *event_grouping)
+            .annotate(orders=Sum("orders"), sent=Sum("sent_for_repair"))
+            .order_by()
+        ):
+            key = (period_of(row), group(row.get("unit_id", 0), row.get("category", ""), None))
+            sums[key].orders += row["orders"] or 0
+            sums[key].sent_for_repair += row["sent"] or 0
+    case_rows = ranged(CaseRollup.objects.all())
+    for row in (
+        case_rows.values(*periods, "kind", *grouping)
+        .annotate(
+            opened=Sum("opened"),
+            closed=Sum("closed"),
+            recovered=Sum("recovered"),
+            seconds=Sum("recovery_seconds"),
+        )
+        .order_by()
+    ):
+        key = (period_of(row), group(row.get("unit_id", 0), row.get("category", ""), row.get("agent_id")))
+        target = sums[key]
+        target.cases_opened += row["opened"] or 0
+        target.cases_closed += row["closed"] or 0
+        target.cases_recovered += row["recovered"] or 0
+        if row["kind"] == "rectification":
+            target.rectification_opened += row["opened"] or 0
+            target.rectification_recovered += row["recovered"] or 0
+            target.recovery_seconds += row["seconds"] or 0
+    return [_row(name, by, key, sums[key], own) for key in sorted(sums)]
+
+
+def _count_of(flt_key: str, sums: _Sums) -> int:
+    column = COLUMN_OF.get(flt_key)
+    return sums.tasks.get(column, 0) if column else sums.extra.get(flt_key, 0)
+
+
+def _row(
+    name: str, by: str | None, key: tuple[str, str], sums: _Sums, own: Iterable[tuple[str, Any]]
+) -> dict[str, Any]:
+    period, group = key
+    row: dict[str, Any] = {("date" if name == "daily" else "period"): period}
+    if by is not None:
+        row[by] = group
+    t = sums.tasks
+    row["followups_due"] = t.get("due", 0)
+    row["followups_done"] = t.get("done", 0)
+    for metric in standard_metrics():
+        row[metric.key] = metric.rate(
+            _count_of(metric.numerator.key, sums), _count_of(metric.denominator.key, sums)
+        )
+    row["dissatisfied_resolution_rate"] = _rate(sums.rectification_recovered, sums.rectification_opened)
+    for _preset, metric in own:
+        row[metric.key] = metric.rate(
+            _count_of(metric.numerator.key, sums), _count_of(metric.denominator.key, sums)
+        )
+    row["orders_dispatched"] = sums.orders
+    row["orders_sent_for_repair"] = sums.sent_for_repair
+    row["orders_completed"] = sums.orders
+    for column in (
+        "reached",
+        "genuine",
+        "not_genuine",
+        "refused_midway",
+        "invalid",
+        "satisfied",
+        "average",
+        "dissatisfied",
+    ):
+        row[column] = t.get(column, 0)
+    row["cases_opened"] = sums.cases_opened
+    row["cases_closed"] = sums.cases_closed
+    row["cases_recovered"] = sums.cases_recovered
+    row["recovery_hours"] = (
+        round(sums.recovery_seconds / 3600 / sums.rectification_recovered, 2)
+        if sums.rectification_recovered
+        else None
+    )
+    return row
+
+
+def previous_range(start: date, end: date) -> tuple[date, date]:
+    """The same number of days just before ``start`` (a month before a month when whole)."""
+    if start.day == 1 and (end + timedelta(days=1)).day == 1:
+        last = start - timedelta(days=1)
+        return last.replace(day=1), last
+    length = (end - start).days + 1
+    return start - timedelta(days=length), start - timedelta(days=1)

@@ -1,0 +1,277 @@
+"""Keeping the rollup tables equal to the base tables.
+
+``rebuild()`` recomputes everything (``huifang rollups rebuild``). ``refresh(now)`` runs in every
+tick: it reads what changed since the last tick from the change logs — task status changes,
+reassignments, attempts, new events, case steps — and recomputes only the affected slices: the
+(due day, department) of each changed task, the (day, department) of each new order, the opening
+days of each changed case. A slice is recomputed whole from the base tables, so doing it twice
+changes nothing, and the figures are never more than a tick (a minute) behind.
+
+Change logs are read from a little before the last mark (``OVERLAP`` ids), because on PostgreSQL
+an id can be taken by a transaction that commits after a higher one; re-reading is harmless.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Max, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, TruncDate
+
+from huifang import rules
+from huifang.cases.models import Case, CaseStatus, CaseStep
+from huifang.events.models import Event
+from huifang.followups.models import Attempt, Reassignment, Task, TaskStatusChange
+from huifang.reports.definitions import COLUMNS, extra_filters, presets_in_use, task_q
+from huifang.reports.models import CaseRollup, EventRollup, RollupMark, TaskRollup
+
+OVERLAP = 5000
+# Work orders (派单): what the daily report counts as dispatched and completed (R9.2).
+WORK_ORDER_TYPES = ("repair", "install", "emergency_repair", "public_repair", "paid_service")
+TRUTHY = ("1", "true", "yes", "是", "y")
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def _bounds(days: Iterable[date]) -> tuple[datetime, datetime]:
+    tz = zone()
+    ordered = sorted(days)
+    start = datetime.combine(ordered[0], datetime.min.time(), tzinfo=tz)
+    end = datetime.combine(ordered[-1] + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    return start, end
+
+
+def _count(flt: rules.Filter) -> Count:
+    q = task_q(flt)
+    return Count("pk", filter=q) if q else Count("pk")
+
+
+# --------------------------------------------------------------------------------------------------
+# Computing slices
+
+
+def _task_slice(tasks: QuerySet[Task], extra: dict[str, rules.Filter]) -> list[TaskRollup]:
+    names = list(extra)
+    aggregates = {name: _count(flt) for name, flt in COLUMNS.items()}
+    aggregates.update({f"x{i}": _count(extra[key]) for i, key in enumerate(names)})
+    rows = (
+        tasks.annotate(
+            r_day=TruncDate("latest_at", tzinfo=zone()),
+            r_category=Coalesce("event__category", Value("")),
+            r_agent=Coalesce("worked_by_id", "assignee_id"),
+        )
+        .values("r_day", "unit_id", "policy_id", "r_category", "r_agent")
+        .annotate(**aggregates)
+        .order_by()
+    )
+    made = []
+    for row in rows:
+        made.append(
+            TaskRollup(
+                day=row["r_day"],
+                unit_id=row["unit_id"],
+                policy_id=row["policy_id"],
+                category=row["r_category"],
+                agent_id=row["r_agent"],
+                extra={key: row[f"x{i}"] for i, key in enumerate(names) if row[f"x{i}"]},
+                **{name: row[name] for name in COLUMNS},
+            )
+        )
+    return made
+
+
+def _event_slice(events: QuerySet[Event]) -> list[EventRollup]:
+    rows = (
+        events.filter(type__in=WORK_ORDER_TYPES)
+        .annotate(r_day=TruncDate("completed_at", tzinfo=zone()))
+        .values("r_day", "unit_id", "type", "category")
+        .annotate(
+            orders=Count("pk"),
+            sent_for_repair=Count("pk", filter=Q(attributes__sent_for_repair__in=list(TRUTHY))),
+        )
+        .order_by()
+    )
+    return [
+        EventRollup(
+            day=row["r_day"],
+            unit_id=row["unit_id"],
+            type=row["type"],
+            category=row["category"],
+            orders=row["orders"],
+            sent_for_repair=row["sent_for_repair"],
+        )
+        for row in rows
+    ]
+
+
+def _case_slice(cases: QuerySet[Case]) -> list[CaseRollup]:
+    """Cases are few: summed in Python (recovery times are durations, which the two databases
+    subtract differently)."""
+    tz = zone()
+    groups: dict[tuple[date, int, str, str, int | None], CaseRollup] = {}
+    for case in cases.select_related("task").only(
+        "opened_at",
+        "unit_id",
+        "kind",
+        "category",
+        "status",
+        "first_complaint_at",
+        "satisfied_at",
+        "task__worked_by_id",
+        "task__assignee_id",
+    ):
+        agent = (case.task.worked_by_id or case.task.assignee_id) if case.task else None
+        key = (case.opened_at.astimezone(tz).date(), case.unit_id, case.kind, case.category, agent)
+        row = groups.get(key)
+        if row is None:
+            row = groups[key] = CaseRollup(
+                day=key[0], unit_id=key[1], kind=key[2], category=key[3], agent_id=key[4]
+            )
+        row.opened += 1
+        row.closed += case.status in (CaseStatus.CLOSED, CaseStatus.ARCHIVED, CaseStatus.UNRESOLVABLE)
+        row.unresolvable += case.status == CaseStatus.UNRESOLVABLE
+        if case.satisfied_at is not None:
+            row.recovered += 1
+            if case.first_complaint_at is not None:
+                row.recovery_seconds += int((case.satisfied_at - case.first_complaint_at).total_seconds())
+    return list(groups.values())
+
+
+# --------------------------------------------------------------------------------------------------
+# Rebuild and refresh
+
+
+def _marks() -> dict[str, int]:
+    """The highest id of each change log now."""
+    logs = {
+        "status_changes": TaskStatusChange,
+        "reassignments": Reassignment,
+        "attempts": Attempt,
+        "events": Event,
+        "case_steps": CaseStep,
+    }
+    return {name: model.objects.aggregate(top=Max("pk"))["top"] or 0 for name, model in logs.items()}
+
+
+def _save_marks(marks: dict[str, int], at: datetime) -> None:
+    for name, last in marks.items():
+        RollupMark.objects.update_or_create(name=name, defaults={"last_id": last, "at": at})
+
+
+@transaction.atomic
+def rebuild(*, now: datetime) -> dict[str, int]:
+    """Recompute every rollup row from the base tables; returns the rows written per table."""
+    marks = _marks()
+    extra = extra_filters(presets_in_use())
+    TaskRollup.objects.all().delete()
+    EventRollup.objects.all().delete()
+    CaseRollup.objects.all().delete()
+    tasks = TaskRollup.objects.bulk_create(_task_slice(Task.objects.all(), extra), batch_size=2000)
+    events = EventRollup.objects.bulk_create(_event_slice(Event.objects.all()), batch_size=2000)
+    cases = CaseRollup.objects.bulk_create(_case_slice(Case.objects.all()), batch_size=2000)
+    _save_marks(marks, now)
+    return {"tasks": len(tasks), "events": len(events), "cases": len(cases)}
+
+
+def _fields(model: type) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+
+
+def _replace(model: type, existing: QuerySet[Any], rows: list[Any]) -> int:
+    """Put ``rows`` in place of ``existing`` when they differ; returns how many days changed (a
+    refresh that finds nothing new writes nothing)."""
+    names = _fields(model)
+
+    def by_day(items: Iterable[Any]) -> dict[date, list[tuple[Any, ...]]]:
+        found: dict[date, list[tuple[Any, ...]]] = defaultdict(list)
+        for item in items:
+            found[item.day].append(tuple(repr(getattr(item, name)) for name in names))
+        return {day: sorted(values) for day, values in found.items()}
+
+    old, new = by_day(existing), by_day(rows)
+    changed = {day for day in set(old) | set(new) if old.get(day) != new.get(day)}
+    if changed:
+        existing.filter(day__in=changed).delete()
+        model.objects.bulk_create([row for row in rows if row.day in changed], batch_size=2000)
+    return len(changed)
+
+
+def _since(model: type, mark: int, top: int, field: str) -> set[int]:
+    return set(
+        model.objects.filter(pk__gt=max(mark - OVERLAP, 0), pk__lte=top)
+        .values_list(field, flat=True)
+        .distinct()
+    )
+
+
+def _by_unit(pairs: Iterable[tuple[date, int]]) -> dict[int, set[date]]:
+    found: dict[int, set[date]] = defaultdict(set)
+    for day, unit in pairs:
+        found[unit].add(day)
+    return found
+
+
+@transaction.atomic
+def refresh(*, now: datetime) -> int:
+    """Recompute the slices changed since the last refresh (the tick's step); returns how many
+    (day, department) slices changed. The first refresh of an empty mark table rebuilds
+    everything."""
+    saved = {mark.name: mark.last_id for mark in RollupMark.objects.select_for_update()}
+    if not saved:
+        rebuild(now=now)
+        return 1
+    top = _marks()
+    tz = zone()
+    task_ids = (
+        _since(TaskStatusChange, saved.get("status_changes", 0), top["status_changes"], "task_id")
+        | _since(Reassignment, saved.get("reassignments", 0), top["reassignments"], "task_id")
+        | _since(Attempt, saved.get("attempts", 0), top["attempts"], "task_id")
+    )
+    slices = 0
+    if task_ids:
+        extra = extra_filters(presets_in_use())
+        pairs = {
+            (latest.astimezone(tz).date(), unit)
+            for latest, unit in Task.objects.filter(pk__in=task_ids).values_list("latest_at", "unit_id")
+        }
+        for unit, days in _by_unit(pairs).items():
+            start, end = _bounds(days)
+            tasks = Task.objects.filter(unit_id=unit, latest_at__gte=start, latest_at__lt=end)
+            rows = [row for row in _task_slice(tasks, extra) if row.day in days]
+            slices += _replace(TaskRollup, TaskRollup.objects.filter(unit_id=unit, day__in=days), rows)
+    event_ids = _since(Event, saved.get("events", 0), top["events"], "pk")
+    if event_ids:
+        pairs = {
+            (done.astimezone(tz).date(), unit)
+            for done, unit in Event.objects.filter(pk__in=event_ids).values_list("completed_at", "unit_id")
+        }
+        for unit, days in _by_unit(pairs).items():
+            start, end = _bounds(days)
+            events = Event.objects.filter(unit_id=unit, completed_at__gte=start, completed_at__lt=end)
+            rows = [r for r in _event_slice(events) if r.day in days]
+            slices += _replace(EventRollup, EventRollup.objects.filter(unit_id=unit, day__in=days), rows)
+    case_ids = _since(CaseStep, saved.get("case_steps", 0), top["case_steps"], "case_id")
+    if task_ids:
+        # A case counts under the agent of the follow-up that opened it.
+        case_ids |= set(Case.objects.filter(task_id__in=task_ids).values_list("pk", flat=True))
+    # A case that moved to another department changes two slices: its opening days are
+    # recomputed whole (cases are few).
+    if case_ids:
+        days = {
+            opened.astimezone(tz).date()
+            for opened in Case.objects.filter(pk__in=case_ids).values_list("opened_at", flat=True)
+        }
+        start, end = _bounds(days)
+        cases = Case.objects.filter(opened_at__gte=start, opened_at__lt=end)
+        rows = [r for r in _case_slice(cases) if r.day in days]
+        slices += _replace(CaseRollup, CaseRollup.objects.filter(day__in=days), rows)
+    _save_marks(top, now)
+    return slices
