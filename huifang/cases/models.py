@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from huifang.accounts.models import OrgUnit
 from huifang.customers.models import Customer
@@ -33,21 +34,21 @@ class CaseStatus(models.TextChoices):
 
     # Rectification: open → following_up (cause and action recorded, second follow-up made) →
     # closed when the customer is satisfied, or open again for another round.
-    OPEN = "open", _("Open")
-    FOLLOWING_UP = "following_up", _("Second follow-up")
-    CLOSED = "closed", _("Closed")
-    UNRESOLVABLE = "unresolvable", _("Closed as unresolvable")
+    OPEN = "open", pgettext_lazy("case status", "Open")
+    FOLLOWING_UP = "following_up", pgettext_lazy("case status", "Second follow-up")
+    CLOSED = "closed", pgettext_lazy("case status", "Closed")
+    UNRESOLVABLE = "unresolvable", pgettext_lazy("case status", "Closed as unresolvable")
     # Complaints (R7.3): accepted → verified → planned → replied → followed_up → archived.
-    ACCEPTED = "accepted", _("Accepted")
-    VERIFIED = "verified", _("Verified")
-    PLANNED = "planned", _("Plan made")
-    PAUSED = "paused", _("Waiting for the customer")
-    REPLIED = "replied", _("Replied")
-    FOLLOWED_UP = "followed_up", _("Followed up")
-    TRANSFERRED = "transferred", _("Transferred")
-    ARCHIVED = "archived", _("Archived")
+    ACCEPTED = "accepted", pgettext_lazy("case status", "Accepted")
+    VERIFIED = "verified", pgettext_lazy("case status", "Verified")
+    PLANNED = "planned", pgettext_lazy("case status", "Plan made")
+    PAUSED = "paused", pgettext_lazy("case status", "Waiting for the customer")
+    REPLIED = "replied", pgettext_lazy("case status", "Replied")
+    FOLLOWED_UP = "followed_up", pgettext_lazy("case status", "Followed up")
+    TRANSFERRED = "transferred", pgettext_lazy("case status", "Transferred")
+    ARCHIVED = "archived", pgettext_lazy("case status", "Archived")
     # Corrective actions: open → resolved (cause and action) → closed (verified by quality).
-    RESOLVED = "resolved", _("Action taken")
+    RESOLVED = "resolved", pgettext_lazy("case status", "Action taken")
 
 
 class Level(models.TextChoices):

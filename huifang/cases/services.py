@@ -8,6 +8,7 @@ only the hours of working days count, and time a complaint waits on the customer
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from huifang import rules
 from huifang.accounts.models import OrgUnit, Role, Staff
@@ -97,6 +99,10 @@ class CaseError(ValueError):
 
 def zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
+
+
+def _local_text(moment: datetime) -> str:
+    return moment.astimezone(zone()).strftime("%Y-%m-%d %H:%M")
 
 
 def deadline_after(start: datetime, offset: str) -> datetime:
@@ -255,14 +261,29 @@ def _words(task: Task) -> str:
 
 
 def _why(task: Task) -> str:
+    """Why a follow-up opened a ticket, in the language of the moment (a page: Chinese)."""
     reasons = []
     if task.outcome == Outcome.NOT_GENUINE:
-        reasons.append("not genuine")
+        reasons.append(str(Outcome.NOT_GENUINE.label))
     if task.satisfaction == Satisfaction.DISSATISFIED:
-        reasons.append("dissatisfied")
-    if task.problems:
-        reasons.append("problem reported: " + ", ".join(task.problems))
-    return "; ".join(reasons) or "opened by hand"
+        reasons.append(str(Satisfaction.DISSATISFIED.label))
+    questions = _question_texts(task)
+    problems = [questions.get(key, key) for key in task.problems if key != "satisfaction"]
+    if problems:
+        reasons.append(_("problem reported: %(questions)s") % {"questions": "; ".join(problems)})
+    return _("; ").join(reasons) or _("opened by hand")
+
+
+def _question_texts(task: Task) -> dict[str, str]:
+    """The questionnaire's question texts by key, to name a reported problem as the agent read it."""
+    if task.questionnaire is None:
+        return {}
+    # The text without its variables ("您{event_date}反映的问题" → "您反映的问题").
+    return {
+        str(question.get("key")): re.sub(r"\{\w+\}", "", str(question.get("text", question.get("key"))))
+        for question in task.questionnaire.definition.get("question", [])
+        if isinstance(question, dict)
+    }
 
 
 @transaction.atomic
@@ -360,7 +381,7 @@ def resolve_case(*, case: Case, by: Staff | None, at: datetime, cause: str, acti
     resolution = Resolution.objects.create(
         case=case, round=case.loop_count, cause=cause, action=action, by=by, at=at
     )
-    note = f"cause: {cause}\naction: {action}"
+    note = _("cause: %(cause)s\naction: %(action)s") % {"cause": cause, "action": action}
     if case.kind == CaseKind.CORRECTIVE:
         step(case, to=S.RESOLVED, by=by, at=at, note=note, cause=cause, action=action)
         notify(quality_staff_for(case.unit), case=case, kind=NotificationKind.APPROVAL, at=at)
@@ -373,7 +394,7 @@ def resolve_case(*, case: Case, by: Staff | None, at: datetime, cause: str, acti
         to=S.FOLLOWING_UP,
         by=by,
         at=at,
-        note=f"{note}\nsecond follow-up: task {task.pk}",
+        note=note + "\n" + _("second follow-up: task %(task)s") % {"task": task.pk},
         cause=cause,
         action=action,
     )
@@ -411,7 +432,8 @@ def after_followup(*, task: Task, by: Staff | None, at: datetime) -> Case | None
                 to=S.OPEN,
                 by=by,
                 at=at,
-                note=f"second follow-up (task {task.pk}) {_why(task)}: round {case.loop_count + 1}",
+                note=_("second follow-up (task %(task)s): %(why)s; round %(round)s")
+                % {"task": task.pk, "why": _why(task), "round": case.loop_count + 1},
                 loop_count=case.loop_count + 1,
                 round_started_at=at,
                 deadline_at=deadline,
@@ -424,7 +446,7 @@ def after_followup(*, task: Task, by: Staff | None, at: datetime) -> Case | None
                 to=S.CLOSED,
                 by=by,
                 at=at,
-                note=f"customer satisfied (task {task.pk})",
+                note=_("customer satisfied (task %(task)s)") % {"task": task.pk},
                 closed_at=at,
                 satisfied_at=at,
             )
@@ -438,7 +460,8 @@ def after_followup(*, task: Task, by: Staff | None, at: datetime) -> Case | None
                 to=S.FOLLOWED_UP,
                 by=by,
                 at=at,
-                note=f"followed up (task {task.pk}): {task.satisfaction}",
+                note=_("followed up (task %(task)s): %(satisfaction)s")
+                % {"task": task.pk, "satisfaction": task.get_satisfaction_display() or "—"},
             )
     if needs_rectification(task):
         return open_rectification(task=task, by=None, at=at)
@@ -483,7 +506,8 @@ def check_repeated_nonconformity(*, case: Case, at: datetime) -> Case | None:
         report,
         by=None,
         at=at,
-        note=f"{similar.count()} rectification tickets of {case.category} in {NONCONFORMITY_DAYS} days",
+        note=_("%(count)s rectification tickets of %(category)s in %(days)s days")
+        % {"count": similar.count(), "category": case.category, "days": NONCONFORMITY_DAYS},
     )
     report.nonconformities.set(similar)
     notify([*quality, *managers_of(case.unit)], case=report, kind=NotificationKind.CORRECTIVE, at=at)
@@ -608,7 +632,11 @@ def receive_complaint(*, intake: ComplaintIntake, by: Staff, at: datetime) -> Ca
         opened_by=by,
     )
     _opened(
-        case, by=by, at=at, note=f"accepted via {intake.channel}; reply promised by {deadline.isoformat()}"
+        case,
+        by=by,
+        at=at,
+        note=_("accepted via %(channel)s; reply promised by %(when)s")
+        % {"channel": case.get_channel_display(), "when": _local_text(deadline)},
     )
     if intake.level == Level.MAJOR:
         notify(general_managers_of(unit), case=case, kind=NotificationKind.ASSIGNED, at=at)
@@ -649,7 +677,11 @@ def _open_rework(complaint: Case, *, by: Staff, at: datetime) -> Case:
         opened_by=by,
     )
     _opened(
-        ticket, by=by, at=at, note=f"repeat complaint #{complaint.pk} about {event}: rework within 24 hours"
+        ticket,
+        by=by,
+        at=at,
+        note=_("repeat complaint #%(case)s about %(order)s: rework within 24 hours")
+        % {"case": complaint.pk, "order": event.external_id},
     )
     notify(_handler_or_unit(ticket), case=ticket, kind=NotificationKind.ASSIGNED, at=at)
     return ticket
@@ -719,7 +751,7 @@ def approve_plan(*, case: Case, by: Staff, at: datetime) -> Case:
     Case.objects.filter(pk=case.pk).update(plan_approved_by=by, plan_approved_at=at)
     case.plan_approved_by, case.plan_approved_at = by, at
     CaseStep.objects.create(
-        case=case, from_status=case.status, to_status=case.status, by=by, at=at, note="plan approved"
+        case=case, from_status=case.status, to_status=case.status, by=by, at=at, note=_("plan approved")
     )
     notify([case.handler], case=case, kind=NotificationKind.ASSIGNED, at=at)
     return case
@@ -780,7 +812,8 @@ def resume_case(*, case: Case, by: Staff, at: datetime) -> Pause:
         to=before or S.ACCEPTED,
         by=by,
         at=at,
-        note=f"resumed; deadline moved by {moved}",
+        note=_("resumed; deadline moved by %(hours)s working hours")
+        % {"hours": round(moved.total_seconds() / 3600, 1)},
         paused_at=None,
         deadline_at=deadline,
         reply_promised_at=deadline,

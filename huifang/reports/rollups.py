@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, Max, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, TruncDate
 
@@ -151,14 +151,14 @@ def _case_slice(cases: QuerySet[Case]) -> list[CaseRollup]:
 
 def _marks() -> dict[str, int]:
     """The highest id of each change log now."""
-    logs = {
+    logs: dict[str, type[models.Model]] = {
         "status_changes": TaskStatusChange,
         "reassignments": Reassignment,
         "attempts": Attempt,
         "events": Event,
         "case_steps": CaseStep,
     }
-    return {name: model.objects.aggregate(top=Max("pk"))["top"] or 0 for name, model in logs.items()}
+    return {name: model._default_manager.aggregate(top=Max("pk"))["top"] or 0 for name, model in logs.items()}
 
 
 def _save_marks(marks: dict[str, int], at: datetime) -> None:
@@ -181,16 +181,19 @@ def rebuild(*, now: datetime) -> dict[str, int]:
     return {"tasks": len(tasks), "events": len(events), "cases": len(cases)}
 
 
-def _fields(model: type) -> list[str]:
+def _fields(model: type[models.Model]) -> list[str]:
     return [f.attname for f in model._meta.concrete_fields if not f.primary_key]
 
 
-def _replace(model: type, existing: QuerySet[Any], rows: list[Any]) -> int:
+R = TypeVar("R", TaskRollup, EventRollup, CaseRollup)
+
+
+def _replace(model: type[R], existing: QuerySet[R], rows: list[R]) -> int:
     """Put ``rows`` in place of ``existing`` when they differ; returns how many days changed (a
     refresh that finds nothing new writes nothing)."""
     names = _fields(model)
 
-    def by_day(items: Iterable[Any]) -> dict[date, list[tuple[Any, ...]]]:
+    def by_day(items: Iterable[R]) -> dict[date, list[tuple[Any, ...]]]:
         found: dict[date, list[tuple[Any, ...]]] = defaultdict(list)
         for item in items:
             found[item.day].append(tuple(repr(getattr(item, name)) for name in names))
@@ -200,13 +203,13 @@ def _replace(model: type, existing: QuerySet[Any], rows: list[Any]) -> int:
     changed = {day for day in set(old) | set(new) if old.get(day) != new.get(day)}
     if changed:
         existing.filter(day__in=changed).delete()
-        model.objects.bulk_create([row for row in rows if row.day in changed], batch_size=2000)
+        model._default_manager.bulk_create([row for row in rows if row.day in changed], batch_size=2000)
     return len(changed)
 
 
-def _since(model: type, mark: int, top: int, field: str) -> set[int]:
+def _since(model: type[models.Model], mark: int, top: int, field: str) -> set[int]:
     return set(
-        model.objects.filter(pk__gt=max(mark - OVERLAP, 0), pk__lte=top)
+        model._default_manager.filter(pk__gt=max(mark - OVERLAP, 0), pk__lte=top)
         .values_list(field, flat=True)
         .distinct()
     )
@@ -256,8 +259,10 @@ def refresh(*, now: datetime) -> int:
         for unit, days in _by_unit(pairs).items():
             start, end = _bounds(days)
             events = Event.objects.filter(unit_id=unit, completed_at__gte=start, completed_at__lt=end)
-            rows = [r for r in _event_slice(events) if r.day in days]
-            slices += _replace(EventRollup, EventRollup.objects.filter(unit_id=unit, day__in=days), rows)
+            event_rows = [r for r in _event_slice(events) if r.day in days]
+            slices += _replace(
+                EventRollup, EventRollup.objects.filter(unit_id=unit, day__in=days), event_rows
+            )
     case_ids = _since(CaseStep, saved.get("case_steps", 0), top["case_steps"], "case_id")
     if task_ids:
         # A case counts under the agent of the follow-up that opened it.
@@ -271,7 +276,7 @@ def refresh(*, now: datetime) -> int:
         }
         start, end = _bounds(days)
         cases = Case.objects.filter(opened_at__gte=start, opened_at__lt=end)
-        rows = [r for r in _case_slice(cases) if r.day in days]
-        slices += _replace(CaseRollup, CaseRollup.objects.filter(day__in=days), rows)
+        case_rows = [r for r in _case_slice(cases) if r.day in days]
+        slices += _replace(CaseRollup, CaseRollup.objects.filter(day__in=days), case_rows)
     _save_marks(top, now)
     return slices

@@ -323,7 +323,7 @@ def _cases(now: datetime) -> None:
         .select_related("event")
         .order_by("pk")[:12]
     )
-    tickets = []
+    tickets: list[Any] = []
     for n, task in enumerate(tasks):
         at = now - timedelta(minutes=2 * (len(tasks) - n))  # this morning's calls, in calling hours
         unhappy = n % 4 == 1

@@ -55,10 +55,6 @@ def workbench(request: HttpRequest) -> HttpResponse:
     return render(request, "web/workbench.html", context)
 
 
-def cases(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/section.html", {"section": "cases", "title": _("Cases")})
-
-
 def reports(request: HttpRequest) -> HttpResponse:
     return render(request, "web/section.html", {"section": "reports", "title": _("Reports")})
 

@@ -16,6 +16,9 @@ import pytest
 from huifang.accounts.models import OrgUnit, Role, Staff
 from huifang.accounts.services import create_org_unit, create_staff
 from huifang.cases.models import Case, CaseKind
+
+# The browser fixtures (Debian's Chromium through Playwright), shared with the web app's journeys.
+from huifang.cases.tests.fixtures import estate  # noqa: F401 - the estate of the service tests
 from huifang.conftest import PASSWORD, Org
 from huifang.customers.models import Customer
 from huifang.events.models import Event, EventType
@@ -23,8 +26,6 @@ from huifang.factories import make_customer, make_event
 from huifang.followups.models import Task
 from huifang.followups.scheduler import tick
 from huifang.followups.services import apply_preset, claim_next_task, record_attempt
-
-# The browser fixtures (Debian's Chromium through Playwright), shared with the web app's journeys.
 from huifang.web.tests.conftest import chromium, page  # noqa: F401
 
 SH = ZoneInfo("Asia/Shanghai")

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from huifang.accounts.models import OrgUnit, Role, Staff
 from huifang.accounts.services import create_org_unit, create_staff
-from huifang.conftest import PASSWORD, Org
 from huifang.cases.models import Case, IntakeChannel, Level
 from huifang.cases.services import ComplaintIntake, receive_complaint
+from huifang.conftest import PASSWORD, Org
 from huifang.customers.models import Customer
 from huifang.events.models import Event
 from huifang.factories import make_customer, make_event

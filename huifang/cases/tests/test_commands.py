@@ -15,7 +15,7 @@ from huifang.cases.models import Case, CaseStatus, CaseStep
 from huifang.cases.selectors import CASE_COLUMNS
 from huifang.followups.models import Task
 
-from .fixtures import Estate, at, estate  # noqa: F401 - the fixture
+from .fixtures import Estate
 
 pytestmark = pytest.mark.django_db
 

@@ -4,6 +4,7 @@ follow-up after handling (R4.2), anonymous ones (R3.3) and repeat complaints aft
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,7 @@ from huifang.followups.models import Evaluation, Task
 from huifang.followups.scheduler import tick
 from huifang.followups.services import record_attempt
 
-from .fixtures import ANSWERS, Estate, at, estate  # noqa: F401 - the fixture
+from .fixtures import Estate, at
 
 pytestmark = pytest.mark.django_db
 
@@ -209,7 +210,8 @@ def test_a_handled_complaint_is_followed_up_within_three_days_and_then_archived(
 
 @pytest.mark.parametrize("flag", ["anonymous", "written_reply_only"])
 def test_an_anonymous_or_written_only_complaint_gets_no_follow_up(estate: Estate, flag: str) -> None:
-    case = handle(estate.complaint(when="2026-11-16 10:00", **{flag: True}), estate, when="2026-11-17 15:00")
+    flags: dict[str, Any] = {flag: True}
+    case = handle(estate.complaint(when="2026-11-16 10:00", **flags), estate, when="2026-11-17 15:00")
     tick(now=at("2026-11-17 15:01"))
     assert case.followup_event is not None
     assert not Task.objects.filter(event=case.followup_event).exists()

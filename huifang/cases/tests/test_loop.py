@@ -11,7 +11,7 @@ from huifang.cases.models import Case, CaseKind, CaseStatus, CaseStep, Notificat
 from huifang.cases.services import CaseError, close_unresolvable, resolve_case
 from huifang.followups.models import Origin, Task, TaskStatus
 
-from .fixtures import Estate, at, estate  # noqa: F401 - the fixture
+from .fixtures import Estate, at
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +105,7 @@ def test_a_problem_answer_opens_a_ticket_even_when_satisfied(estate: Estate) -> 
         },
     )
     case = Case.objects.get(task=task)
-    assert "on_time" in case.title
+    assert "维修人员是否按约定的时间及时上门" in case.title  # the question, as the agent read it
 
 
 def test_without_the_technician_the_ticket_goes_to_the_department_of_the_order(estate: Estate) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +19,7 @@ from huifang.cases.services import (
     verify_corrective,
 )
 
-from .fixtures import Estate, at, estate  # noqa: F401 - the fixture
+from .fixtures import Estate, at
 
 pytestmark = pytest.mark.django_db
 
@@ -67,8 +68,8 @@ def test_failures_of_different_categories_open_no_corrective_action(estate: Esta
 
 
 def test_a_common_issue_is_answered_by_a_public_letter_with_the_cjk_font_embedded(
-    estate: Estate, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+    estate: Estate, tmp_path: Path
+) -> None:
     cases = unhappy(estate, 2)
     resolve_case(
         case=cases[0],

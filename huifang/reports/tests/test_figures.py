@@ -108,7 +108,7 @@ def generate(world: World, rng: random.Random, *, tasks: int, cases: int) -> Non
         made.append(
             Task(
                 policy=policy,
-                policy_version_id=policy.current_version_id,
+                policy_version_id=policy.current_version_id or 0,
                 event=event,
                 customer=event.customer,
                 unit=event.unit,
@@ -235,6 +235,7 @@ def brute_force(name: str, *, start: date, end: date, by: str | None) -> list[di
             c["rect_opened"] += 1
             if case.satisfied_at is not None:
                 c["rect_recovered"] += 1
+                assert case.first_complaint_at is not None
                 c["seconds"] += int((case.satisfied_at - case.first_complaint_at).total_seconds())
 
     def rate(n: int, d: int) -> float | None:
@@ -326,7 +327,7 @@ def test_the_ticks_refresh_keeps_the_figures_exact_and_a_rebuild_changes_nothing
     Event.objects.create(
         type="repair",
         external_id="late",
-        customer=Customer.objects.first(),
+        customer=Customer.objects.order_by("pk")[0],
         unit=world.units[0],
         completed_at=datetime(2026, 10, 3, 10, tzinfo=SH),
         attributes={"sent_for_repair": "1"},
