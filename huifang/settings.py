@@ -162,6 +162,19 @@ IMPORT_UPLOAD_DIR = DATA_DIR / "imports"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
+# E-mail (the subscribed reports): by default written as files to the data folder's mail/ (read
+# them there in development); HUIFANG_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend
+# with the HUIFANG_EMAIL_* settings sends them.
+EMAIL_BACKEND = os.environ.get("HUIFANG_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = DATA_DIR / "mail"
+EMAIL_HOST = os.environ.get("HUIFANG_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("HUIFANG_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("HUIFANG_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("HUIFANG_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("HUIFANG_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _env_bool("HUIFANG_EMAIL_USE_SSL", False)
+DEFAULT_FROM_EMAIL = os.environ.get("HUIFANG_EMAIL_FROM", "huifang@localhost")
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 12 * 3600
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken

@@ -16,5 +16,6 @@ urlpatterns = [
     path("cases/", include("huifang.cases.urls")),
     path("settings/imports/", include("huifang.events.urls")),
     path("settings/policies/", include("huifang.followups.policy_urls")),
+    path("reports/", include("huifang.reports.urls")),
     path("", include("huifang.web.urls")),
 ]

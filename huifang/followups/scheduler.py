@@ -8,7 +8,8 @@ SQLite the IMMEDIATE transaction is already the only writer):
 3. recurring class-based contacts (once a day per policy);
 4. open scheduled tasks whose window has come, re-open retries whose time has come;
 5. release stale claims and personal callbacks left past their time;
-6. mark overdue tasks (they stay workable).
+6. mark overdue tasks (they stay workable);
+7. escalate cases, refresh the report rollups, mail the subscribed reports of ended periods.
 
 Every step only touches rows that are not yet in the state it produces, and tasks are unique per
 (policy, event), so a second tick for the same moment — or two at once — changes nothing more.
@@ -85,6 +86,7 @@ class TickReport:
     cancelled: int = 0
     escalations: int = 0
     rollup_slices: int = 0
+    reports_mailed: int = 0
 
     def lines(self) -> list[str]:
         return [f"{f.name}: {getattr(self, f.name)}" for f in fields(self)]
@@ -116,6 +118,7 @@ def tick(*, now: datetime) -> TickReport:
         mark_overdue,
         escalate_cases,
         refresh_rollups,
+        send_reports,
     ]
     for step in steps:
         # A step returns True while it has more to do (a slice of a large import).
@@ -700,6 +703,14 @@ def refresh_rollups(now: datetime, report: TickReport) -> bool:
     from huifang.reports.rollups import refresh
 
     report.rollup_slices += refresh(now=now)
+    return False
+
+
+def send_reports(now: datetime, report: TickReport) -> bool:
+    """Reports (R9.1): mail the subscribers the report of each period that has ended, once."""
+    from huifang.reports.services import send_due_reports
+
+    report.reports_mailed += send_due_reports(now=now)
     return False
 
 

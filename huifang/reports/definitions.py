@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from huifang import rules
 from huifang.rules.presets import read_toml
@@ -105,6 +106,34 @@ def task_q(flt: rules.Filter) -> Q:
     for key, values in flt.event:
         q &= Q(**{f"event__attributes__{key}__in": sorted(values)})
     return q
+
+
+# The titles and notes of metrics.toml and of the presets' [[metric]] tables, for makemessages:
+# they are translated when a page shows them (a test checks that every one is listed here).
+METRIC_TEXTS = (
+    gettext_noop("Completion rate"),
+    gettext_noop("follow-ups done (reached or closed as invalid) / follow-ups due (not cancelled)"),
+    gettext_noop("Timeliness rate"),
+    gettext_noop("follow-ups done within their window / follow-ups done"),
+    gettext_noop("Reach rate"),
+    gettext_noop("customers reached / follow-ups done"),
+    gettext_noop("Authenticity rate"),
+    gettext_noop(
+        "genuine / follow-ups with a finding on authenticity (genuine, not genuine, refused midway)"
+    ),
+    gettext_noop("Satisfaction rate"),
+    gettext_noop("satisfied / customers who rated (satisfied, average, dissatisfied)"),
+    gettext_noop("Invalid rate"),
+    gettext_noop(
+        "invalid follow-ups (unreachable after the ladder, wrong number, refused) / follow-ups done"
+    ),
+    gettext_noop("Showing authenticity rate"),
+    gettext_noop("genuine showings / showings followed up (reached)"),
+    gettext_noop("Listing-sheet use"),
+    gettext_noop("genuine showings where the listing sheet was used / genuine showings"),
+    gettext_noop("Listing-sheet use (buyers)"),
+    gettext_noop("the same, buyers only (events with buyer = 1)"),
+)
 
 
 # The figures beyond the rates of task counts, with their definitions for the page.

@@ -103,10 +103,21 @@ def _scoped(rows: QuerySet[Any], units: list[int] | None) -> QuerySet[Any]:
 
 
 def report(
-    name: str, *, start: date, end: date, by: str | None = None, user: Staff | None = None
+    name: str,
+    *,
+    start: date,
+    end: date,
+    by: str | None = None,
+    user: Staff | None = None,
+    within: OrgUnit | None = None,
+    total: bool = False,
 ) -> list[dict[str, Any]]:
     """The rows of report ``name`` for ``start``–``end`` (inclusive, local days), grouped by
-    period and ``by``; figures under the CONTRACT keys, rates from 0 to 1 or None."""
+    period and ``by``; figures under the CONTRACT keys, rates from 0 to 1 or None.
+
+    ``within`` narrows to one unit's subtree besides ``user``'s scope (the daily report's
+    categories of one region); ``total`` folds the periods into one, the whole range, as the
+    agents' report does (the pages' range figures)."""
     if name not in REPORTS:
         raise ReportError(f"unknown report {name!r}; one of {', '.join(REPORTS)}")
     if by is not None and by not in GROUPINGS:
@@ -116,6 +127,9 @@ def report(
     if name == "agents":
         by = "agent"
     units = None if user is None else list(visible_units(user).values_list("pk", flat=True))
+    if within is not None:
+        subtree = set(OrgUnit.objects.filter(path__startswith=within.path).values_list("pk", flat=True))
+        units = sorted(subtree if units is None else subtree.intersection(units))
     names = _Units()
     agents = dict(Staff.objects.values_list("pk", "username"))
     presets = presets_in_use()
@@ -133,15 +147,15 @@ def report(
 
     # The period is folded in SQL for weeks and months (to their first day), kept as the day for
     # the daily report and ignored for the agents' one.
-    period_field = {"weekly": "r_period", "monthly": "r_period", "daily": "day"}.get(name)
-    trunc = {"weekly": TruncWeek, "monthly": TruncMonth}.get(name)
+    period_field = None if total else {"weekly": "r_period", "monthly": "r_period", "daily": "day"}.get(name)
+    trunc = None if total else {"weekly": TruncWeek, "monthly": TruncMonth}.get(name)
 
     def ranged(rows: QuerySet[Any]) -> QuerySet[Any]:
         rows = _scoped(rows.filter(day__gte=start, day__lte=end), units)
         return rows.annotate(r_period=trunc("day")) if trunc is not None else rows
 
     def period_of(row: Mapping[str, Any]) -> str:
-        return _period(name, row[period_field] if period_field else start, start, end)
+        return _period("agents" if total else name, row[period_field] if period_field else start, start, end)
 
     periods = (period_field,) if period_field else ()
     grouping = {"region": ("unit_id",), "category": ("category",), "agent": ("agent_id",), None: ()}[by]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from huifang.accounts.models import OrgUnit
 
@@ -100,3 +101,43 @@ class RollupMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.last_id}"
+
+
+class Subscription(models.Model):
+    """A supervisor's standing order for a report by e-mail (R9.1): the tick mails each period's
+    file once, after the period ends (``services.send_due_reports``). ``last_sent_for`` is the
+    first day of the last period sent."""
+
+    class Report(models.TextChoices):
+        DAILY = "daily", _("Daily report")
+        WEEKLY = "weekly", _("Weekly report")
+        MONTHLY = "monthly", _("Monthly report")
+
+    class Grouping(models.TextChoices):
+        NONE = "", _("Whole scope")
+        REGION = "region", _("By region")
+        CATEGORY = "category", _("By category")
+        AGENT = "agent", _("By agent")
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", "Excel (xlsx)"
+        CSV = "csv", "CSV"
+        PDF = "pdf", "PDF"
+
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    report = models.CharField(_("report"), max_length=16, choices=Report.choices)
+    by = models.CharField(_("grouped"), max_length=16, choices=Grouping.choices, blank=True)
+    format = models.CharField(_("format"), max_length=8, choices=Format.choices, default=Format.XLSX)
+    created_at = models.DateTimeField()
+    last_sent_for = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report subscription")
+        verbose_name_plural = _("report subscriptions")
+        ordering = ["staff_id", "report", "by"]
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "report", "by", "format"], name="subscription_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} {self.report} {self.by} {self.format}"

@@ -13,7 +13,7 @@ NAVIGATION = [
     ("customers:list", _("Customers")),
     ("followups:list", _("Follow-ups")),
     ("cases:home", _("Cases")),
-    ("web:reports", _("Reports")),
+    ("reports:home", _("Reports")),
     ("web:settings", _("Settings")),
 ]
 # Pages that belong to a section although their URL lies under another one: working a task and

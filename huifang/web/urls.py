@@ -5,7 +5,6 @@ from huifang.web import views
 app_name = "web"
 urlpatterns = [
     path("", views.workbench, name="workbench"),
-    path("reports/", views.reports, name="reports"),
     path("settings/", views.settings_home, name="settings"),
     path("settings/handover/", views.handover, name="handover"),
     path("healthz", views.healthz, name="healthz"),

@@ -55,10 +55,6 @@ def workbench(request: HttpRequest) -> HttpResponse:
     return render(request, "web/workbench.html", context)
 
 
-def reports(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/section.html", {"section": "reports", "title": _("Reports")})
-
-
 SETTINGS_ROLES = frozenset({Role.ADMIN, Role.HQ, Role.MANAGER, Role.SUPERVISOR})
 
 

@@ -337,3 +337,13 @@ def test_the_ticks_refresh_keeps_the_figures_exact_and_a_rebuild_changes_nothing
     before = [report(n, start=s, end=e, by=b) for n, b, s, e in every_report()]
     rebuild(now=timezone.now())
     assert [report(n, start=s, end=e, by=b) for n, b, s, e in every_report()] == before
+
+
+def test_every_metric_title_and_note_is_in_the_catalogue_list() -> None:
+    """The pages translate the TOML titles and notes; makemessages finds them in METRIC_TEXTS."""
+    from huifang.reports.definitions import METRIC_TEXTS
+
+    texts = {text for metric in standard_metrics() for text in (metric.title, metric.note)}
+    for name in rules.available_presets():
+        texts |= {text for metric in rules.load_preset(name).metrics for text in (metric.title, metric.note)}
+    assert texts <= set(METRIC_TEXTS)

@@ -1,0 +1,149 @@
+"""Forms of the report pages: which report, over which days, grouped how; the dashboard's range
+and granularity; a subscription. A range longer than ``selectors.MAX_DAYS`` is refused here, so
+an ad-hoc huge range never runs in a request (``huifang report`` runs any range)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from huifang.reports.models import Subscription
+from huifang.reports.selectors import MAX_DAYS, TITLES
+from huifang.web.forms import style_fields
+
+BY_CHOICES = [
+    ("", _("Whole scope")),
+    ("region", _("By region")),
+    ("category", _("By category")),
+    ("agent", _("By agent")),
+]
+GRANULARITY = [("day", _("By day")), ("week", _("By week")), ("month", _("By month"))]
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def default_range(report: str, today: date) -> tuple[date, date]:
+    """What a report page shows before the user chooses: the last seven days by day, the last
+    eight weeks, the previous whole month, this month so far for the assessment."""
+    if report == "daily":
+        return today - timedelta(days=6), today
+    if report == "weekly":
+        monday = today - timedelta(days=today.weekday())
+        return monday - timedelta(weeks=7), today
+    if report == "monthly":
+        last = month_start(today) - timedelta(days=1)
+        return month_start(last), last
+    return month_start(today), today
+
+
+def _check_range(form: forms.Form, start: date | None, end: date | None) -> None:
+    if start is None or end is None:
+        return
+    if end < start:
+        form.add_error("end", _("The last day comes before the first."))
+    elif (end - start).days + 1 > MAX_DAYS:
+        form.add_error(
+            "end",
+            _(
+                "A report covers at most %(max)d days; this range has %(days)d. Choose a shorter "
+                "range (huifang report on the command line runs any range)."
+            )
+            % {"max": MAX_DAYS, "days": (end - start).days + 1},
+        )
+
+
+class ReportForm(forms.Form):
+    """Which report over which days: the monthly report covers whole months."""
+
+    report = forms.ChoiceField(label=_("Report"), choices=list(TITLES.items()))
+    start = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    by = forms.ChoiceField(label=_("Grouped"), choices=BY_CHOICES, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_fields(self)
+
+    @classmethod
+    def from_query(cls, query: Any, *, today: date, report: str = "monthly") -> ReportForm:
+        """The form bound to the page's query, with the defaults of ``report`` for what it lacks."""
+        chosen = query.get("report") or report
+        start, end = default_range(chosen if chosen in TITLES else report, today)
+        data = {
+            "report": chosen,
+            "start": query.get("start") or start.isoformat(),
+            "end": query.get("end") or end.isoformat(),
+            "by": query.get("by", "region" if chosen == "daily" else ""),
+        }
+        return cls(data)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if data.get("report") == "monthly" and start and end:
+            data["start"], data["end"] = month_start(start), month_end(end)
+        _check_range(self, data.get("start"), data.get("end"))
+        data["by"] = data.get("by") or None
+        return data
+
+
+class DashboardForm(forms.Form):
+    start = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    granularity = forms.ChoiceField(label=_("Trend"), choices=GRANULARITY)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_fields(self)
+
+    @classmethod
+    def from_query(cls, query: Any, *, today: date) -> DashboardForm:
+        """By default the last three whole months and this one, week by week."""
+        start = month_start(month_start(today) - timedelta(days=62))
+        return cls(
+            {
+                "start": query.get("start") or start.isoformat(),
+                "end": query.get("end") or today.isoformat(),
+                "granularity": query.get("granularity") or "week",
+            }
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        _check_range(self, data.get("start"), data.get("end"))
+        return data
+
+
+class RangeForm(DashboardForm):
+    """An agent's page: the range only."""
+
+    granularity = None  # type: ignore[assignment]
+
+    @classmethod
+    def from_query(cls, query: Any, *, today: date) -> RangeForm:
+        """By default the last six months, this one included."""
+        start = month_start(today)
+        for _month in range(5):
+            start = month_start(start - timedelta(days=1))
+        return cls(
+            {"start": query.get("start") or start.isoformat(), "end": query.get("end") or today.isoformat()}
+        )
+
+
+class SubscriptionForm(forms.ModelForm[Subscription]):
+    class Meta:
+        model = Subscription
+        fields = ["report", "by", "format"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_fields(self)
