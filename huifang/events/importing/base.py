@@ -85,6 +85,12 @@ class RowImporter(ABC, Generic[Row]):
     def flush(self, rows: list[Row]) -> None:
         """Write a batch of parsed rows, reporting those that turn out bad against the database."""
 
+    def overlong(self, cells: list[str], limits: dict[str, int]) -> list[tuple[str, str]]:
+        """(field, reason) for each cell longer than its field allows."""
+        return [
+            (name, too_long(limit)) for name, limit in limits.items() if len(cells[self.index[name]]) > limit
+        ]
+
     def error(self, number: int, field: str, reason: str) -> None:
         self.report.add_error(number, self.ctx.columns.header_of(field) if field else "", reason)
 

@@ -28,7 +28,6 @@ from huifang.events.importing.base import (
     max_length,
     outside_scope,
     required,
-    too_long,
 )
 from huifang.events.importing.lookups import UnitError
 from huifang.events.models import Event
@@ -85,10 +84,7 @@ class ComplaintImporter(RowImporter[ComplaintRow]):
         if not self.prepare(number, cells):
             return None
         ix = self.index
-        problems: list[tuple[str, str]] = []
-        for name, limit in self.limits.items():
-            if len(cells[ix[name]]) > limit:
-                problems.append((name, too_long(limit)))
+        problems = self.overlong(cells, self.limits)
         flags = {}
         for name in ("anonymous", "written_reply_only"):
             try:

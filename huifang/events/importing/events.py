@@ -22,7 +22,6 @@ from huifang.events.importing.base import (
     max_length,
     outside_scope,
     required,
-    too_long,
 )
 from huifang.events.importing.bulk import BulkInserter, BulkUpdater, one_of
 from huifang.events.importing.lookups import UnitError
@@ -99,10 +98,7 @@ class EventImporter(RowImporter[EventRow]):
         if not self.prepare(number, cells):
             return None
         ix = self.index
-        problems: list[tuple[str, str]] = []
-        for name, limit in self.limits.items():
-            if len(cells[ix[name]]) > limit:
-                problems.append((name, too_long(limit)))
+        problems = self.overlong(cells, self.limits)
         external_id = cells[ix["external_id"]]
         if not external_id:
             problems.append(("external_id", required()))
