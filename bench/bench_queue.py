@@ -19,9 +19,10 @@ no ``SKIP LOCKED`` to measure.
    pools; 2 % held by the contact cap, 1 % personal callbacks; 10 % already tried once), 5 %
    waiting for a retry or scheduled. Foreign keys are not checked during the load (the generator keeps them
    consistent); ``VACUUM ANALYZE`` afterwards.
-3. Counts the queries of one claim and one completion (one agent alone), then runs the agents:
-   ``--processes`` processes of ``--agents / --processes`` threads, each thread one agent with its
-   own connection, all starting at the same moment; a warm-up, then ``--seconds`` per phase:
+3. Counts the queries of one claim and one completion and times 300 tasks of one agent alone,
+   then runs the agents: ``--processes`` processes of ``--agents / --processes`` threads, each
+   thread one agent with its own connection, all starting at the same moment; a warm-up, then
+   ``--seconds`` per phase:
 
    * **huifang**: ``claim_next_task(agent=…, now=…)`` (timed), then ``record_attempt(…)``: 75 %
      connected with valid answers walked through the task's questionnaire, otherwise no answer,
@@ -34,7 +35,9 @@ no ``SKIP LOCKED`` to measure.
    paced (``--think`` seconds on average, exponentially distributed, between an agent's tasks, as
    agents who talk to customers: the latency an agent sees when the server is not saturated).
    ``VACUUM ANALYZE`` of the task table and a checkpoint before each phase, so that no phase pays
-   for another's dead rows.
+   for another's dead rows. Each phase also reports (Linux) the CPU time per claim and completion
+   of the agents' processes and of the database server's, and how busy the whole machine was —
+   other work on it included, which the latencies depend on.
 
 Threads, not only processes: 200 Django processes would need ≈ 12 GB and a minute of start-up on
 two CPUs; threads share one process's imports and caches, each with its own connection as Django
@@ -817,6 +820,39 @@ def worker(agent_ids: Sequence[int], epoch: float, seed: int) -> None:
 
 
 @dataclass
+class Cpu:
+    """CPU seconds used during a phase, from Linux's /proc: the agents' processes, the database
+    server's processes, all CPUs together (anything else running on the machine included), and
+    the wall-clock seconds they were counted over."""
+
+    agents: float
+    database: float
+    busy: float
+    wall: float
+
+    @staticmethod
+    def of_processes(pids: Iterable[int]) -> float:
+        ticks = 0
+        for pid in pids:
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:  # gone, or not Linux
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def busy_now() -> float:
+        try:
+            first = Path("/proc/stat").read_text().splitlines()[0].split()[1:9]
+        except OSError:
+            return 0.0
+        idle = int(first[3]) + int(first[4])  # idle, iowait
+        return (sum(int(v) for v in first) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
 class Phase:
     mode: str
     think: float
@@ -826,6 +862,7 @@ class Phase:
     empty: int
     errors: list[str]
     error_count: int
+    cpu: Cpu | None = None
 
     @property
     def claims(self) -> int:
@@ -888,10 +925,15 @@ class Workers:
             stdin.write(json.dumps(message) + "\n")
             stdin.flush()
 
-    def run(self, mode: str, *, seconds: float, think: float) -> Phase:
+    def run(self, mode: str, *, seconds: float, think: float, server_pids: Sequence[int] = ()) -> Phase:
+        """One phase; with ``server_pids``, the CPU it cost the agents and the database server."""
+        agents = [child.pid for child in self.children]
+        before = (Cpu.of_processes(agents), Cpu.of_processes(server_pids), Cpu.busy_now(), time.time())
         start = time.time() + 1.0
         self._send({"mode": mode, "think": think, "start": start, "end": start + seconds})
         results = [self._read(child) for child in self.children]
+        after = (Cpu.of_processes(agents), Cpu.of_processes(server_pids), Cpu.busy_now(), time.time())
+        cpu = Cpu(*(a - b for a, b in zip(after, before, strict=True)))
         return Phase(
             mode,
             think,
@@ -901,6 +943,7 @@ class Workers:
             sum(r["empty"] for r in results),
             [e for r in results for e in r["errors"]],
             sum(r["error_count"] for r in results),
+            cpu if server_pids else None,
         )
 
     def close(self) -> None:
@@ -911,13 +954,16 @@ class Workers:
             child.wait(timeout=60)
 
 
-def settle() -> None:
-    """Clear the previous phase's dead rows and write its pages out before the next phase."""
+def settle() -> list[int]:
+    """Clear the previous phase's dead rows and write its pages out before the next phase; returns
+    the database server's process ids (the agents' connections and its own workers)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE followups_task")
         cursor.execute("CHECKPOINT")
+        cursor.execute("SELECT pid FROM pg_stat_activity")
+        return [pid for (pid,) in cursor.fetchall()]
 
 
 def count_queries(agent_id: int, *, cycles: int) -> tuple[float, float, list[str]]:
@@ -945,6 +991,33 @@ def count_queries(agent_id: int, *, cycles: int) -> tuple[float, float, list[str
     return statistics.mean(claim_counts), statistics.mean(complete_counts), sample
 
 
+def time_alone(agent_id: int, *, cycles: int) -> str:
+    """One agent alone, the same cycle as in the phases (claim, then the attempt): the latencies,
+    and the Python CPU time of the agent's thread (the rest is the database server's)."""
+    from huifang.accounts.models import Staff
+    from huifang.followups import binding
+    from huifang.followups.models import PolicyVersion
+    from huifang.followups.services import rules_of
+
+    for version in PolicyVersion.objects.all():  # warm, as the workers do
+        rules_of(version)
+    binding.calendar_for(BASE)
+    agent = Staff.objects.select_related("unit").get(pk=agent_id)
+    clock, rng, answers, tally = Clock(time.time()), random.Random(agent_id), Answers(), Tally()
+    cpu: list[float] = []
+    for _ in range(cycles):
+        started = time.thread_time()
+        huifang_cycle(agent, clock, rng, answers, tally)
+        cpu.append((time.thread_time() - started) * 1000)
+    claim, complete = sorted(tally.claim_ms), sorted(tally.complete_ms)
+    return (
+        f"one agent alone, {cycles} tasks: claim p50 {claim[len(claim) // 2]:.1f} ms "
+        f"(p90 {claim[len(claim) * 9 // 10]:.1f}), completion p50 {complete[len(complete) // 2]:.1f} ms "
+        f"(p90 {complete[len(complete) * 9 // 10]:.1f}); Python CPU {statistics.median(cpu):.1f} ms "
+        "per claim and completion (median)"
+    )
+
+
 def _report(phase: Phase) -> str:
     p = phase.percentile
     label = "flat out" if not phase.think else f"paced, {phase.think:g} s between tasks"
@@ -953,6 +1026,14 @@ def _report(phase: Phase) -> str:
         f"p99 {p(phase.claim_ms, 0.99):6.1f} ms  {phase.per_second:7.1f} claims/s   "
         f"complete p50 {p(phase.complete_ms, 0.5):6.1f} ms  p99 {p(phase.complete_ms, 0.99):6.1f} ms"
     )
+    if phase.cpu is not None and phase.claims:
+        cpu, cpus = phase.cpu, os.cpu_count() or 1
+        others = max(0.0, cpu.busy - cpu.agents - cpu.database)
+        text += (
+            f"\n    CPU per claim and completion: agents {cpu.agents / phase.claims * 1000:.1f} ms, "
+            f"PostgreSQL {cpu.database / phase.claims * 1000:.1f} ms; machine busy "
+            f"{cpu.busy / (cpus * cpu.wall):.0%}, of which other work {others / (cpus * cpu.wall):.0%}"
+        )
     if phase.empty:
         text += f"   ({phase.empty} presses found nothing)"
     if phase.error_count:
@@ -982,8 +1063,8 @@ def run_phases(
             workers.run("huifang", seconds=warmup, think=0.0)
         for think in [0.0, *thinks]:
             for mode in ("huifang", "bare"):
-                settle()
-                phase = workers.run(mode, seconds=seconds, think=think)
+                server = settle()
+                phase = workers.run(mode, seconds=seconds, think=think, server_pids=server)
                 phases.append(phase)
                 print(_report(phase), flush=True)
     finally:
@@ -1045,6 +1126,7 @@ def main() -> None:
     agent_ids = list(Staff.objects.filter(role=Role.AGENT).order_by("pk").values_list("pk", flat=True))
     per_claim, per_complete, _sample = count_queries(agent_ids[0], cycles=20)
     print(f"queries, one agent alone: {per_claim:.1f} per claim, {per_complete:.1f} per completion")
+    print(time_alone(agent_ids[1], cycles=300))
     connection.close()
     phases = run_phases(
         agent_ids,

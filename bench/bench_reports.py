@@ -31,6 +31,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -279,13 +280,8 @@ def main() -> None:
         ("monthly", "agent"),
         ("daily", "region"),
     ):
-        fast, fast_best, kept = timed(
-            lambda name=name, by=by: report(name, start=MONTH[0], end=MONTH[1], by=by), args.repeat
-        )
-        slow, slow_best, base = timed(
-            lambda by=by: base_figures(MONTH[0], MONTH[1], by),
-            max(3, args.repeat // 2),
-        )
+        fast, fast_best, kept = timed(partial(report, name, start=MONTH[0], end=MONTH[1], by=by), args.repeat)
+        slow, slow_best, base = timed(partial(base_figures, MONTH[0], MONTH[1], by), max(3, args.repeat // 2))
         if name == "monthly":
             # The same counts both ways: the rollups' due and done per group equal the base table's.
             assert {r[by]: (r["followups_due"], r["followups_done"]) for r in kept} == {
