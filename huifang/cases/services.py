@@ -452,7 +452,9 @@ def after_followup(*, task: Task, by: Staff | None, at: datetime) -> Case | None
             )
             notify(_handler_or_unit(case), case=case, kind=NotificationKind.CLOSED, at=at)
         return case
-    if task.event_id is not None:
+    # Only a complaint's own event has a complaint waiting for it: no query for the other follow-ups
+    # (this runs in every completion, the agents' hottest path).
+    if task.event is not None and task.event.type == EventType.COMPLAINT:
         complaint = Case.objects.filter(followup_event_id=task.event_id, kind=CaseKind.COMPLAINT).first()
         if complaint is not None and complaint.status == S.REPLIED and task.status == TaskStatus.COMPLETED:
             step(

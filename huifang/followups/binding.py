@@ -8,6 +8,7 @@ engine's (``huifang.rules``); this module only builds its inputs and keeps parse
 from __future__ import annotations
 
 import copy
+import json
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -125,15 +126,16 @@ def _parse(definition: Mapping[str, Any], *, label: str) -> EngineRules:
 
 
 # Versions are immutable, so a parsed version can be kept for the life of the process. The key
-# includes the moment the version was made: an id can come back after a rollback (SQLite).
-_PARSED: dict[tuple[int, str], EngineRules] = {}
+# includes the moment the version was made and its content: an id can come back after a rollback
+# (SQLite) holding another definition made at the same moment (tests that share a clock).
+_PARSED: dict[tuple[int, str, str], EngineRules] = {}
 
 
 def engine_rules(
     version_id: int, definition: Mapping[str, Any], *, made: datetime, label: str = ""
 ) -> EngineRules:
     """The parsed rules of one policy version (cached)."""
-    key = (version_id, made.isoformat())
+    key = (version_id, made.isoformat(), json.dumps(definition, sort_keys=True))
     found = _PARSED.get(key)
     if found is None:
         found = _parse(definition, label=label or f"policy version {version_id}")
