@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import QuerySet, Sum
-from django.db.models.functions import TruncMonth, TruncWeek
 
 from huifang.accounts.models import OrgUnit, Staff
 from huifang.accounts.scope import visible_units
@@ -145,14 +144,14 @@ def report(
             return agents.get(agent_id, "") if agent_id else ""
         return ""
 
-    # The period is folded in SQL for weeks and months (to their first day), kept as the day for
-    # the daily report and ignored for the agents' one.
-    period_field = None if total else {"weekly": "r_period", "monthly": "r_period", "daily": "day"}.get(name)
-    trunc = None if total else {"weekly": TruncWeek, "monthly": TruncMonth}.get(name)
+    # Rows are summed per day in SQL and the days folded into weeks and months here: plain column
+    # grouping, no date function (on SQLite those are Python functions called inside the query,
+    # which can deadlock SQLite's shared cache between a threaded server's requests). The agents'
+    # report ignores the period.
+    period_field = None if total or name == "agents" else "day"
 
     def ranged(rows: QuerySet[Any]) -> QuerySet[Any]:
-        rows = _scoped(rows.filter(day__gte=start, day__lte=end), units)
-        return rows.annotate(r_period=trunc("day")) if trunc is not None else rows
+        return _scoped(rows.filter(day__gte=start, day__lte=end), units)
 
     def period_of(row: Mapping[str, Any]) -> str:
         return _period("agents" if total else name, row[period_field] if period_field else start, start, end)
