@@ -315,6 +315,7 @@ class NotificationKind(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
     APPROVAL = "approval", _("A plan to approve")
     REOPENED = "reopened", _("Customer still dissatisfied: another round")
+    UNREACHED = "unreached", _("Second follow-up did not reach the customer: decide")
     CLOSED = "closed", _("Case closed")
     CORRECTIVE = "corrective", _("Repeated nonconformity: corrective action")
 

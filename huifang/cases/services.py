@@ -421,8 +421,26 @@ def after_followup(*, task: Task, by: Staff | None, at: datetime) -> Case | None
     is not genuine, dissatisfied or reports a problem opens a ticket."""
     if task.case_id is not None:
         case = Case.objects.select_for_update().get(pk=task.case_id)
-        if case.status != S.FOLLOWING_UP or task.status != TaskStatus.COMPLETED:
-            return case  # unreachable: the case waits for a supervisor's decision
+        if case.status != S.FOLLOWING_UP:
+            return case
+        if task.status != TaskStatus.COMPLETED:
+            # Not reached (invalid or cancelled): the case waits for a decision — close it as
+            # unresolvable with a reason, or pass it on — and the handler and manager are told.
+            CaseStep.objects.create(
+                case=case,
+                from_status=case.status,
+                to_status=case.status,
+                by=by,
+                at=at,
+                note=_("second follow-up (task %(task)s) did not reach the customer") % {"task": task.pk},
+            )
+            notify(
+                [*_handler_or_unit(case), *managers_of(case.unit)],
+                case=case,
+                kind=NotificationKind.UNREACHED,
+                at=at,
+            )
+            return case
         if needs_rectification(task):
             deadline = deadline_after(
                 at, case.task.policy.rectification_deadline if case.task else "3 working days"

@@ -124,6 +124,8 @@ def test_an_unreachable_second_follow_up_leaves_the_case_for_the_supervisor(esta
     record_attempt(task=second, agent=estate.org.agent, result="wrong_number", at=at("2026-11-04 10:00"))
     case.refresh_from_db()
     assert case.status == CaseStatus.FOLLOWING_UP
+    told = set(case.notifications.filter(kind=NotificationKind.UNREACHED).values_list("recipient", flat=True))
+    assert told == {estate.handler.pk, estate.manager.pk}
 
     with pytest.raises(CaseError, match="written reason"):
         close_unresolvable(case=case, by=estate.org.east_supervisor, at=at("2026-11-05 09:00"), reason=" ")
