@@ -1,0 +1,264 @@
+"""Statements written for PostgreSQL: the claim and the attempt, where the ORM's query building and
+the server's planning cost more than the work itself (docs/performance.md)."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Field, Model
+
+from huifang.customers.models import Customer
+from huifang.events.models import Event
+from huifang.followups.models import (
+    Attempt,
+    Policy,
+    PolicyVersion,
+    Questionnaire,
+    Task,
+    TaskStatus,
+    TaskStatusChange,
+)
+
+# --------------------------------------------------------------------------------------------------
+# Statements written for PostgreSQL: the claim and the attempt, where the ORM's query building
+# and the server's planning cost more than the work itself (docs/performance.md)
+
+
+# Statements prepared on each server connection (they last as long as the session, rollbacks
+# included): planning the claim took as much server time as running it.
+PREPARED_STATEMENTS = getattr(settings, "HUIFANG_PREPARED_STATEMENTS", True)
+_PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def execute(
+    cursor: Any,
+    name: str | None,
+    sql: Callable[[], str],
+    params: Mapping[str, Any],
+    *,
+    types: Mapping[str, str],
+) -> None:
+    """Run ``sql()``, written with ``%(key)s`` placeholders, with ``params``: as prepared statement
+    ``name`` (parameters of ``types``, in that order), prepared on first use on each connection.
+    Not prepared without a name, with ``HUIFANG_PREPARED_STATEMENTS = False`` (behind a pooler
+    that hands each transaction another server connection), or with server-side binding
+    (``OPTIONS``), where psycopg binds the parameters and prepares by its own threshold."""
+    server_binding = connection.settings_dict["OPTIONS"].get("server_side_binding") is True
+    if name is None or not PREPARED_STATEMENTS or server_binding:
+        cursor.execute(sql(), params)
+        return
+    prepared = _PREPARED.setdefault(connection.connection, set())
+    if not prepared:
+        # Our statements' plans do not depend on the values (ordered scans of the queue indexes,
+        # primary keys), and planning them costs more than running them: the server's default
+        # plans the first five executions on each connection anew, ≈ 1 ms each. (A rollback of
+        # this transaction would undo the setting, not the statements: only slower.)
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+    if name not in prepared:
+        numbered = {key: f"${n}" for n, key in enumerate(types, start=1)}
+        cursor.execute(f"PREPARE {name} ({', '.join(types.values())}) AS {sql() % numbered}")
+        prepared.add(name)
+    cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(types))})", [params[key] for key in types])
+
+
+def table(model: type[Model]) -> str:
+    """A model's table name, quoted."""
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def columns(model: type[Model], alias: str) -> str:
+    """A model's columns in field order, as ``instance`` reads them back."""
+    return ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in model._meta.concrete_fields)
+
+
+M = TypeVar("M", bound=Model)
+
+
+@functools.cache
+def readers(model: type[Model]) -> tuple[list[str], list[tuple[int, Any, list[Callable[..., Any]]]]]:
+    """A model's field names, and the fields that have converters (JSON is read as text on
+    PostgreSQL): their positions, columns and converters, as the ORM's compiler finds them."""
+    names, converted = [], []
+    for index, model_field in enumerate(model._meta.concrete_fields):
+        names.append(model_field.attname)
+        column = model_field.get_col(model._meta.db_table)
+        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if converters:
+            converted.append((index, column, converters))
+    return names, converted
+
+
+def instance(model: type[M], values: Iterator[Any]) -> M:
+    """A model instance from the next values of a raw row, in ``columns`` order."""
+    names, converted = readers(model)
+    loaded = list(itertools.islice(values, len(names)))
+    for index, column, converters in converted:
+        for converter in converters:
+            loaded[index] = converter(loaded[index], column, connection)
+    return model.from_db(connection.alias, names, loaded)
+
+
+def instance_or_none(model: type[M], values: Iterator[Any]) -> M | None:
+    """``instance`` of a LEFT JOIN: None when the row has none (its primary key is NULL)."""
+    found = instance(model, values)
+    return None if found.pk is None else found
+
+
+def move_with_history(
+    pk: int, from_status: str, fields: Mapping[str, Any], history: TaskStatusChange
+) -> bool:
+    """``transition``'s update and history row as one statement (PostgreSQL): the row is written
+    only if the update found the task still in ``from_status``. Saves ``history``; False if not."""
+    sets, values = [], []
+    for name, value in fields.items():
+        model_field = Task._meta.get_field(name)
+        assert isinstance(model_field, Field)
+        if hasattr(value, "prepare_database_save"):  # a model instance for a foreign key
+            value = value.prepare_database_save(model_field)
+        sets.append(f"{connection.ops.quote_name(model_field.column)} = %s")
+        values.append(model_field.get_db_prep_save(value, connection))
+    sql = f"""
+WITH moved AS (
+    UPDATE {table(Task)} SET {", ".join(sets)} WHERE id = %s AND status = %s RETURNING id
+)
+INSERT INTO {table(TaskStatusChange)} (task_id, from_status, to_status, by_id, at, reason)
+SELECT id, %s::varchar, %s::varchar, %s::bigint, %s::timestamptz, %s::text FROM moved
+RETURNING id
+"""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                *values,
+                pk,
+                from_status,
+                history.from_status,
+                history.to_status,
+                history.by_id,
+                history.at,
+                history.reason,
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    history.pk = row[0]
+    history._state.adding = False
+    history._state.db = connection.alias
+    return True
+
+
+# The contact history the claim statement brings along: first attempts of the last this many
+# days. A cap with a longer span (the presets' are 7 and 14 days) asks ``contact_history``.
+CONTACT_HORIZON = timedelta(days=31)
+# The fields the claim statement changes, whose earlier values it returns for an undo.
+CLAIM_FIELDS = ("touched_at", "held_until", "claimed_by_id", "claimed_at")
+
+
+def claim_statement(
+    agent_id: int, units: Sequence[int], now: datetime
+) -> tuple[Task, int, dict[str, Any], list[datetime]] | None:
+    """Run the claim statement: (the task, its new history row's id, the claimed fields' earlier
+    values, the first attempts of the customer's other tasks since ``CONTACT_HORIZON``) or None."""
+    # The pool of a department is one unit: an ordered scan of ``task_queue_pool`` stopping at the
+    # first row, the same plan for every agent, prepared. A unit with units below it needs
+    # ``= ANY`` and a sort, as the ORM's ``IN`` did, planned for its units each time (a plan made
+    # for any array scans every open task).
+    single = len(units) == 1
+    params = {
+        "agent": agent_id,
+        "units": units[0] if single else list(units),
+        "now": now,
+        "since": now - CONTACT_HORIZON,
+    }
+    types = {"agent": "bigint", "units": "bigint", "now": "timestamptz", "since": "timestamptz"}
+    name = "huifang_claim" if single else None
+    with connection.cursor() as cursor:
+        execute(cursor, name, functools.partial(claim_sql, single=single), params, types=types)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = iter(row)
+    task = instance(Task, values)
+    task.customer = instance(Customer, values)
+    version = instance(PolicyVersion, values)
+    version.policy = instance(Policy, values)
+    task.policy_version = version
+    change_id = next(values)
+    before = {name: next(values) for name in CLAIM_FIELDS}
+    return task, change_id, before, list(next(values))
+
+
+def claim_sql(*, single: bool) -> str:
+    """Lock the first open row of the agent's own tasks and of the pool, claim the more urgent,
+    write its history row; return it with its customer, policy version and policy, the history
+    row's id, the claimed fields' earlier values and the customer's other first attempts.
+
+    The claim is ``transition(task, to=claimed, …)`` in SQL, as ``_claim_on_sqlite`` makes it: the
+    same compare-and-set on the status, the same fields, the same history row."""
+    task, change = table(Task), table(TaskStatusChange)
+    ready = f"status = '{TaskStatus.OPEN}' AND (held_until IS NULL OR held_until <= %(now)s)"
+    lock = "ORDER BY queue_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+    found = f"id, queue_at, {', '.join(CLAIM_FIELDS)}"
+    return f"""
+WITH mine AS (
+    SELECT {found} FROM {task} WHERE {ready} AND assignee_id = %(agent)s {lock}
+), pool AS (
+    SELECT {found} FROM {task}
+    WHERE {ready} AND assignee_id IS NULL AND unit_id {"= %(units)s" if single else "= ANY(%(units)s)"}
+    {lock}
+), picked AS (
+    SELECT * FROM (SELECT * FROM mine UNION ALL SELECT * FROM pool) AS found
+    ORDER BY queue_at, id LIMIT 1
+), claimed AS (
+    UPDATE {task} AS task
+    SET status = '{TaskStatus.CLAIMED}', claimed_by_id = %(agent)s, claimed_at = %(now)s,
+        touched_at = %(now)s, held_until = NULL
+    FROM picked WHERE task.id = picked.id AND task.status = '{TaskStatus.OPEN}'
+    RETURNING {columns(Task, "task")}
+), change AS (
+    INSERT INTO {change} (task_id, from_status, to_status, by_id, at, reason)
+    SELECT id, '{TaskStatus.OPEN}', '{TaskStatus.CLAIMED}', %(agent)s, %(now)s, 'claimed'
+    FROM claimed
+    RETURNING id
+)
+SELECT {columns(Task, "claimed")}, {columns(Customer, "customer")},
+    {columns(PolicyVersion, "version")}, {columns(Policy, "policy")},
+    change.id, {", ".join(f"picked.{column}" for column in CLAIM_FIELDS)},
+    ARRAY(
+        SELECT min(attempt.at) FROM {table(Attempt)} AS attempt
+        JOIN {task} AS other ON other.id = attempt.task_id
+        WHERE other.customer_id = claimed.customer_id AND other.id <> claimed.id
+        GROUP BY attempt.task_id HAVING min(attempt.at) > %(since)s
+    )
+FROM claimed CROSS JOIN change JOIN picked ON picked.id = claimed.id
+JOIN {table(Customer)} AS customer ON customer.id = claimed.customer_id
+JOIN {table(PolicyVersion)} AS version ON version.id = claimed.policy_version_id
+JOIN {table(Policy)} AS policy ON policy.id = version.policy_id
+"""
+
+
+def attempt_lock_sql() -> str:
+    """The task locked, its related rows as ``select_related`` would join them, its results."""
+    return f"""
+SELECT {columns(Task, "task")}, {columns(Customer, "customer")}, {columns(Event, "event")},
+    {columns(Questionnaire, "script")}, {columns(Policy, "policy")},
+    {columns(PolicyVersion, "version")}, {columns(Policy, "version_policy")},
+    ARRAY(SELECT result FROM {table(Attempt)} WHERE task_id = task.id ORDER BY at, id)
+FROM {table(Task)} AS task
+JOIN {table(Customer)} AS customer ON customer.id = task.customer_id
+LEFT JOIN {table(Event)} AS event ON event.id = task.event_id
+LEFT JOIN {table(Questionnaire)} AS script ON script.id = task.questionnaire_id
+JOIN {table(Policy)} AS policy ON policy.id = task.policy_id
+JOIN {table(PolicyVersion)} AS version ON version.id = task.policy_version_id
+JOIN {table(Policy)} AS version_policy ON version_policy.id = version.policy_id
+WHERE task.id = %(task)s
+FOR UPDATE OF task
+"""

@@ -1,0 +1,94 @@
+"""The status machine: one ``transition()`` checked against ``models.ALLOWED`` that writes a
+status-change row with who, when and why."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+
+from huifang.accounts.models import Staff
+from huifang.followups.models import (
+    ALLOWED,
+    Task,
+    TaskStatusChange,
+)
+from huifang.followups.services.sql import move_with_history
+
+
+class IllegalTransition(ValueError):
+    """A status change the table ``models.ALLOWED`` does not allow."""
+
+
+class TaskConflict(RuntimeError):
+    """The task changed under us (another agent claimed it, another attempt was recorded)."""
+
+
+# --------------------------------------------------------------------------------------------------
+# The status machine
+
+
+def _check(from_status: str, to_status: str) -> None:
+    if to_status not in ALLOWED.get(from_status, frozenset()):
+        raise IllegalTransition(f"a task cannot go from {from_status} to {to_status}")
+
+
+def transition(
+    task: Task, *, to: str, by: Staff | None, reason: str, at: datetime, **changes: Any
+) -> TaskStatusChange:
+    """Move ``task`` to status ``to`` (with further field ``changes``) and record who, when and why.
+
+    A compare-and-set: the row is updated only if its status is still the one ``task`` holds, so
+    two concurrent writers cannot both move it; the loser gets ``TaskConflict``. Raises
+    ``IllegalTransition`` for a change the table does not allow.
+    """
+    from_status = task.status
+    _check(from_status, to)
+    fields = {"status": to, **changes}
+    history = TaskStatusChange(task=task, from_status=from_status, to_status=to, by=by, at=at, reason=reason)
+    # No savepoint (two round trips): a lost compare-and-set writes nothing, and the conflict is
+    # raised outside the block, so a caller that catches it can go on in its transaction.
+    with transaction.atomic(savepoint=False):
+        if connection.vendor == "postgresql" and _plain(fields):
+            moved = move_with_history(task.pk, from_status, fields, history)
+        else:
+            moved = Task.objects.filter(pk=task.pk, status=from_status).update(**fields) == 1
+            if moved:
+                history.save(force_insert=True)
+    if not moved:
+        raise TaskConflict(f"task {task.pk} is no longer {from_status}")
+    for name, value in fields.items():
+        setattr(task, name, value)
+    return history
+
+
+def _plain(fields: Mapping[str, Any]) -> bool:
+    """Whether ``fields`` are plain values (no ``F()`` or other expressions)."""
+    return not any(hasattr(value, "resolve_expression") for value in fields.values())
+
+
+def transition_all(
+    task_ids: Sequence[int],
+    *,
+    from_status: str,
+    to: str,
+    by: Staff | None,
+    reason: str,
+    at: datetime,
+    **changes: Any,
+) -> int:
+    """``transition`` for many tasks of one status at once (the tick). The caller holds the rows
+    (``select_for_update`` on PostgreSQL, the write lock on SQLite), so every id is moved."""
+    _check(from_status, to)
+    if not task_ids:
+        return 0
+    moved = Task.objects.filter(pk__in=task_ids, status=from_status).update(status=to, **changes)
+    if moved != len(task_ids):
+        raise TaskConflict(f"{len(task_ids) - moved} of {len(task_ids)} tasks changed during the update")
+    TaskStatusChange.objects.bulk_create(
+        TaskStatusChange(task_id=pk, from_status=from_status, to_status=to, by=by, at=at, reason=reason)
+        for pk in task_ids
+    )
+    return moved
