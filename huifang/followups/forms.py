@@ -1,4 +1,6 @@
-"""Forms of the agent's workbench: one contact attempt, and the answers to the task's script.
+"""Forms of the follow-ups pages: the agent's workbench (one contact attempt and the answers to
+the task's script), the supervisors' task lists (the filter and bulk reassignment) and the policy
+settings pages (设置 › 回访规则).
 
 The answers are not a Django form: the questions come from the task's questionnaire version, so
 ``answers_from`` reads them from the POST by question key (``q_<key>``) and the questionnaire's own
@@ -11,14 +13,29 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
+from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from huifang import rules
+from huifang.accounts.models import OrgUnit, Staff
+from huifang.accounts.scope import visible_units
+from huifang.accounts.selectors import agents_in_scope, staff_in_scope
+from huifang.customers.models import CustomerClass
+from huifang.events.models import EventType
 from huifang.followups import questionnaires as scripts
-from huifang.followups.models import AttemptResult
+from huifang.followups.models import AttemptResult, Outcome, Policy, Questionnaire, Task, TaskStatus
+from huifang.web.forms import style_fields
+
+# ---------------------------------------------------------------------------------------------
+# The workbench: one contact attempt and the answers to the task's script
+# ---------------------------------------------------------------------------------------------
 
 ANSWER_PREFIX = "q_"
 SIGNATURE_PREFIX = "data:image/png;base64,"
@@ -158,3 +175,218 @@ def question_views(
             )
         )
     return views
+
+
+# ---------------------------------------------------------------------------------------------
+# The supervisors' task lists: the filter (GET, codes and ids only) and bulk reassignment
+# ---------------------------------------------------------------------------------------------
+
+
+class TaskFilterForm(forms.Form):
+    """What a supervisor narrows the list by; every value is a code or an id, never personal data."""
+
+    status = forms.ChoiceField(
+        required=False, label=_("Status"), choices=[("", _("All statuses")), *TaskStatus.choices]
+    )
+    outcome = forms.ChoiceField(
+        required=False, label=_("Outcome"), choices=[("", _("All outcomes")), *Outcome.choices]
+    )
+    policy = forms.ModelChoiceField(
+        required=False, label=_("Policy"), queryset=Policy.objects.none(), empty_label=_("All policies")
+    )
+    unit = forms.ModelChoiceField(
+        required=False, label=_("Unit"), queryset=OrgUnit.objects.none(), empty_label=_("All units")
+    )
+    agent = forms.ModelChoiceField(
+        required=False, label=_("Agent"), queryset=Staff.objects.none(), empty_label=_("All agents")
+    )
+    overdue = forms.BooleanField(required=False, label=_("Overdue only"))
+    date_from = forms.DateField(
+        required=False, label=_("Due from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        required=False, label=_("Due to"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, user: Staff, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["policy"].queryset = Policy.objects.order_by("preset", "key")  # type: ignore[attr-defined]
+        self.fields["unit"].queryset = visible_units(user)  # type: ignore[attr-defined]
+        self.fields["agent"].queryset = staff_in_scope(user)  # type: ignore[attr-defined]
+        style_fields(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError(_("The first day comes after the last."))
+        return data
+
+    def apply(self, tasks: QuerySet[Task]) -> QuerySet[Task]:
+        """``tasks`` narrowed by the valid filter values."""
+        data = self.cleaned_data
+        if data.get("status"):
+            tasks = tasks.filter(status=data["status"])
+        if data.get("outcome"):
+            tasks = tasks.filter(outcome=data["outcome"])
+        if data.get("policy"):
+            tasks = tasks.filter(policy=data["policy"])
+        if data.get("unit"):
+            tasks = tasks.filter(unit__path__startswith=data["unit"].path)
+        if data.get("agent"):
+            agent = data["agent"]
+            tasks = tasks.filter(Q(assignee=agent) | Q(claimed_by=agent))
+        if data.get("overdue"):
+            tasks = tasks.filter(overdue_at__isnull=False)
+        if data.get("date_from"):
+            tasks = tasks.filter(latest_at__gte=_start_of(data["date_from"]))
+        if data.get("date_to"):
+            tasks = tasks.filter(earliest_at__lt=_start_of(data["date_to"], next_day=True))
+        return tasks
+
+    def as_filters(self) -> dict[str, str]:
+        """The filter as plain text, for the export's audit row."""
+        return {k: str(v) for k, v in self.cleaned_data.items() if v not in (None, "", False)}
+
+
+def _start_of(day: date, *, next_day: bool = False) -> datetime:
+    """Midnight of ``day`` (or of the day after) in the organisation's zone."""
+    if next_day:
+        day = date.fromordinal(day.toordinal() + 1)
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+class ReassignForm(forms.Form):
+    """Give the ticked tasks to another agent of the supervisor's scope, or to the pool."""
+
+    tasks = forms.ModelMultipleChoiceField(queryset=Task.objects.none())
+    to_staff = forms.ModelChoiceField(
+        required=False,
+        label=_("Give to"),
+        queryset=Staff.objects.none(),
+        empty_label=_("The department's pool"),
+    )
+    reason = forms.CharField(max_length=200, label=_("Reason"))
+
+    def __init__(self, *args: Any, user: Staff, tasks: QuerySet[Task], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tasks"].queryset = tasks  # type: ignore[attr-defined]
+        self.fields["to_staff"].queryset = agents_in_scope(user)  # type: ignore[attr-defined]
+        style_fields(self)
+
+
+# ---------------------------------------------------------------------------------------------
+# The policy settings pages (设置 › 回访规则)
+# ---------------------------------------------------------------------------------------------
+
+
+def _split(text: str) -> list[str]:
+    parts = text.replace("，", ",").replace("；", ",").replace(";", ",").split(",")
+    return sorted({p.strip() for p in parts if p.strip()})
+
+
+class PolicyForm(forms.ModelForm[Policy]):
+    """The settings of one policy that an administrator may change; saving makes a new version."""
+
+    event_types = forms.MultipleChoiceField(
+        required=False, choices=EventType.choices, label=_("Event types"), widget=forms.CheckboxSelectMultiple
+    )
+    classes = forms.MultipleChoiceField(
+        required=False,
+        choices=CustomerClass.choices,
+        label=_("Customer classes"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    categories_text = forms.CharField(
+        required=False,
+        max_length=500,
+        label=_("Categories"),
+        help_text=_("Separated by commas; empty: every category."),
+    )
+    tags_text = forms.CharField(
+        required=False,
+        max_length=500,
+        label=_("Customer tags"),
+        help_text=_("Separated by commas; empty: every customer."),
+    )
+    questionnaire_key = forms.ChoiceField(required=False, label=_("Questionnaire"))
+    note = forms.CharField(max_length=200, label=_("What changed and why"))
+
+    class Meta:
+        model = Policy
+        fields = [
+            "title",
+            "enabled",
+            "channel",
+            "assignment",
+            "deadline",
+            "rectification_deadline",
+            "unit",
+            "questionnaire_key",
+        ]
+        labels = {"deadline": _("Deadline"), "unit": _("Only for"), "assignment": _("Assignment")}
+        help_texts = {
+            "deadline": _("e.g. 3 days, 2 working days, 24 hours; empty: the rule's own."),
+            "rectification_deadline": _(
+                "The responsible department's time to put a bad result right, in working time: "
+                "e.g. 3 working days, 24 hours."
+            ),
+        }
+
+    def __init__(self, *args: Any, user: Staff, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        policy = self.instance
+        self.fields["unit"].queryset = visible_units(user)  # type: ignore[attr-defined]
+        keys = sorted(set(Questionnaire.objects.values_list("key", flat=True)))
+        self.fields["questionnaire_key"].choices = [("", _("None")), *[(k, k) for k in keys]]  # type: ignore[attr-defined]
+        self.fields["event_types"].initial = policy.event_types
+        self.fields["classes"].initial = policy.classes
+        self.fields["categories_text"].initial = ", ".join(policy.categories)
+        self.fields["tags_text"].initial = ", ".join(policy.tags)
+        self.fields["rectification_deadline"].required = False
+        style_fields(self)
+
+    def clean_deadline(self) -> str:
+        return self._offset("deadline")
+
+    def clean_rectification_deadline(self) -> str:
+        # Left empty: the policy keeps what it had (a ticket always has a deadline).
+        return self._offset("rectification_deadline") or self.instance.rectification_deadline
+
+    def _offset(self, name: str) -> str:
+        text: str = (self.cleaned_data.get(name) or "").strip()
+        if text:
+            try:
+                rules.Offset.parse(text)
+            except ValueError as exc:
+                raise forms.ValidationError(
+                    _("Not a period the rules understand: %(error)s") % {"error": exc}
+                ) from exc
+        return text
+
+    def changes(self) -> dict[str, Any]:
+        """The cleaned values under the names ``services.revise_policy`` takes."""
+        data = self.cleaned_data
+        unit: OrgUnit | None = data["unit"]
+        return {
+            "title": data["title"],
+            "enabled": data["enabled"],
+            "channel": data["channel"],
+            "assignment": data["assignment"],
+            "deadline": data["deadline"],
+            "rectification_deadline": data["rectification_deadline"],
+            "unit": unit,
+            "questionnaire_key": data["questionnaire_key"],
+            "event_types": sorted(data["event_types"]),
+            "classes": sorted(data["classes"]),
+            "categories": _split(data["categories_text"]),
+            "tags": _split(data["tags_text"]),
+        }
+
+
+class ApplyPresetForm(forms.Form):
+    preset = forms.ChoiceField(label=_("Preset"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["preset"].choices = [(name, name) for name in rules.available_presets()]  # type: ignore[attr-defined]
+        style_fields(self)

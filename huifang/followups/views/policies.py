@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 from huifang import rules
 from huifang.accounts.models import Role, Staff
 from huifang.followups import services
+from huifang.followups.forms import ApplyPresetForm, PolicyForm
 from huifang.followups.models import Policy
-from huifang.followups.policy_forms import ApplyPresetForm, PolicyForm
 
 # Policies bind the whole organisation's work: HQ and administrators change them, others read.
 EDITORS = frozenset({Role.HQ, Role.ADMIN})

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from huifang.accounts.models import Role, Staff
 from huifang.customers.services import record_export
 from huifang.followups import selectors, services
-from huifang.followups.filters import ReassignForm, TaskFilterForm
+from huifang.followups.forms import ReassignForm, TaskFilterForm
 from huifang.followups.models import Task
 from huifang.web.exports import csv_response, xlsx_response
 

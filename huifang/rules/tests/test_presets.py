@@ -10,6 +10,7 @@ import pytest
 
 from huifang.rules import (
     PRESET_NAMES,
+    AttemptResult,
     Batch,
     Cadence,
     Channel,
@@ -368,3 +369,22 @@ def test_an_unknown_preset_name_lists_the_known_ones() -> None:
         PresetError, match="no preset 'hotel'; the presets are appliance-after-sales, b2b-visits"
     ):
         load_preset("hotel")
+
+
+@pytest.mark.parametrize("name", PRESET_NAMES)
+def test_a_visit_that_finds_nobody_there_is_retried_in_every_preset_that_visits(name: str) -> None:
+    # An agent on site records "not at home" in one press only when the ladder of the visit's rule
+    # knows the result; class quotas use the preset's default ladder (followups.binding).
+    preset = load_preset(name)
+    on_site = [
+        (policy.key, policy.retry)
+        for policy in preset.policies
+        if policy.channel is Channel.ON_SITE
+        or (policy.sampling and Channel.ON_SITE in dict(policy.sampling.channel_shares))
+    ]
+    if any(quota.channel is Channel.ON_SITE for quota in preset.quotas):
+        on_site.append(("quotas", preset.retry["default"]))
+    for key, ladder in on_site:
+        assert AttemptResult.NOT_HOME in ladder.unreachable, f"{name}: {key}"
+    visiting = {"b2b-visits", "property-management", "property-housing-repair"}
+    assert bool(on_site) is (name in visiting)
