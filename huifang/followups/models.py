@@ -328,9 +328,12 @@ class Task(models.Model):
     # The case a second follow-up belongs to (``origin`` case): a plain id, so that follow-ups do
     # not depend on the cases app that depends on them.
     case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    # Recurring contacts: quota rule, period and index, so the same owed contact is made once.
+    # Recurring contacts: quota rule, period and index; a series (anniversaries, inactivity calls, a
+    # contact chain): "<event id>:<occurrence number>". Either way the same contact is made once.
     series_key = models.CharField(max_length=100, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # A series task whose next occurrence the tick has decided (made it, or found there is none).
+    continued_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -340,9 +343,10 @@ class Task(models.Model):
         constraints = [
             # One task per policy and event, however many ticks run at once; second follow-ups of a
             # case (same event, same policy) are the loop's own.
+            # A series has one task per occurrence, unique by its ``series_key``.
             models.UniqueConstraint(
                 fields=["policy", "event"],
-                condition=Q(event__isnull=False, case_id__isnull=True),
+                condition=Q(event__isnull=False, case_id__isnull=True, series_key=""),
                 name="task_policy_event_unique",
             ),
             models.UniqueConstraint(
@@ -362,6 +366,13 @@ class Task(models.Model):
             models.Index(fields=["status", "next_attempt_at"], name="task_status_next_attempt"),
             models.Index(fields=["status", "latest_at"], name="task_status_latest"),
             models.Index(fields=["customer", "created_at"], name="task_customer_created"),
+            # The tick: series tasks whose next occurrence is still to be decided (closed ones every
+            # tick, live ones whose window has passed once a day); decided ones leave the index.
+            models.Index(
+                fields=["status", "latest_at"],
+                condition=Q(origin="event", continued_at__isnull=True) & ~Q(series_key=""),
+                name="task_series_pending",
+            ),
         ]
 
     def __str__(self) -> str:

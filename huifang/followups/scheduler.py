@@ -6,13 +6,16 @@ SQLite the IMMEDIATE transaction is already the only writer):
 1. evaluate the events not yet evaluated → tasks, batch entries, or the reason why not;
 2. close the batch periods that have ended → a sample (``SamplingRecord``) and its tasks;
 3. recurring class-based contacts (once a day per policy);
-4. open scheduled tasks whose window has come, re-open retries whose time has come;
-5. release stale claims and personal callbacks left past their time;
-6. mark overdue tasks (they stay workable);
-7. escalate cases, refresh the report rollups, mail the subscribed reports of ended periods.
+4. the next occurrence of each series (anniversaries, inactivity calls, contact chains) whose
+   latest task has closed, and once a day those whose next occurrence has come;
+5. open scheduled tasks whose window has come, re-open retries whose time has come;
+6. release stale claims and personal callbacks left past their time;
+7. mark overdue tasks (they stay workable);
+8. escalate cases, refresh the report rollups, mail the subscribed reports of ended periods.
 
 Every step only touches rows that are not yet in the state it produces, and tasks are unique per
-(policy, event), so a second tick for the same moment — or two at once — changes nothing more.
+(policy, event) — per (policy, customer, series key) for series and recurring contacts — so a
+second tick for the same moment — or two at once — changes nothing more.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -33,12 +36,13 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 
 from huifang import rules
-from huifang.accounts.models import OrgUnit
+from huifang.accounts.models import OrgUnit, Role, Staff
 from huifang.customers.models import Customer
 from huifang.events.models import Event
 from huifang.followups import binding
 from huifang.followups.models import (
     LIVE,
+    TERMINAL,
     BatchEntry,
     Evaluation,
     Origin,
@@ -60,7 +64,7 @@ from huifang.followups.services import (
     rules_of,
     transition_all,
 )
-from huifang.rules.workcal import require_aware
+from huifang.rules.workcal import fmt, midnight, require_aware, start_bound
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +82,7 @@ class TickReport:
     tasks_created: int = 0
     batches_closed: int = 0
     recurring_created: int = 0
+    series_created: int = 0
     opened: int = 0
     reopened: int = 0
     claims_released: int = 0
@@ -113,6 +118,8 @@ def tick(*, now: datetime) -> TickReport:
         evaluate_new_events,
         close_due_batches,
         create_recurring_contacts,
+        continue_series,
+        continue_due_series,
         open_due_tasks,
         release_stale_claims,
         mark_overdue,
@@ -290,6 +297,12 @@ def evaluate_new_events(now: datetime, report: TickReport) -> bool:
                     entry["period"] = decision.period.key
                     continue
                 made += 1
+                series_key = ""
+                if decision.verdict is rules.Verdict.SERIES:
+                    number = first_occurrence(
+                        engine, anchor=event.completed_at, window=decision.window, calendar=calendar
+                    )
+                    series_key = occurrence_key(event.pk, number)
                 specs.append(
                     NewTask(
                         origin=Origin.EVENT,
@@ -301,6 +314,7 @@ def evaluate_new_events(now: datetime, report: TickReport) -> bool:
                         window=decision.window,
                         explanation=entry["explanation"],
                         event_id=event.pk,
+                        series_key=series_key,
                     )
                 )
         if not decisions:
@@ -536,6 +550,44 @@ def create_recurring_contacts(now: datetime, report: TickReport) -> bool:
     return False
 
 
+# Quota roles that someone other than the customer's owner fulfils, and the staff role that holds
+# each in the customer's department: the department head (部门直接主管, R4.16) is its manager.
+QUOTA_HOLDERS = {"department_head": Role.MANAGER}
+
+
+class _PoolOnly(Assigner):
+    """Leaves each task to the department's pool (a head's visit where the department has no head)."""
+
+    def pick(self, *, rule: str, policy_id: int, unit_id: int, owner_id: int | None) -> int | None:
+        return None
+
+
+def _holders(role: str) -> dict[int, int]:
+    """The active staff of ``role`` by unit: the first (lowest id) of each unit."""
+    found: dict[int, int] = {}
+    for unit_id, pk in (
+        Staff.objects.filter(role=role, is_active=True, unit__isnull=False)
+        .order_by("-pk")
+        .values_list("unit_id", "pk")
+    ):
+        found[unit_id] = pk
+    return found
+
+
+def quota_contacts(version: PolicyVersion, engine: binding.EngineRules) -> dict[int, list[rules.Contact]]:
+    """The contacts made under a recurring policy, by customer, each with the role of the quota its
+    task was owed under: a department head's visit counts for the head's quota, not the agent's."""
+    roles = {rule.key: rule.role for rule in engine.quotas}
+    done: dict[int, list[rules.Contact]] = defaultdict(list)
+    for customer_id, channel, closed_at, series_key in Task.objects.filter(
+        policy_id=version.policy_id, status=TaskStatus.COMPLETED, closed_at__isnull=False
+    ).values_list("customer_id", "channel", "closed_at", "series_key"):
+        if closed_at is not None:
+            role = roles.get(series_key.partition(":")[0], "agent")
+            done[customer_id].append(rules.Contact(closed_at, rules.Channel(channel), role))
+    return done
+
+
 def _recurring_for(version: PolicyVersion, engine: binding.EngineRules, now: datetime) -> int:
     customers = Customer.objects.all()
     classes = version.binding.get("classes") or []
@@ -549,13 +601,14 @@ def _recurring_for(version: PolicyVersion, engine: binding.EngineRules, now: dat
         scope = OrgUnit.objects.get(pk=unit_id)
         customers = customers.filter(unit__path__startswith=scope.path)
     calendar = binding.calendar_for(now)
-    done_by_customer: dict[int, list[rules.Contact]] = defaultdict(list)
-    for customer_id, channel, closed_at in Task.objects.filter(
-        policy_id=version.policy_id, status=TaskStatus.COMPLETED, closed_at__isnull=False
-    ).values_list("customer_id", "channel", "closed_at"):
-        if closed_at is not None:
-            done_by_customer[customer_id].append(rules.Contact(closed_at, rules.Channel(channel)))
+    done_by_customer = quota_contacts(version, engine)
+    holders = {
+        role: _holders(staff_role)
+        for role, staff_role in QUOTA_HOLDERS.items()
+        if any(rule.role == role for rule in engine.quotas)
+    }
     specs: list[NewTask] = []
+    pooled: list[NewTask] = []  # owed by a role nobody in the customer's department holds
     for customer in customers.exclude(do_not_disturb=True).order_by("pk").iterator():
         facts = {"class": customer.klass, "special": "1" if customer.is_special else ""}
         for status in rules.contacts_owed(
@@ -568,7 +621,8 @@ def _recurring_for(version: PolicyVersion, engine: binding.EngineRules, now: dat
             default_plan=engine.default_plan,
         ):
             for due in status.dues:
-                specs.append(
+                holder = holders[due.role].get(customer.unit_id) if due.role in holders else None
+                (pooled if due.role in holders and holder is None else specs).append(
                     NewTask(
                         origin=Origin.RECURRING,
                         version=version,
@@ -579,18 +633,360 @@ def _recurring_for(version: PolicyVersion, engine: binding.EngineRules, now: dat
                         window=due.window,
                         explanation=binding.explanation_text(status.explanation),
                         series_key=f"{due.rule}:{status.period}:{due.index}",
+                        assignee_id=holder,
                     )
                 )
     existing = set(
         Task.objects.filter(
-            policy_id=version.policy_id, series_key__in=[s.series_key for s in specs]
+            policy_id=version.policy_id, series_key__in=[s.series_key for s in specs + pooled]
         ).values_list("customer_id", "series_key")
     )
-    return len(create_tasks([s for s in specs if (s.customer_id, s.series_key) not in existing], now=now))
+
+    def fresh(wanted: list[NewTask]) -> list[NewTask]:
+        return [s for s in wanted if (s.customer_id, s.series_key) not in existing]
+
+    made = create_tasks(fresh(specs), now=now)
+    return len(made) + len(create_tasks(fresh(pooled), now=now, assigner=_PoolOnly()))
 
 
 # --------------------------------------------------------------------------------------------------
-# Steps 4–6: the queue's clock
+# Step 4: series — anniversaries (R4.5), inactivity calls (R4.6), contact chains (R4.8)
+#
+# The engine answers an event with a series' first occurrence only, which step 1 makes. The tasks of
+# one series share their policy and event and are keyed "<event id>:<occurrence number>" (unique per
+# policy and customer, and made under the tick's lock: a second tick, or two at once, cannot make an
+# occurrence twice). When the latest task of a series closes, the next tick makes the next one: an
+# anniversary or inactivity call by the calendar, skipping occurrences already over; a chain's next
+# contact by the engine from the contacts made so far, unless an event that stops the chain came.
+# Anniversaries and inactivity calls do not wait for an overdue predecessor: once a day, those whose
+# next occurrence comes that day are made as well. ``Task.continued_at`` marks a task whose successor
+# has been decided (made, or none: the series ended), so a tick reads only the undecided series
+# tasks, from a partial index, and never every event.
+
+SERIES_TIMINGS = (rules.Repeat, rules.Inactivity, rules.Cadence)
+SERIES_LEADS = {
+    rules.Repeat: "anniversaries",
+    rules.Inactivity: "inactivity watch",
+    rules.Cadence: "contact chain",
+}
+
+
+def occurrence_key(event_id: int, number: int) -> str:
+    """The ``series_key`` of a series' ``number``-th occurrence (from 1)."""
+    return f"{event_id}:{number}"
+
+
+def _calendar_occurrences(
+    timing: rules.Repeat | rules.Inactivity,
+    anchor: datetime,
+    *,
+    until: datetime,
+    hours: rules.CallingHours,
+    calendar: rules.WorkCalendar,
+) -> tuple[rules.Window, ...]:
+    """An anniversary series' occurrences that open before ``until``; all of an inactivity watch's."""
+    if isinstance(timing, rules.Repeat):
+        return rules.repeat_windows(timing=timing, anchor=anchor, until=until, hours=hours, calendar=calendar)
+    return rules.inactivity_windows(timing=timing, last_activity=anchor, hours=hours, calendar=calendar)
+
+
+def first_occurrence(
+    engine: binding.EngineRules, *, anchor: datetime, window: rules.Window, calendar: rules.WorkCalendar
+) -> int:
+    """Which occurrence the engine's answer for a new event is: an event seen late starts at the
+    first anniversary or inactivity call not yet over."""
+    assert engine.policy is not None
+    timing = engine.policy.timing
+    if not isinstance(timing, rules.Repeat | rules.Inactivity):
+        return 1
+    until = window.earliest + timedelta(microseconds=1)
+    windows = _calendar_occurrences(timing, anchor, until=until, hours=engine.hours, calendar=calendar)
+    return sum(1 for occurrence in windows if occurrence.earliest <= window.earliest)
+
+
+def _next_on_calendar(
+    timing: rules.Repeat | rules.Inactivity,
+    anchor: datetime,
+    *,
+    after: datetime,
+    now: datetime,
+    hours: rules.CallingHours,
+    calendar: rules.WorkCalendar,
+) -> tuple[int, rules.Window] | None:
+    """The first occurrence opening after ``after`` (the latest task's) and not over at ``now``."""
+    until = max(now, after)
+    if isinstance(timing, rules.Repeat):
+        # Two intervals past both moments always hold the occurrence wanted, if the series has one.
+        until = start_bound(until, timing.every.times(2), tz=hours.tz, calendar=calendar)
+    windows = _calendar_occurrences(timing, anchor, until=until, hours=hours, calendar=calendar)
+    for number, window in enumerate(windows, start=1):
+        if window.earliest > after and window.latest > now:
+            return number, window
+    return None
+
+
+class _Occurrence(NamedTuple):
+    """A task of a series, as far as deciding the next occurrence needs it."""
+
+    pk: int
+    status: str
+    earliest_at: datetime
+    closed_at: datetime | None
+    continued_at: datetime | None
+
+
+class _Later(NamedTuple):
+    """An event of a series' customer that may end it (a chain's stop, a newer activity)."""
+
+    pk: int
+    type: str
+    completed_at: datetime
+
+
+def _pending() -> Any:
+    """Series tasks whose next occurrence is undecided (the partial index ``task_series_pending``)."""
+    return Task.objects.filter(
+        origin=Origin.EVENT, continued_at__isnull=True, event__isnull=False, case_id__isnull=True
+    ).exclude(series_key="")
+
+
+def _series_versions(*kinds: type) -> dict[int, tuple[PolicyVersion, binding.EngineRules]]:
+    return {
+        version.policy_id: (version, engine)
+        for version, engine in _Current.load(Origin.EVENT).versions
+        if engine.policy is not None and isinstance(engine.policy.timing, kinds)
+    }
+
+
+def continue_series(now: datetime, report: TickReport) -> bool:
+    """The next occurrence of each series whose latest task has closed (every tick)."""
+    closed = list(
+        _pending()
+        .filter(Q(closed_at__lte=now) | Q(closed_at__isnull=True), status__in=TERMINAL)
+        .order_by("pk")
+        .values_list("policy_id", "event_id")[:EVENT_CHUNK]
+    )
+    if not closed:
+        return False
+    versions = _series_versions(*SERIES_TIMINGS)
+    report.series_created += _continue(set(closed), versions, now, comes_by=None)
+    return len(closed) == EVENT_CHUNK
+
+
+def continue_due_series(now: datetime, report: TickReport) -> bool:
+    """Once a day: anniversaries and inactivity calls whose next occurrence comes today while the
+    previous one is still open (its window has passed; it stays workable, and the calendar goes on)."""
+    tz = ZoneInfo(settings.TIME_ZONE)
+    today = now.astimezone(tz).date()
+    mark = f"series:{today.isoformat()}"
+    if TickMark.objects.filter(name=mark).exists():
+        return False
+    versions = _series_versions(rules.Repeat, rules.Inactivity)
+    day_end = midnight(today + timedelta(days=1), tz)
+    if versions:
+        live = (
+            _pending()
+            .filter(status__in=LIVE, policy_id__in=list(versions), latest_at__lt=day_end)
+            .values_list("policy_id", "event_id")
+        )
+        report.series_created += _continue(set(live), versions, now, comes_by=day_end)
+    TickMark.objects.create(name=mark, at=now)
+    return False
+
+
+def _continue(
+    series: set[tuple[int, int]],
+    versions: dict[int, tuple[PolicyVersion, binding.EngineRules]],
+    now: datetime,
+    *,
+    comes_by: datetime | None,
+) -> int:
+    """Decide the next occurrence of each (policy, event) series: make its task, or find there is
+    none, or (``comes_by`` None, or a chain) wait while the latest task is still open."""
+    if not series:
+        return 0
+    tasks: dict[tuple[int, int], list[_Occurrence]] = defaultdict(list)
+    for policy_id, event_id, pk, status, earliest_at, closed_at, continued_at in (
+        Task.objects.filter(
+            origin=Origin.EVENT,
+            policy_id__in={p for p, _ in series},
+            event_id__in={e for _, e in series},
+            case_id__isnull=True,
+        )
+        .order_by("earliest_at", "pk")
+        .values_list("policy_id", "event_id", "pk", "status", "earliest_at", "closed_at", "continued_at")
+    ):
+        if (policy_id, event_id) in series:
+            tasks[(policy_id, event_id)].append(_Occurrence(pk, status, earliest_at, closed_at, continued_at))
+    events = {
+        event.pk: event
+        for event in Event.objects.filter(pk__in={e for _, e in series})
+        .select_related("customer")
+        .prefetch_related("customer__tags")
+    }
+    later = _later_events(events.values(), versions, now)
+    units = Units()
+    specs: list[NewTask] = []
+    decided: list[int] = []
+    for (policy_id, event_id), occurrences in tasks.items():
+        last = occurrences[-1]
+        # Every task but the latest has its successor.
+        decided += [o.pk for o in occurrences[:-1] if o.continued_at is None]
+        if last.continued_at is not None:
+            continue  # the series had ended
+        found, event = versions.get(policy_id), events[event_id]
+        if found is None:
+            decided.append(last.pk)  # the policy was switched off or is no longer a series
+            continue
+        version, engine = found
+        following = _next_of(
+            version, engine, event, occurrences, later[event.customer_id], units, now, comes_by
+        )
+        if following == "wait":
+            continue
+        decided.append(last.pk)
+        if following is None:
+            continue
+        number, window, explanation = following
+        assert engine.policy is not None
+        specs.append(
+            NewTask(
+                origin=Origin.EVENT,
+                version=version,
+                customer_id=event.customer_id,
+                owner_id=event.customer.owner_id,
+                unit_id=event.unit_id,
+                channel=engine.policy.channel.value,
+                window=window,
+                explanation=explanation,
+                event_id=event.pk,
+                series_key=occurrence_key(event.pk, number),
+            )
+        )
+    existing = set(
+        Task.objects.filter(
+            policy_id__in={s.version.policy_id for s in specs}, series_key__in=[s.series_key for s in specs]
+        ).values_list("policy_id", "customer_id", "series_key")
+    )
+    made = create_tasks(
+        [s for s in specs if (s.version.policy_id, s.customer_id, s.series_key) not in existing], now=now
+    )
+    Task.objects.filter(pk__in=decided).update(continued_at=now)
+    return len(made)
+
+
+def _later_events(
+    events: Any, versions: dict[int, tuple[PolicyVersion, binding.EngineRules]], now: datetime
+) -> dict[int, list[_Later]]:
+    """The customers' events that may end a series: chain stops, and new activity of inactivity watches."""
+    types: set[str] = set()
+    for _, engine in versions.values():
+        assert engine.policy is not None
+        timing = engine.policy.timing
+        if isinstance(timing, rules.Cadence):
+            types |= timing.stop_on
+        elif isinstance(timing, rules.Inactivity):
+            types |= engine.policy.event_types
+    found: dict[int, list[_Later]] = defaultdict(list)
+    if types:
+        for customer_id, pk, type_, completed_at in Event.objects.filter(
+            customer_id__in={event.customer_id for event in events}, type__in=types, completed_at__lte=now
+        ).values_list("customer_id", "pk", "type", "completed_at"):
+            found[customer_id].append(_Later(pk, type_, completed_at))
+    return found
+
+
+def _next_of(
+    version: PolicyVersion,
+    engine: binding.EngineRules,
+    event: Event,
+    occurrences: list[_Occurrence],
+    later: list[_Later],
+    units: Units,
+    now: datetime,
+    comes_by: datetime | None,
+) -> tuple[int, rules.Window, str] | Literal["wait"] | None:
+    """The series' next occurrence (number, window, explanation); ``None`` when it has ended."""
+    policy = engine.policy
+    assert policy is not None and event.completed_at is not None
+    timing, anchor, last = policy.timing, event.completed_at, occurrences[-1]
+    live = last.status not in TERMINAL
+    if live and (comes_by is None or isinstance(timing, rules.Cadence)):
+        return "wait"  # until it closes (a chain's next contact is counted from it)
+    calendar = binding.calendar_for(now, anchor)
+    if not _still_applies(version, engine, event, units, now, calendar):
+        return None
+    if isinstance(timing, rules.Cadence):
+        stops = [e.completed_at for e in later if e.type in timing.stop_on and e.completed_at >= anchor]
+        step = rules.cadence_step(
+            cadence=timing,
+            started_at=anchor,
+            # A step that ended without reaching the customer (unreachable, cancelled) still moves
+            # the chain on, counted from when it ended; else the chain would owe a passed step again.
+            contacts=sorted(o.closed_at or o.earliest_at for o in occurrences),
+            stopped_at=min(stops, default=None),
+            hours=engine.hours,
+            calendar=calendar,
+        )
+        if step.window is None:
+            return None
+        number, window = len(occurrences) + 1, step.window
+    else:
+        assert isinstance(timing, rules.Repeat | rules.Inactivity)
+        if isinstance(timing, rules.Inactivity) and any(
+            e.pk != event.pk and e.type in policy.event_types and e.completed_at > anchor for e in later
+        ):
+            return None  # a newer activity: its own watch takes over
+        found = _next_on_calendar(
+            timing, anchor, after=last.earliest_at, now=now, hours=engine.hours, calendar=calendar
+        )
+        if found is None:
+            return None
+        number, window = found
+        if live and comes_by is not None and window.earliest >= comes_by:
+            return "wait"
+    local_now = now.astimezone(engine.hours.tz)
+    reasons = (
+        rules.Reason("policy", f"{policy.title}: {event.type} {event.external_id}"),
+        rules.Reason("series", f"{SERIES_LEADS[type(timing)]}: {timing.describe()}"),
+        rules.Reason("continues", f"occurrence {number}, after task #{last.pk} ({last.status})"),
+        *window.reasons,
+        rules.Reason(
+            "when",
+            f"may be done from {fmt(window.earliest)} until {fmt(window.latest)}; "
+            f"as of {fmt(local_now)}: {window.state(now)}",
+        ),
+    )
+    return number, window, binding.explanation_text(rules.Explanation(policy.key, policy.spec, reasons))
+
+
+def _still_applies(
+    version: PolicyVersion,
+    engine: binding.EngineRules,
+    event: Event,
+    units: Units,
+    now: datetime,
+    calendar: rules.WorkCalendar,
+) -> bool:
+    """Whether the policy still follows the event up as of ``now``: its binding and conditions hold
+    for the customer's facts today, and the customer may be contacted."""
+    policy = engine.policy
+    assert policy is not None
+    customer = event.customer
+    if _bound(version.binding, event, customer, {tag.name for tag in customer.tags.all()}, units):
+        return False
+    if _refused(version, engine, customer, policy.channel):
+        return False
+    decisions = rules.evaluate_event(
+        policies=[policy], event=engine_event_of(event, units), now=now, hours=engine.hours, calendar=calendar
+    )
+    return not any(
+        d.verdict is rules.Verdict.NONE and "series_over" not in d.explanation.codes() for d in decisions
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Steps 5–7: the queue's clock
 
 
 def _ids(queryset: Any) -> list[int]:
