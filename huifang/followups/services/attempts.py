@@ -26,7 +26,7 @@ from huifang.followups.models import (
     TaskStatus,
 )
 from huifang.followups.services.policies import load_script, rules_of
-from huifang.followups.services.sql import attempt_lock_sql, execute, instance, instance_or_none
+from huifang.followups.services.sql import attempt_lock_sql, execute, immutable, instance, instance_or_none
 from huifang.followups.services.status import transition
 
 # --------------------------------------------------------------------------------------------------
@@ -105,10 +105,10 @@ def _locked_for_attempt(pk: int) -> tuple[Task, list[rules.AttemptResult]]:
     task = instance(Task, values)
     task.customer = instance(Customer, values)
     task.event = instance_or_none(Event, values)
-    task.questionnaire = instance_or_none(Questionnaire, values)
+    script_id, script_made = next(values), next(values)
+    task.questionnaire = None if script_id is None else immutable(Questionnaire, script_id, script_made)
     task.policy = instance(Policy, values)
-    task.policy_version = instance(PolicyVersion, values)
-    task.policy_version.policy = instance(Policy, values)
+    task.policy_version = immutable(PolicyVersion, next(values), next(values))
     return task, [rules.AttemptResult(r) for r in next(values)]
 
 
@@ -188,7 +188,8 @@ def record_attempt(
         else:
             changes.update(callback_by=None, callback_at=None)
     changes["outcome"] = outcome
-    attempt = Attempt.objects.create(
+    # Saved by ``transition`` with the status change (on PostgreSQL in the same statement).
+    attempt = Attempt(
         task=task,
         agent=agent,
         at=at,
@@ -203,7 +204,7 @@ def record_attempt(
         outcome=outcome,
         explanation=reasons,
     )
-    transition(task, to=status, by=agent, reason=reasons, at=at, **changes)
+    transition(task, to=status, by=agent, reason=reasons, at=at, with_row=attempt, **changes)
     if step.data_quality_flag:
         from huifang.customers.services import flag_data_quality
 

@@ -31,12 +31,16 @@ _LOADED_SCRIPTS: dict[tuple[int, str], scripts.Questionnaire] = {}
 
 
 def load_script(questionnaire: Questionnaire) -> scripts.Questionnaire:
-    """The script of a stored questionnaire version (cached: versions never change)."""
-    key = (questionnaire.pk, json.dumps(questionnaire.definition, sort_keys=True))
-    found = _LOADED_SCRIPTS.get(key)
+    """The script of a stored questionnaire version (cached: versions never change), kept on the
+    instance too, as ``rules_of`` does."""
+    found: scripts.Questionnaire | None = questionnaire.__dict__.get("_huifang_script")
     if found is None:
-        found = scripts.Questionnaire.from_dict(questionnaire.definition)
-        _LOADED_SCRIPTS[key] = found
+        key = (questionnaire.pk, json.dumps(questionnaire.definition, sort_keys=True))
+        found = _LOADED_SCRIPTS.get(key)
+        if found is None:
+            found = scripts.Questionnaire.from_dict(questionnaire.definition)
+            _LOADED_SCRIPTS[key] = found
+        questionnaire.__dict__["_huifang_script"] = found
     return found
 
 
@@ -64,8 +68,15 @@ def install_questionnaire(
 
 
 def rules_of(version: PolicyVersion) -> binding.EngineRules:
-    """The engine's reading of a policy version."""
-    return binding.engine_rules(version.pk, version.definition, made=version.created_at, label=str(version))
+    """The engine's reading of a policy version; kept on the instance too, so that the queue's
+    shared instances (``sql.immutable``) do not look it up by content again."""
+    found: binding.EngineRules | None = version.__dict__.get("_huifang_rules")
+    if found is None:
+        found = binding.engine_rules(
+            version.pk, version.definition, made=version.created_at, label=str(version)
+        )
+        version.__dict__["_huifang_rules"] = found
+    return found
 
 
 def _binding_of(policy: Policy) -> dict[str, Any]:

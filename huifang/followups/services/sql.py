@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Field, Model
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import Model
 
 from huifang.customers.models import Customer
 from huifang.events.models import Event
@@ -99,10 +99,17 @@ def instance(model: type[M], values: Iterator[Any]) -> M:
     """A model instance from the next values of a raw row, in ``columns`` order."""
     names, converted = readers(model)
     loaded = list(itertools.islice(values, len(names)))
+    db = _db()
     for index, column, converters in converted:
         for converter in converters:
-            loaded[index] = converter(loaded[index], column, connection)
-    return model.from_db(connection.alias, names, loaded)
+            loaded[index] = converter(loaded[index], column, db)
+    return model.from_db(db.alias, names, loaded)
+
+
+def _db() -> Any:
+    """This thread's connection itself. ``django.db.connection`` is a proxy that looks it up anew
+    (a thread-local) on every attribute: ≈ 100 times per claim and attempt, here once each."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
 def instance_or_none(model: type[M], values: Iterator[Any]) -> M | None:
@@ -112,47 +119,106 @@ def instance_or_none(model: type[M], values: Iterator[Any]) -> M | None:
 
 
 def move_with_history(
-    pk: int, from_status: str, fields: Mapping[str, Any], history: TaskStatusChange
+    pk: int,
+    from_status: str,
+    fields: Mapping[str, Any],
+    history: TaskStatusChange,
+    *,
+    row: Model | None = None,
 ) -> bool:
-    """``transition``'s update and history row as one statement (PostgreSQL): the row is written
-    only if the update found the task still in ``from_status``. Saves ``history``; False if not."""
-    sets, values = [], []
+    """``transition``'s update, history row and ``row`` (an attempt) as one statement (PostgreSQL):
+    the rows are written only if the update found the task still in ``from_status``. Saves
+    ``history`` and ``row``; False if not."""
+    db = _db()
+    settable = _settable()
+    sets, params = [], []
     for name, value in fields.items():
-        model_field = Task._meta.get_field(name)
-        assert isinstance(model_field, Field)
+        model_field, column = settable[name]
         if hasattr(value, "prepare_database_save"):  # a model instance for a foreign key
             value = value.prepare_database_save(model_field)
-        sets.append(f"{connection.ops.quote_name(model_field.column)} = %s")
-        values.append(model_field.get_db_prep_save(value, connection))
+        sets.append(f"{column} = %s")
+        params.append(model_field.get_db_prep_save(value, db))
+    params += [pk, from_status]
+    written: list[Model] = [history] if row is None else [history, row]
+    inserts = []
+    for n, new_row in enumerate(written):
+        # Each row's task is the moved one: its task_id is taken from the update.
+        names, selected = [], []
+        for model_field, column, cast in _insertable(type(new_row)):
+            names.append(column)
+            if model_field.attname == "task_id":
+                selected.append("moved.id")
+            else:
+                selected.append(f"%s::{cast}")
+                params.append(model_field.get_db_prep_save(model_field.pre_save(new_row, True), db))
+        inserts.append(
+            f"row{n} AS (INSERT INTO {table(type(new_row))} ({', '.join(names)}) "
+            f"SELECT {', '.join(selected)} FROM moved RETURNING id)"
+        )
+    ids = ", ".join(f"row{n}.id" for n in range(len(written)))
+    joined = " CROSS JOIN ".join(f"row{n}" for n in range(len(written)))
     sql = f"""
 WITH moved AS (
     UPDATE {table(Task)} SET {", ".join(sets)} WHERE id = %s AND status = %s RETURNING id
-)
-INSERT INTO {table(TaskStatusChange)} (task_id, from_status, to_status, by_id, at, reason)
-SELECT id, %s::varchar, %s::varchar, %s::bigint, %s::timestamptz, %s::text FROM moved
-RETURNING id
+), {", ".join(inserts)}
+SELECT {ids} FROM {joined}
 """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [
-                *values,
-                pk,
-                from_status,
-                history.from_status,
-                history.to_status,
-                history.by_id,
-                history.at,
-                history.reason,
-            ],
-        )
-        row = cursor.fetchone()
-    if row is None:
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    if found is None:
         return False
-    history.pk = row[0]
-    history._state.adding = False
-    history._state.db = connection.alias
+    for new_row, new_pk in zip(written, found, strict=True):
+        new_row.pk = new_pk
+        new_row._state.adding = False
+        new_row._state.db = db.alias
     return True
+
+
+@functools.cache
+def _settable() -> dict[str, tuple[Any, str]]:
+    """The task's fields by name and by attname (``claimed_by`` and ``claimed_by_id``): the field
+    and its quoted column."""
+    found = {}
+    for model_field in Task._meta.concrete_fields:
+        column = connection.ops.quote_name(model_field.column)
+        found[model_field.name] = found[model_field.attname] = (model_field, column)
+    return found
+
+
+@functools.cache
+def _insertable(model: type[Model]) -> list[tuple[Any, str, str]]:
+    """A model's fields but its primary key, with their quoted columns and SQL types."""
+    return [
+        (
+            model_field,
+            connection.ops.quote_name(model_field.column),
+            model_field.db_type(connection) or "text",
+        )
+        for model_field in model._meta.concrete_fields
+        if not model_field.primary_key
+    ]
+
+
+# Rows that never change once written — policy versions and questionnaire versions — kept per
+# process by id and creation moment (an id can come back after a rollback): the hot statements
+# bring their ids rather than their JSON definitions, which took longer to decode than the rest
+# of the row. Nobody may modify an instance taken from here; they are shared by threads.
+_IMMUTABLE: dict[tuple[type[Model], int, datetime], Model] = {}
+
+
+def immutable(model: type[M], pk: int, made: datetime) -> M:
+    """The ``model`` row ``pk`` made at ``made`` (a PolicyVersion comes with its policy)."""
+    key = (model, pk, made)
+    found = _IMMUTABLE.get(key)
+    if found is None:
+        rows = model._default_manager.all()
+        if model is PolicyVersion:
+            rows = rows.select_related("policy")
+        found = rows.get(pk=pk)
+        _IMMUTABLE[key] = found
+    assert isinstance(found, model)
+    return found
 
 
 # The contact history the claim statement brings along: first attempts of the last this many
@@ -188,9 +254,7 @@ def claim_statement(
     values = iter(row)
     task = instance(Task, values)
     task.customer = instance(Customer, values)
-    version = instance(PolicyVersion, values)
-    version.policy = instance(Policy, values)
-    task.policy_version = version
+    task.policy_version = immutable(PolicyVersion, next(values), next(values))
     change_id = next(values)
     before = {name: next(values) for name in CLAIM_FIELDS}
     return task, change_id, before, list(next(values))
@@ -229,8 +293,7 @@ WITH mine AS (
     FROM claimed
     RETURNING id
 )
-SELECT {columns(Task, "claimed")}, {columns(Customer, "customer")},
-    {columns(PolicyVersion, "version")}, {columns(Policy, "policy")},
+SELECT {columns(Task, "claimed")}, {columns(Customer, "customer")}, version.id, version.created_at,
     change.id, {", ".join(f"picked.{column}" for column in CLAIM_FIELDS)},
     ARRAY(
         SELECT min(attempt.at) FROM {table(Attempt)} AS attempt
@@ -241,16 +304,15 @@ SELECT {columns(Task, "claimed")}, {columns(Customer, "customer")},
 FROM claimed CROSS JOIN change JOIN picked ON picked.id = claimed.id
 JOIN {table(Customer)} AS customer ON customer.id = claimed.customer_id
 JOIN {table(PolicyVersion)} AS version ON version.id = claimed.policy_version_id
-JOIN {table(Policy)} AS policy ON policy.id = version.policy_id
 """
 
 
 def attempt_lock_sql() -> str:
-    """The task locked, its related rows as ``select_related`` would join them, its results."""
+    """The task locked, its related rows as ``select_related`` would join them (the script and the
+    policy version by id and creation moment, for ``immutable``), its results."""
     return f"""
 SELECT {columns(Task, "task")}, {columns(Customer, "customer")}, {columns(Event, "event")},
-    {columns(Questionnaire, "script")}, {columns(Policy, "policy")},
-    {columns(PolicyVersion, "version")}, {columns(Policy, "version_policy")},
+    script.id, script.created_at, {columns(Policy, "policy")}, version.id, version.created_at,
     ARRAY(SELECT result FROM {table(Attempt)} WHERE task_id = task.id ORDER BY at, id)
 FROM {table(Task)} AS task
 JOIN {table(Customer)} AS customer ON customer.id = task.customer_id
@@ -258,7 +320,6 @@ LEFT JOIN {table(Event)} AS event ON event.id = task.event_id
 LEFT JOIN {table(Questionnaire)} AS script ON script.id = task.questionnaire_id
 JOIN {table(Policy)} AS policy ON policy.id = task.policy_id
 JOIN {table(PolicyVersion)} AS version ON version.id = task.policy_version_id
-JOIN {table(Policy)} AS version_policy ON version_policy.id = version.policy_id
 WHERE task.id = %(task)s
 FOR UPDATE OF task
 """

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Model
 
 from huifang.accounts.models import Staff
 from huifang.followups.models import (
@@ -36,13 +37,21 @@ def _check(from_status: str, to_status: str) -> None:
 
 
 def transition(
-    task: Task, *, to: str, by: Staff | None, reason: str, at: datetime, **changes: Any
+    task: Task,
+    *,
+    to: str,
+    by: Staff | None,
+    reason: str,
+    at: datetime,
+    with_row: Model | None = None,
+    **changes: Any,
 ) -> TaskStatusChange:
     """Move ``task`` to status ``to`` (with further field ``changes``) and record who, when and why.
 
     A compare-and-set: the row is updated only if its status is still the one ``task`` holds, so
     two concurrent writers cannot both move it; the loser gets ``TaskConflict``. Raises
-    ``IllegalTransition`` for a change the table does not allow.
+    ``IllegalTransition`` for a change the table does not allow. ``with_row``, a new row of the
+    task's (an attempt), is saved with the change and only if the change is made.
     """
     from_status = task.status
     _check(from_status, to)
@@ -52,11 +61,13 @@ def transition(
     # raised outside the block, so a caller that catches it can go on in its transaction.
     with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql" and _plain(fields):
-            moved = move_with_history(task.pk, from_status, fields, history)
+            moved = move_with_history(task.pk, from_status, fields, history, row=with_row)
         else:
             moved = Task.objects.filter(pk=task.pk, status=from_status).update(**fields) == 1
             if moved:
                 history.save(force_insert=True)
+                if with_row is not None:
+                    with_row.save(force_insert=True)
     if not moved:
         raise TaskConflict(f"task {task.pk} is no longer {from_status}")
     for name, value in fields.items():
