@@ -8,10 +8,12 @@ HQ 总部
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from huifang.accounts import workdays
 from huifang.accounts.models import OrgUnit, Role, Staff
 from huifang.accounts.services import create_org_unit, create_staff
 
@@ -61,6 +63,15 @@ class Org:
 def _fast_password_hashing(settings: Any) -> None:
     # PBKDF2 at full strength costs ~0.3 s a persona; tests are not about hash strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_organisation_days() -> Iterator[None]:
+    # Each process holds the organisation's calendar days for a minute; a test's days vanish with
+    # its rollback, so every test starts from the database rather than from another test's days.
+    workdays.forget()
+    yield
+    workdays.forget()
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ urlpatterns = [
     path("cases/", include("huifang.cases.urls")),
     path("settings/imports/", include("huifang.events.urls")),
     path("settings/policies/", include("huifang.followups.policy_urls")),
+    path("settings/calendar/", include("huifang.accounts.urls")),
     path("reports/", include("huifang.reports.urls")),
     path("", include("huifang.web.urls")),
 ]

@@ -123,3 +123,43 @@ class HandOver(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_staff} → {self.to_staff}"
+
+
+class CalendarDay(models.Model):
+    """One of the organisation's own days on the working calendar (R4.9): a day off (公司年会, or a
+    statutory day the ``holidays`` package does not know yet) or a make-up working day (调休).
+
+    The organisation wins over the package. Written only by ``services.add_calendar_days`` and
+    ``services.remove_calendar_days``, which also tell the process-wide calendar cache.
+    """
+
+    class Kind(models.TextChoices):
+        OFF = "off", _("Day off")
+        WORKING = "working", _("Working day")
+
+    # Unique: a date is either a day off or a working day, never both.
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    created_by = models.ForeignKey(
+        Staff,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("entered at"))
+
+    class Meta:
+        verbose_name = _("organisation calendar day")
+        verbose_name_plural = _("organisation calendar days")
+        ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["off", "working"]), name="calendarday_kind_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.get_kind_display()} {self.name}"

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
 
-from huifang.accounts.models import HandOver, OrgUnit, Role, Staff
+from django.db.models import Count, Q, QuerySet
+from holidays import country_holidays
+
+from huifang import rules
+from huifang.accounts.models import CalendarDay, HandOver, OrgUnit, Role, Staff
 from huifang.accounts.scope import ORGANISATION_WIDE, visible_units
 
 
@@ -40,3 +46,56 @@ def handovers_in_scope(user: Staff) -> QuerySet[HandOver]:
         return qs.none()
     path = user.unit.path
     return qs.filter(Q(from_staff__unit__path__startswith=path) | Q(to_staff__unit__path__startswith=path))
+
+
+# --------------------------------------------------------------------------------------------------
+# The working calendar (R4.9)
+
+
+@dataclass(frozen=True, slots=True)
+class StatutoryDay:
+    """A day of the ``holidays`` package's calendar for China: a day off, or a make-up working day."""
+
+    date: date
+    name: str
+    working: bool
+
+
+def statutory_days(year: int, *, language: str = "en_US") -> list[StatutoryDay]:
+    """The package's statutory days off and make-up working days (调休) of ``year``, in date order,
+    days off named in ``language`` (``zh_CN`` or ``en_US``). The days the engine uses are these (see
+    ``rules.china_calendar``) with the organisation's on top."""
+    official = country_holidays("CN", years=year, expand=False, language=language)
+    days = [StatutoryDay(day, str(name), False) for day, name in official.items() if day.year == year]
+    # The package names only days off; a make-up day is named by the page or command showing it.
+    days += [StatutoryDay(day, "", True) for day in official.weekend_workdays if day.year == year]
+    return sorted(days, key=lambda day: day.date)
+
+
+def calendar_days(year: int) -> QuerySet[CalendarDay]:
+    """The organisation's own days of ``year``, in date order (the whole organisation shares them)."""
+    return CalendarDay.objects.filter(date__year=year).select_related("created_by").order_by("date")
+
+
+def estimated_years(years: Iterable[int]) -> frozenset[int]:
+    """Of ``years``, those for which the package has no notice of the State Council: their days
+    off are its own estimate and it knows no make-up working day (2027, as of November 2026)."""
+    return rules.china_calendar(years=years).estimated_years
+
+
+def years_with_make_up_days(years: Iterable[int]) -> set[int]:
+    """Of ``years``, those in which the organisation has entered a make-up working day."""
+    return set(
+        CalendarDay.objects.filter(kind=CalendarDay.Kind.WORKING, date__year__in=sorted(set(years)))
+        .values_list("date__year", flat=True)
+        .distinct()
+    )
+
+
+def years_without_schedule(years: Iterable[int]) -> list[int]:
+    """Of ``years``, those whose official schedule nobody has entered: the package only estimates
+    them, and the organisation has entered no make-up working day (调休) in them either."""
+    estimated = estimated_years(years)
+    if not estimated:
+        return []
+    return sorted(estimated - years_with_make_up_days(estimated))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from huifang.accounts.models import HandOver, OrgUnit, Role, Staff
+from huifang.accounts import workdays
+from huifang.accounts.models import CalendarDay, HandOver, OrgUnit, Role, Staff
 
 
 @transaction.atomic
@@ -86,3 +87,69 @@ def hand_over_book(
     from_staff.successor = to_staff
     from_staff.save(update_fields=["successor"])
     return handover
+
+
+# --------------------------------------------------------------------------------------------------
+# The organisation's calendar days (R4.9)
+
+# A longer range is almost surely a typo in a year (2027-02-01 to 2072-02-01).
+MAX_CALENDAR_RANGE = 31
+
+
+class CalendarClash(ValueError):
+    """A date of the range is already entered; nothing was written."""
+
+
+def dates_between(first: date, last: date) -> list[date]:
+    """Every date from ``first`` to ``last``, both included."""
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def describe_clash(taken: list[CalendarDay]) -> str:
+    """``already entered: 2027-02-11 (off, 春节); remove it first``."""
+    entries = ", ".join(f"{day.date.isoformat()} ({day.kind}, {day.name})" for day in taken[:3])
+    more = f" and {len(taken) - 3} more" if len(taken) > 3 else ""
+    return f"already entered: {entries}{more}; remove it first"
+
+
+def _forget_calendar() -> None:
+    # Now, for this thread's next calendar, and on commit, for a thread that read in between.
+    workdays.forget()
+    transaction.on_commit(workdays.forget)
+
+
+@transaction.atomic
+def add_calendar_days(
+    *, first: date, last: date, kind: str, name: str, by: Staff | None, at: datetime
+) -> list[CalendarDay]:
+    """Enter every date from ``first`` to ``last`` as the organisation's day off or working day.
+
+    Preconditions (checked by the form or command): ``first <= last``, at most
+    ``MAX_CALENDAR_RANGE`` days, a ``CalendarDay.Kind``, a name. Raises ``CalendarClash`` when a
+    date is already entered (a day cannot be both off and worked), writing nothing. Every
+    process's working calendar includes the days at once here, within a minute elsewhere.
+    """
+    taken = list(CalendarDay.objects.filter(date__range=(first, last)))
+    if taken:
+        raise CalendarClash(describe_clash(taken))
+    try:
+        with transaction.atomic():
+            days = CalendarDay.objects.bulk_create(
+                CalendarDay(date=day, kind=kind, name=name, created_by=by, created_at=at)
+                for day in dates_between(first, last)
+            )
+    except IntegrityError as error:  # entered by someone else since the check above
+        taken = list(CalendarDay.objects.filter(date__range=(first, last)))
+        raise CalendarClash(describe_clash(taken) if taken else str(error)) from error
+    _forget_calendar()
+    return days
+
+
+@transaction.atomic
+def remove_calendar_days(*, first: date, last: date) -> int:
+    """Remove the organisation's days from ``first`` to ``last``; how many there were. The package's
+    statutory days stay (enter a working day to overrule one)."""
+    removed, _ = CalendarDay.objects.filter(date__range=(first, last)).delete()
+    if removed:
+        _forget_calendar()
+    return removed

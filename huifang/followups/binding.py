@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from huifang import rules
+from huifang.accounts import workdays
 from huifang.rules.presets import PRESET_DIR, parse_preset
 
 # Fact names the presets test on customers (engine docstring: "a caller that wants conditions on
@@ -144,15 +145,22 @@ def engine_rules(
 
 
 @lru_cache(maxsize=16)
-def _calendar(first: int, last: int) -> rules.WorkCalendar:
-    return rules.china_calendar(years=range(first, last + 1))
+def _calendar(first: int, last: int, days: workdays.OrganisationDays) -> rules.WorkCalendar:
+    return rules.china_calendar(
+        years=range(first, last + 1), extra_days_off=days.off, extra_working_days=days.working
+    )
 
 
 def calendar_for(*moments: datetime) -> rules.WorkCalendar:
     """China's working calendar for the years around ``moments`` (a year either side, so windows
-    and retries that cross New Year stay inside it)."""
+    and retries that cross New Year stay inside it), with the organisation's own days off and
+    make-up working days on top (R4.9). Every calendar Huifang reasons with comes from here.
+
+    No query per call: the organisation's days are held per process and read again after a minute
+    (``accounts.workdays``); the calendar built on them is cached until they change.
+    """
     years = [moment.year for moment in moments]
-    return _calendar(min(years) - 1, max(years) + 1)
+    return _calendar(min(years) - 1, max(years) + 1, workdays.organisation_days())
 
 
 def engine_event(
