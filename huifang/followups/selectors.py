@@ -232,6 +232,34 @@ def task_history(task: Task) -> list[HistoryEntry]:
 
 # Results that reach the customer and end the task: the answers decide the outcome.
 REACHED = frozenset({AttemptResult.CONNECTED, AttemptResult.VISITED, AttemptResult.SENT})
+# What a result means on a channel: only a visit finds nobody at home; a visit does not ring out,
+# find the line busy or switched off, or dial a wrong number.
+ON_SITE_ONLY = frozenset({AttemptResult.NOT_HOME})
+NOT_ON_SITE = frozenset(
+    {AttemptResult.NO_ANSWER, AttemptResult.BUSY, AttemptResult.POWERED_OFF, AttemptResult.WRONG_NUMBER}
+)
+
+
+def _ladder_results(task: Task) -> set[str]:
+    """The results the task's retry ladder knows: unreachable, or ending the task."""
+    ladder = services.rules_of(task.policy_version).ladder
+    return {result.value for result in ladder.unreachable | ladder.ends_invalid}
+
+
+def allowed_results(task: Task) -> list[AttemptResult]:
+    """The results an attempt on ``task`` may record, in the CONTRACT's order — the one rule for the
+    command, the API and the workbench (whose one-press buttons are these). The retry ladder's own
+    results (unreachable, or ending the task) when they fit the task's channel; a result that
+    reaches the customer, and ``callback``, always: the engine has its own rule for them. Any other
+    result is not allowed: the engine would take it for reaching the customer and complete the task."""
+    known = _ladder_results(task)
+    misfits = NOT_ON_SITE if task.channel == Channel.ON_SITE else ON_SITE_ONLY
+    return [
+        code
+        for code in AttemptResult
+        if (code in known and code not in misfits)
+        or (code not in known and (code in REACHED or code == AttemptResult.CALLBACK))
+    ]
 
 
 @dataclass(frozen=True)
@@ -247,6 +275,27 @@ class AttemptProblem:
 
     def text(self) -> str:
         return f"{self.key}: {self.message}" if self.key else self.message
+
+
+def _misfit(task: Task, result: str, allowed: Sequence[str]) -> AttemptProblem:
+    """Why ``result`` is not one of ``allowed`` for ``task``, naming what is."""
+    values = {
+        "result": result,
+        "task": task.pk,
+        "policy": task.policy.key,
+        "channel": task.channel,
+        "allowed": ", ".join(allowed),
+    }
+    if result in _ladder_results(task):
+        text = gettext(
+            "result %(result)s does not fit task %(task)s, whose channel is %(channel)s; one of %(allowed)s"
+        )
+    else:
+        text = gettext(
+            "result %(result)s does not fit task %(task)s: the retry ladder of policy %(policy)s does "
+            "not know it; one of %(allowed)s"
+        )
+    return AttemptProblem("--result", text % values)
 
 
 def check_attempt(
@@ -269,6 +318,11 @@ def check_attempt(
         return [
             AttemptProblem("--result", f"unknown result {result!r}; one of {', '.join(AttemptResult.values)}")
         ]
+    allowed = allowed_results(task)
+    if result not in allowed:
+        # Before the engine is asked: it would take a result its ladder does not know for reaching
+        # the customer, and complete the task.
+        return [_misfit(task, result, allowed)]
     if result == AttemptResult.CALLBACK:
         if callback_at is None:
             problems.append(

@@ -60,8 +60,8 @@ def _claimed(request: HttpRequest, pk: int) -> Task:
 WORKING_ROLES = frozenset({Role.AGENT})
 SUPERVISING_ROLES = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.HQ, Role.ADMIN})
 
-# The one-press results, in the order of their keys (1, 2, 3 …); each is offered when the task's
-# retry ladder knows it (unreachable, or ending the task) and it fits the channel.
+# The one-press results, in the order of their keys (1, 2, 3 …); each is offered when the task
+# allows it (``selectors.allowed_results``: its retry ladder knows it and it fits the channel).
 QUICK_RESULTS = (
     AttemptResult.NO_ANSWER,
     AttemptResult.BUSY,
@@ -70,7 +70,6 @@ QUICK_RESULTS = (
     AttemptResult.WRONG_NUMBER,
     AttemptResult.REFUSED,
 )
-PHONE_ONLY = frozenset({AttemptResult.NO_ANSWER, AttemptResult.BUSY, AttemptResult.POWERED_OFF})
 # The result that reaches the customer, by channel: the answers are saved with it.
 REACHING = {
     Channel.ON_SITE: AttemptResult.VISITED,
@@ -99,16 +98,8 @@ FLAG_VALUES = {"1": gettext_lazy("yes"), "0": gettext_lazy("no"), "true": gettex
 
 def quick_results(task: Task) -> list[tuple[str, str, str]]:
     """(code, label, key) of the one-press results the task's ladder and channel allow."""
-    ladder = services.rules_of(task.policy_version).ladder
-    known = {result.value for result in ladder.unreachable | ladder.ends_invalid}
-    on_site = task.channel == Channel.ON_SITE
-    codes = [
-        code
-        for code in QUICK_RESULTS
-        if code in known
-        and (code != AttemptResult.NOT_HOME or on_site)
-        and not (on_site and (code in PHONE_ONLY or code == AttemptResult.WRONG_NUMBER))
-    ]
+    allowed = selectors.allowed_results(task)
+    codes = [code for code in QUICK_RESULTS if code in allowed]
     return [(code.value, str(code.label), str(number)) for number, code in enumerate(codes, start=1)]
 
 

@@ -2,9 +2,10 @@
 [--callback-at ISO] [--agent USERNAME]``: record one contact attempt, as the API does.
 
 The attempt is made by ``--agent``, else the task's assignee, else the system. Every input is
-checked before anything is written: an unknown task, result or agent, malformed JSON, answers the
-questionnaire refuses, or an attempt on a finished task exit with code 2 and a message naming the
-option at fault; nothing is recorded.
+checked before anything is written: an unknown task, result or agent, a result the task's retry
+ladder does not know or that does not fit its channel (``selectors.allowed_results``), malformed
+JSON, answers the questionnaire refuses, or an attempt on a finished task exit with code 2 and a
+message naming the option at fault; nothing is recorded.
 """
 
 from __future__ import annotations
