@@ -26,8 +26,8 @@ from huifang.followups.models import (
     TaskStatus,
 )
 from huifang.followups.services.policies import load_script, rules_of
-from huifang.followups.services.sql import attempt_lock_sql, execute, immutable, instance, instance_or_none
-from huifang.followups.services.status import transition
+from huifang.followups.services.sql import attempt_load_sql, execute, immutable, instance, instance_or_none
+from huifang.followups.services.status import TaskConflict, transition
 
 # --------------------------------------------------------------------------------------------------
 # Attempts
@@ -85,19 +85,17 @@ def history_of(task: Task) -> list[rules.AttemptResult]:
     ]
 
 
-def _locked_for_attempt(pk: int) -> tuple[Task, list[rules.AttemptResult]]:
-    """Task ``pk`` locked, with its customer, event, script, policy and version (the ladder and the
-    labels need them), and the results of its attempts so far. One prepared statement on
-    PostgreSQL: the ORM's six-table join costs ≈ 2 ms of Python and as much planning per attempt."""
+def _loaded_for_attempt(pk: int) -> tuple[Task, list[rules.AttemptResult]]:
+    """Task ``pk`` with its customer, event, script, policy and version (the ladder and the labels
+    need them), and the results of its attempts so far. One prepared statement on PostgreSQL: the
+    ORM's six-table join costs ≈ 2 ms of Python and as much planning per attempt."""
     if connection.vendor != "postgresql":
-        task = (
-            Task.objects.select_for_update(of=("self",))
-            .select_related("customer", "event", "questionnaire", "policy", "policy_version__policy")
-            .get(pk=pk)
-        )
+        task = Task.objects.select_related(
+            "customer", "event", "questionnaire", "policy", "policy_version__policy"
+        ).get(pk=pk)
         return task, history_of(task)
     with connection.cursor() as cursor:
-        execute(cursor, "huifang_attempt_lock", attempt_lock_sql, {"task": pk}, types={"task": "bigint"})
+        execute(cursor, "huifang_attempt_load", attempt_load_sql, {"task": pk}, types={"task": "bigint"})
         row = cursor.fetchone()
     if row is None:
         raise Task.DoesNotExist(f"no task {pk}")
@@ -112,7 +110,10 @@ def _locked_for_attempt(pk: int) -> tuple[Task, list[rules.AttemptResult]]:
     return task, [rules.AttemptResult(r) for r in next(values)]
 
 
-@transaction.atomic
+# How often ``record_attempt`` reads the task again when another writer changed it meanwhile.
+ATTEMPT_TRIES = 3
+
+
 def record_attempt(
     *,
     task: Task,
@@ -136,13 +137,53 @@ def record_attempt(
     → the next attempt at ``callback_at`` by the same agent, not using up the ladder; reached →
     ``completed`` with outcome and satisfaction derived from the answers. Preconditions (checked
     by the form or command): the task is live and the input valid; otherwise ``ValueError``.
+
+    The task is read without a lock and written with a compare-and-set on its status and number
+    of attempts; the write and what follows from it (a data-quality flag, a case) are one
+    transaction. When another writer got in between (a second window, the tick releasing a stale
+    claim) nothing is written and the task is read again, up to ``ATTEMPT_TRIES`` times — so no
+    lock is held while the engine works (docs/performance.md).
     """
-    # Lock the task for the length of the attempt (PostgreSQL); SQLite's write lock does the same.
-    task, history = _locked_for_attempt(task.pk)
+    for _try in range(ATTEMPT_TRIES):
+        attempt = _record(
+            task.pk,
+            agent=agent,
+            result=result,
+            at=at,
+            answers=dict(answers or {}),
+            incomplete=incomplete,
+            callback_at=callback_at,
+            duration=duration,
+            respondent=respondent,
+            notes=notes,
+            signature=signature,
+            data_problem=data_problem,
+        )
+        if attempt is not None:
+            return attempt
+    raise TaskConflict(f"task {task.pk} kept changing while an attempt was recorded; try again")
+
+
+def _record(
+    pk: int,
+    *,
+    agent: Staff | None,
+    result: str,
+    at: datetime,
+    answers: dict[str, Any],
+    incomplete: bool,
+    callback_at: datetime | None,
+    duration: int | None,
+    respondent: str,
+    notes: str,
+    signature: str,
+    data_problem: str | None,
+) -> Attempt | None:
+    """One try of ``record_attempt``: the attempt, or None when the task changed meanwhile."""
+    task, history = _loaded_for_attempt(pk)
     if task.status in TERMINAL:
         raise ValueError(f"task {task.pk} is {task.status}; no further attempt")
     engine = rules_of(task.policy_version)
-    answers = dict(answers or {})
     step = rules.next_step(
         ladder=engine.ladder,
         history=history,
@@ -204,17 +245,30 @@ def record_attempt(
         outcome=outcome,
         explanation=reasons,
     )
-    transition(task, to=status, by=agent, reason=reasons, at=at, with_row=attempt, **changes)
-    if step.data_quality_flag:
-        from huifang.customers.services import flag_data_quality
+    with transaction.atomic():
+        try:
+            transition(
+                task,
+                to=status,
+                by=agent,
+                reason=reasons,
+                at=at,
+                with_row=attempt,
+                expect={"attempts": task.attempts},
+                **changes,
+            )
+        except TaskConflict:
+            return None
+        if step.data_quality_flag:
+            from huifang.customers.services import flag_data_quality
 
-        kind = data_problem or ("wrong_person" if respondent else "empty_number")
-        flag_data_quality(
-            customer=task.customer, kind=kind, by=agent, note=f"follow-up task {task.pk}", at=at
-        )
-    if task.status in TERMINAL:
-        # The closed loop (R6.1): a ticket for a bad result, the next round or the end of a case.
-        from huifang.cases.services import after_followup
+            kind = data_problem or ("wrong_person" if respondent else "empty_number")
+            flag_data_quality(
+                customer=task.customer, kind=kind, by=agent, note=f"follow-up task {task.pk}", at=at
+            )
+        if task.status in TERMINAL:
+            # The closed loop (R6.1): a ticket for a bad result, the next round or the end of a case.
+            from huifang.cases.services import after_followup
 
-        after_followup(task=task, by=agent, at=at)
+            after_followup(task=task, by=agent, at=at)
     return attempt

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -223,35 +224,50 @@ def _hold_or_cancel(task: Task, verdict: Availability, *, now: datetime) -> None
 
 
 def _claim_on_postgres(agent: Staff, now: datetime) -> tuple[Task | None, bool]:
-    """One round in one transaction: each candidate claimed by one prepared statement (lock, claim,
-    history row, and what the engine's checks need); the rare candidate the engine refuses is put
-    back as it was, then held or cancelled, and the next one tried."""
+    """One round: each candidate claimed by one prepared statement (lock, claim, history row, and
+    what the engine's checks need), a transaction of its own; the rare candidate the engine refuses
+    is put back as it was, then held or cancelled, and the next one tried.
+
+    No transaction around the round: the claimed row and the other candidate the statement locked
+    are free the moment it ends. Held across the engine's checks in Python — milliseconds, far more
+    when 200 agents share two CPUs — the locks and the open transaction made every other agent's
+    scan of the queue step over more rows (docs/performance.md)."""
     units = _pool_units(agent)
     tried = False
-    with transaction.atomic():
-        for _candidate in range(2 * CLAIM_BATCH):
-            claimed = claim_statement(agent.pk, units, now)
-            if claimed is None:
-                break
-            tried = True
-            task, change_id, before, contacts = claimed
-            engine = rules_of(task.policy_version)
-            if engine.cap is None:
-                history: list[datetime] = []
-            elif timedelta(days=engine.cap.days) <= CONTACT_HORIZON:
-                since = now - timedelta(days=engine.cap.days)
-                history = [first for first in contacts if first > since]
-            else:
-                history = contact_history(task, now=now, days=engine.cap.days)
-            verdict = _verdict(task, engine=engine, history=history, now=now)
-            if verdict.allowed:
-                return task, True
-            # Undone inside the transaction, so nobody ever sees the claim: the history row goes,
-            # the task gets its earlier values back.
-            TaskStatusChange.objects.filter(pk=change_id).delete()
-            Task.objects.filter(pk=task.pk).update(status=TaskStatus.OPEN, **before)
-            task.status = TaskStatus.OPEN
-            for name, value in before.items():
-                setattr(task, name, value)
-            _hold_or_cancel(task, verdict, now=now)
+    for _candidate in range(2 * CLAIM_BATCH):
+        claimed = claim_statement(agent.pk, units, now)
+        if claimed is None:
+            break
+        tried = True
+        task, change_id, before, contacts = claimed
+        engine = rules_of(task.policy_version)
+        if engine.cap is None:
+            history: list[datetime] = []
+        elif timedelta(days=engine.cap.days) <= CONTACT_HORIZON:
+            since = now - timedelta(days=engine.cap.days)
+            history = [first for first in contacts if first > since]
+        else:
+            history = contact_history(task, now=now, days=engine.cap.days)
+        verdict = _verdict(task, engine=engine, history=history, now=now)
+        if verdict.allowed:
+            return task, True
+        with transaction.atomic():
+            if _undo_claim(task, agent=agent, change_id=change_id, before=before, at=now):
+                _hold_or_cancel(task, verdict, now=now)
     return None, tried
+
+
+def _undo_claim(task: Task, *, agent: Staff, change_id: int, before: Mapping[str, Any], at: datetime) -> bool:
+    """Put back a claim the engine refused: the task gets its earlier values and its history row
+    goes, if it is still this claim (a compare-and-set; False if not). For the millisecond between
+    the claim and its undoing the task was claimed, and a page shown then would have said so."""
+    undone = Task.objects.filter(
+        pk=task.pk, status=TaskStatus.CLAIMED, claimed_by_id=agent.pk, claimed_at=at
+    ).update(status=TaskStatus.OPEN, **before)
+    if not undone:
+        return False
+    TaskStatusChange.objects.filter(pk=change_id).delete()
+    task.status = TaskStatus.OPEN
+    for name, value in before.items():
+        setattr(task, name, value)
+    return True

@@ -125,10 +125,11 @@ def move_with_history(
     history: TaskStatusChange,
     *,
     row: Model | None = None,
+    expect: Mapping[str, Any] | None = None,
 ) -> bool:
     """``transition``'s update, history row and ``row`` (an attempt) as one statement (PostgreSQL):
-    the rows are written only if the update found the task still in ``from_status``. Saves
-    ``history`` and ``row``; False if not."""
+    the rows are written only if the update found the task still in ``from_status`` (and with the
+    values of ``expect``). Saves ``history`` and ``row``; False if not."""
     db = _db()
     settable = _settable()
     sets, params = [], []
@@ -139,6 +140,11 @@ def move_with_history(
         sets.append(f"{column} = %s")
         params.append(model_field.get_db_prep_save(value, db))
     params += [pk, from_status]
+    checks = ""
+    for name, value in (expect or {}).items():
+        model_field, column = settable[name]
+        checks += f" AND {column} = %s"
+        params.append(model_field.get_db_prep_save(value, db))
     written: list[Model] = [history] if row is None else [history, row]
     inserts = []
     for n, new_row in enumerate(written):
@@ -159,7 +165,7 @@ def move_with_history(
     joined = " CROSS JOIN ".join(f"row{n}" for n in range(len(written)))
     sql = f"""
 WITH moved AS (
-    UPDATE {table(Task)} SET {", ".join(sets)} WHERE id = %s AND status = %s RETURNING id
+    UPDATE {table(Task)} SET {", ".join(sets)} WHERE id = %s AND status = %s{checks} RETURNING id
 ), {", ".join(inserts)}
 SELECT {ids} FROM {joined}
 """
@@ -307,8 +313,8 @@ JOIN {table(PolicyVersion)} AS version ON version.id = claimed.policy_version_id
 """
 
 
-def attempt_lock_sql() -> str:
-    """The task locked, its related rows as ``select_related`` would join them (the script and the
+def attempt_load_sql() -> str:
+    """The task, its related rows as ``select_related`` would join them (the script and the
     policy version by id and creation moment, for ``immutable``), its results."""
     return f"""
 SELECT {columns(Task, "task")}, {columns(Customer, "customer")}, {columns(Event, "event")},
@@ -321,5 +327,4 @@ LEFT JOIN {table(Questionnaire)} AS script ON script.id = task.questionnaire_id
 JOIN {table(Policy)} AS policy ON policy.id = task.policy_id
 JOIN {table(PolicyVersion)} AS version ON version.id = task.policy_version_id
 WHERE task.id = %(task)s
-FOR UPDATE OF task
 """

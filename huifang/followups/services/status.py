@@ -44,6 +44,7 @@ def transition(
     reason: str,
     at: datetime,
     with_row: Model | None = None,
+    expect: Mapping[str, Any] | None = None,
     **changes: Any,
 ) -> TaskStatusChange:
     """Move ``task`` to status ``to`` (with further field ``changes``) and record who, when and why.
@@ -51,7 +52,8 @@ def transition(
     A compare-and-set: the row is updated only if its status is still the one ``task`` holds, so
     two concurrent writers cannot both move it; the loser gets ``TaskConflict``. Raises
     ``IllegalTransition`` for a change the table does not allow. ``with_row``, a new row of the
-    task's (an attempt), is saved with the change and only if the change is made.
+    task's (an attempt), is saved with the change and only if the change is made; ``expect``
+    adds fields the compare-and-set checks too (their values as ``task`` was read).
     """
     from_status = task.status
     _check(from_status, to)
@@ -61,15 +63,16 @@ def transition(
     # raised outside the block, so a caller that catches it can go on in its transaction.
     with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql" and _plain(fields):
-            moved = move_with_history(task.pk, from_status, fields, history, row=with_row)
+            moved = move_with_history(task.pk, from_status, fields, history, row=with_row, expect=expect)
         else:
-            moved = Task.objects.filter(pk=task.pk, status=from_status).update(**fields) == 1
+            found = Task.objects.filter(pk=task.pk, status=from_status, **(expect or {}))
+            moved = found.update(**fields) == 1
             if moved:
                 history.save(force_insert=True)
                 if with_row is not None:
                     with_row.save(force_insert=True)
     if not moved:
-        raise TaskConflict(f"task {task.pk} is no longer {from_status}")
+        raise TaskConflict(f"task {task.pk} is no longer {from_status}{' as read' if expect else ''}")
     for name, value in fields.items():
         setattr(task, name, value)
     return history

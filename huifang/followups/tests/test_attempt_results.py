@@ -87,7 +87,9 @@ def test_a_hand_made_post_of_not_home_is_refused_at_the_workbench(org: Org, inst
     assert response.status_code == 400
     problems = re.search(r'data-testid="problems">(.*?)</div></div>', response.content.decode(), re.S)
     assert problems is not None
-    assert f"result not_home does not fit task {install.pk}" in problems.group(1)
+    # The agent reads it in Chinese: the result, the task and why.
+    assert f"结果 not_home 不适用于任务 {install.pk}" in problems.group(1)
+    assert "重拨规则中没有这个结果" in problems.group(1)
     _unchanged(install, status="claimed", changes=changes)
 
 
