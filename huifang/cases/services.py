@@ -413,12 +413,23 @@ def close_unresolvable(*, case: Case, by: Staff, at: datetime, reason: str) -> C
     return case
 
 
+def concerns_cases(task: Task) -> bool:
+    """Whether a closed follow-up means anything for cases (``after_followup`` has work), from the
+    task alone: no query. A case's second follow-up, a complaint's own follow-up, a bad result."""
+    if task.case_id is not None or needs_rectification(task):
+        return True
+    return task.event is not None and task.event.type == EventType.COMPLAINT
+
+
 def after_followup(*, task: Task, by: Staff | None, at: datetime) -> Case | None:
-    """What a closed follow-up means for cases; called by ``record_attempt`` in its transaction.
+    """What a closed follow-up means for cases; called by ``record_attempt`` in its transaction
+    when ``concerns_cases(task)``.
 
     A second follow-up that satisfies closes its case (recovery time recorded), one that does not
     starts another round; a complaint's follow-up moves the complaint on; any other follow-up that
     is not genuine, dissatisfied or reports a problem opens a ticket."""
+    if not concerns_cases(task):
+        return None
     if task.case_id is not None:
         case = Case.objects.select_for_update().get(pk=task.case_id)
         if case.status != S.FOLLOWING_UP:
@@ -470,8 +481,7 @@ def after_followup(*, task: Task, by: Staff | None, at: datetime) -> Case | None
             )
             notify(_handler_or_unit(case), case=case, kind=NotificationKind.CLOSED, at=at)
         return case
-    # Only a complaint's own event has a complaint waiting for it: no query for the other follow-ups
-    # (this runs in every completion, the agents' hottest path).
+    # Only a complaint's own event has a complaint waiting for it.
     if task.event is not None and task.event.type == EventType.COMPLAINT:
         complaint = Case.objects.filter(followup_event_id=task.event_id, kind=CaseKind.COMPLAINT).first()
         if complaint is not None and complaint.status == S.REPLIED and task.status == TaskStatus.COMPLETED:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -245,7 +247,16 @@ def _record(
         outcome=outcome,
         explanation=reasons,
     )
-    with transaction.atomic():
+    from huifang.cases.services import after_followup, concerns_cases
+
+    closes = status in TERMINAL
+    # The change and what follows from it are one transaction. Mostly nothing follows, and the
+    # change is one statement on PostgreSQL: no BEGIN and COMMIT around it (two round trips).
+    preview = copy.copy(task)
+    for name, value in {"status": status, **changes}.items():
+        setattr(preview, name, value)
+    follows = step.data_quality_flag or (closes and concerns_cases(preview))
+    with transaction.atomic() if follows else contextlib.nullcontext():
         try:
             transition(
                 task,
@@ -266,9 +277,7 @@ def _record(
             flag_data_quality(
                 customer=task.customer, kind=kind, by=agent, note=f"follow-up task {task.pk}", at=at
             )
-        if task.status in TERMINAL:
+        if closes and follows:
             # The closed loop (R6.1): a ticket for a bad result, the next round or the end of a case.
-            from huifang.cases.services import after_followup
-
             after_followup(task=task, by=agent, at=at)
     return attempt

@@ -59,12 +59,13 @@ def transition(
     _check(from_status, to)
     fields = {"status": to, **changes}
     history = TaskStatusChange(task=task, from_status=from_status, to_status=to, by=by, at=at, reason=reason)
-    # No savepoint (two round trips): a lost compare-and-set writes nothing, and the conflict is
-    # raised outside the block, so a caller that catches it can go on in its transaction.
-    with transaction.atomic(savepoint=False):
-        if connection.vendor == "postgresql" and _plain(fields):
-            moved = move_with_history(task.pk, from_status, fields, history, row=with_row, expect=expect)
-        else:
+    if connection.vendor == "postgresql" and _plain(fields):
+        # One statement: a transaction of its own when the caller has none.
+        moved = move_with_history(task.pk, from_status, fields, history, row=with_row, expect=expect)
+    else:
+        # No savepoint (two round trips): a lost compare-and-set writes nothing, and the conflict
+        # is raised outside the block, so a caller that catches it can go on in its transaction.
+        with transaction.atomic(savepoint=False):
             found = Task.objects.filter(pk=task.pk, status=from_status, **(expect or {}))
             moved = found.update(**fields) == 1
             if moved:
