@@ -4,9 +4,11 @@ the server's planning cost more than the work itself (docs/performance.md)."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -129,48 +131,28 @@ def move_with_history(
 ) -> bool:
     """``transition``'s update, history row and ``row`` (an attempt) as one statement (PostgreSQL):
     the rows are written only if the update found the task still in ``from_status`` (and with the
-    values of ``expect``). Saves ``history`` and ``row``; False if not."""
+    values of ``expect``). Saves ``history`` and ``row``; False if not. Prepared, one statement
+    per shape (which fields change): a handful in all."""
     db = _db()
+    written: list[Model] = [history] if row is None else [history, row]
+    shape = _move_shape(tuple(fields), tuple(expect or ()), tuple(type(new_row) for new_row in written))
     settable = _settable()
-    sets, params = [], []
+    values = []
     for name, value in fields.items():
-        model_field, column = settable[name]
+        model_field = settable[name][0]
         if hasattr(value, "prepare_database_save"):  # a model instance for a foreign key
             value = value.prepare_database_save(model_field)
-        sets.append(f"{column} = %s")
-        params.append(model_field.get_db_prep_save(value, db))
-    params += [pk, from_status]
-    checks = ""
-    for name, value in (expect or {}).items():
-        model_field, column = settable[name]
-        checks += f" AND {column} = %s"
-        params.append(model_field.get_db_prep_save(value, db))
-    written: list[Model] = [history] if row is None else [history, row]
-    inserts = []
-    for n, new_row in enumerate(written):
+        values.append(model_field.get_db_prep_save(value, db))
+    values += [pk, from_status]
+    values += [settable[name][0].get_db_prep_save(value, db) for name, value in (expect or {}).items()]
+    for new_row in written:
         # Each row's task is the moved one: its task_id is taken from the update.
-        names, selected = [], []
-        for model_field, column, cast in _insertable(type(new_row)):
-            names.append(column)
-            if model_field.attname == "task_id":
-                selected.append("moved.id")
-            else:
-                selected.append(f"%s::{cast}")
-                params.append(model_field.get_db_prep_save(model_field.pre_save(new_row, True), db))
-        inserts.append(
-            f"row{n} AS (INSERT INTO {table(type(new_row))} ({', '.join(names)}) "
-            f"SELECT {', '.join(selected)} FROM moved RETURNING id)"
-        )
-    ids = ", ".join(f"row{n}.id" for n in range(len(written)))
-    joined = " CROSS JOIN ".join(f"row{n}" for n in range(len(written)))
-    sql = f"""
-WITH moved AS (
-    UPDATE {table(Task)} SET {", ".join(sets)} WHERE id = %s AND status = %s{checks} RETURNING id
-), {", ".join(inserts)}
-SELECT {ids} FROM {joined}
-"""
+        for model_field, _column, _type in _insertable(type(new_row)):
+            if model_field.attname != "task_id":
+                values.append(model_field.get_db_prep_save(model_field.pre_save(new_row, True), db))
+    params = dict(zip(shape.types, values, strict=True))
     with db.cursor() as cursor:
-        cursor.execute(sql, params)
+        execute(cursor, shape.name, lambda: shape.sql, params, types=shape.types)
         found = cursor.fetchone()
     if found is None:
         return False
@@ -179,6 +161,53 @@ SELECT {ids} FROM {joined}
         new_row._state.adding = False
         new_row._state.db = db.alias
     return True
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """A status change's statement for one set of changed fields: its name when prepared, its SQL
+    with ``%(pN)s`` placeholders and their types, in order."""
+
+    name: str
+    sql: str
+    types: dict[str, str]
+
+
+@functools.lru_cache(maxsize=128)
+def _move_shape(fields: tuple[str, ...], expect: tuple[str, ...], rows: tuple[type[Model], ...]) -> _Shape:
+    settable = _settable()
+    types: dict[str, str] = {}
+
+    def param(type_: str) -> str:
+        key = f"p{len(types)}"
+        types[key] = type_
+        return f"%({key})s::{type_}"
+
+    def type_of(name: str) -> str:
+        return str(settable[name][0].db_type(connection))
+
+    sets = ", ".join(f"{settable[name][1]} = {param(type_of(name))}" for name in fields)
+    where = f"id = {param('bigint')} AND status = {param(type_of('status'))}"
+    where += "".join(f" AND {settable[name][1]} = {param(type_of(name))}" for name in expect)
+    inserts = []
+    for n, model in enumerate(rows):
+        names = [column for _field, column, _type in _insertable(model)]
+        selected = [
+            "moved.id" if model_field.attname == "task_id" else param(type_)
+            for model_field, _column, type_ in _insertable(model)
+        ]
+        inserts.append(
+            f"row{n} AS (INSERT INTO {table(model)} ({', '.join(names)}) "
+            f"SELECT {', '.join(selected)} FROM moved RETURNING id)"
+        )
+    ids = ", ".join(f"row{n}.id" for n in range(len(rows)))
+    joined = " CROSS JOIN ".join(f"row{n}" for n in range(len(rows)))
+    sql = f"""
+WITH moved AS (UPDATE {table(Task)} SET {sets} WHERE {where} RETURNING id),
+{", ".join(inserts)}
+SELECT {ids} FROM {joined}
+"""
+    return _Shape(f"huifang_move_{hashlib.sha1(sql.encode()).hexdigest()[:12]}", sql, types)
 
 
 @functools.cache
