@@ -160,12 +160,23 @@ def _nearest(unit: OrgUnit, roles: Iterable[str], *, above: bool = False) -> lis
     return []
 
 
-def default_handler(unit: OrgUnit) -> Staff | None:
-    """Who gets a department's tickets: its handler (责任人), else its manager, else its supervisor."""
-    for role in (Role.HANDLER, Role.MANAGER, Role.SUPERVISOR):
-        found = list(Staff.objects.filter(unit=unit, role=role, is_active=True).order_by("pk")[:1])
-        if found:
-            return found[0]
+# Who answers for a department's cases, in the order a ticket goes to them.
+ANSWERING = (Role.HANDLER, Role.MANAGER, Role.SUPERVISOR)
+
+
+def _answering(unit: OrgUnit) -> list[Staff]:
+    """The unit's active handlers, managers and supervisors (one query)."""
+    return list(Staff.objects.filter(unit=unit, role__in=ANSWERING, is_active=True).order_by("pk"))
+
+
+def default_handler(unit: OrgUnit, *, staff: Sequence[Staff] | None = None) -> Staff | None:
+    """Who gets a department's tickets: its handler (责任人), else its manager, else its supervisor.
+    ``staff``: the unit's ``_answering`` staff when already read."""
+    staff = _answering(unit) if staff is None else staff
+    for role in ANSWERING:
+        for member in staff:
+            if member.role == role:
+                return member
     return None
 
 
@@ -193,12 +204,13 @@ def notify(recipients: Iterable[Staff | None], *, case: Case, kind: str, at: dat
     return ids
 
 
-def _handler_or_unit(case: Case) -> list[Staff]:
+def _handler_or_unit(case: Case, *, staff: Sequence[Staff] | None = None) -> list[Staff]:
+    """The case's handler, else its unit's supervisors and managers (``staff``: the unit's
+    ``_answering`` staff when already read)."""
     if case.handler is not None:
         return [case.handler]
-    return list(
-        Staff.objects.filter(unit=case.unit, role__in=[Role.SUPERVISOR, Role.MANAGER], is_active=True)
-    )
+    staff = _answering(case.unit) if staff is None else staff
+    return [member for member in staff if member.role in (Role.SUPERVISOR, Role.MANAGER)]
 
 
 @transaction.atomic
@@ -253,10 +265,14 @@ def responsible_unit(task: Task) -> OrgUnit:
     return task.unit
 
 
-def _words(task: Task) -> str:
-    """What the customer said: the reasons and texts of the answers, as recorded."""
+def _words(task: Task, *, attempts: Sequence[tuple[datetime, str, str]] | None = None) -> str:
+    """What the customer said: the reasons and texts of the answers, as recorded, and the last
+    note (``attempts``: the task's (at, result, notes) in time order, when already read)."""
     parts = [str(value) for key, value in sorted(task.answers.items()) if key.endswith("reason") and value]
-    notes = task.attempt_set.exclude(notes="").order_by("-at").values_list("notes", flat=True)[:1]
+    if attempts is None:
+        notes = list(task.attempt_set.exclude(notes="").order_by("-at").values_list("notes", flat=True)[:1])
+    else:
+        notes = [note for _at, _result, note in reversed(attempts) if note][:1]
     return "\n".join([*parts, *notes])
 
 
@@ -286,7 +302,8 @@ def _question_texts(task: Task) -> dict[str, str]:
     }
 
 
-@transaction.atomic
+# No savepoint inside a caller's transaction (record_attempt's): nothing here is undone alone.
+@transaction.atomic(savepoint=False)
 def open_rectification(
     *,
     task: Task,
@@ -304,27 +321,31 @@ def open_rectification(
     if existing is not None:
         return existing
     unit = unit or responsible_unit(task)
-    first = task.attempt_set.filter(result="connected").order_by("-at").values_list("at", flat=True).first()
+    # The task's attempts, for when the customer was reached and what they said: one query.
+    attempts = list(task.attempt_set.order_by("at", "pk").values_list("at", "result", "notes"))
+    reached = [at_ for at_, result, _notes in attempts if result == "connected"]
+    staff = _answering(unit) if handler is None else []
+    why = _why(task)
     case = Case(
         kind=CaseKind.RECTIFICATION,
         status=S.OPEN,
-        title=f"{task.policy.title}: {_why(task)}",
+        title=f"{task.policy.title}: {why}",
         category=task.event.category if task.event is not None else "",
         channel=IntakeChannel.FOLLOWUP,
         customer=task.customer,
         task=task,
         event=task.event,
         unit=unit,
-        handler=handler or default_handler(unit),
-        customer_words=customer_words or _words(task),
+        handler=handler or default_handler(unit, staff=staff),
+        customer_words=customer_words or _words(task, attempts=attempts),
         opened_at=at,
         round_started_at=at,
         deadline_at=deadline_after(at, task.policy.rectification_deadline),
-        first_complaint_at=first or at,
+        first_complaint_at=reached[-1] if reached else at,
         opened_by=by,
     )
-    _opened(case, by=by, at=at, note=note or _why(task))
-    notify(_handler_or_unit(case), case=case, kind=NotificationKind.ASSIGNED, at=at)
+    _opened(case, by=by, at=at, note=note or why)
+    notify(_handler_or_unit(case, staff=staff), case=case, kind=NotificationKind.ASSIGNED, at=at)
     check_repeated_nonconformity(case=case, at=at)
     return case
 
@@ -483,8 +504,12 @@ def after_followup(*, task: Task, by: Staff | None, at: datetime) -> Case | None
         return case
     # Only a complaint's own event has a complaint waiting for it.
     if task.event is not None and task.event.type == EventType.COMPLAINT:
-        complaint = Case.objects.filter(followup_event_id=task.event_id, kind=CaseKind.COMPLAINT).first()
-        if complaint is not None and complaint.status == S.REPLIED and task.status == TaskStatus.COMPLETED:
+        complaint = (
+            Case.objects.filter(followup_event_id=task.event_id, kind=CaseKind.COMPLAINT, status=S.REPLIED)
+            .only("pk", "kind", "status")
+            .first()
+        )
+        if complaint is not None and task.status == TaskStatus.COMPLETED:
             step(
                 complaint,
                 to=S.FOLLOWED_UP,
