@@ -1,0 +1,317 @@
+"""Step 1: new events, and what the later steps share (the policies in force, units, checks, keys)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from huifang import rules
+from huifang.accounts.models import OrgUnit
+from huifang.customers.models import Customer
+from huifang.events.models import Event
+from huifang.followups import binding
+from huifang.followups.models import (
+    LIVE,
+    BatchEntry,
+    Evaluation,
+    Origin,
+    Policy,
+    PolicyVersion,
+    Task,
+    TaskStatus,
+)
+from huifang.followups.services import (
+    Assigner,
+    NewTask,
+    contact_rules,
+    create_tasks,
+    rules_of,
+    transition_all,
+)
+
+if TYPE_CHECKING:
+    # Only for annotations: ``run`` imports the steps, so the steps must not import it back.
+    from huifang.followups.scheduler.run import TickReport
+
+# Events evaluated per transaction: big imports are worked through in slices.
+EVENT_CHUNK = 2000
+
+
+# --------------------------------------------------------------------------------------------------
+# Step 1: new events
+
+
+@dataclass
+class _Current:
+    """The policies in force, with their parsed rules, read once per step."""
+
+    versions: list[tuple[PolicyVersion, binding.EngineRules]]
+
+    @classmethod
+    def load(cls, *origins: str) -> _Current:
+        versions = []
+        for policy in (
+            Policy.objects.filter(enabled=True, origin__in=origins, current_version__isnull=False)
+            .select_related("current_version", "unit")
+            .order_by("pk")
+        ):
+            version = policy.current_version
+            assert version is not None
+            version.policy = policy
+            versions.append((version, rules_of(version)))
+        return cls(versions)
+
+
+class Units:
+    """Organisation units by id, with their region (for the ``region`` fact and the exports)."""
+
+    def __init__(self) -> None:
+        self.by_id = {unit.pk: unit for unit in OrgUnit.objects.all()}
+
+    def region_of(self, unit_id: int) -> OrgUnit | None:
+        unit = self.by_id.get(unit_id)
+        while unit is not None and unit.kind != OrgUnit.Kind.REGION:
+            unit = self.by_id.get(unit.parent_id) if unit.parent_id else None
+        return unit
+
+    def within(self, unit_id: int, scope_id: int | None) -> bool:
+        if scope_id is None:
+            return True
+        unit, scope = self.by_id.get(unit_id), self.by_id.get(scope_id)
+        return unit is not None and scope is not None and unit.is_within(scope)
+
+
+def _bound(binding_: dict[str, Any], event: Event, customer: Customer, tags: set[str], units: Units) -> str:
+    """Why the policy's Django-side binding leaves this event out ('' when it applies)."""
+    categories = binding_.get("categories") or []
+    if categories and event.category not in categories:
+        return f"category {event.category or '(none)'} is not among {', '.join(categories)}"
+    classes = binding_.get("classes") or []
+    if classes and customer.klass not in classes:
+        return f"customer class {customer.klass or '(none)'} is not among {', '.join(classes)}"
+    wanted_tags = set(binding_.get("tags") or [])
+    if wanted_tags and not wanted_tags & tags:
+        return f"the customer has none of the tags {', '.join(sorted(wanted_tags))}"
+    if not units.within(event.unit_id, binding_.get("unit")):
+        return "the event's unit is outside the policy's unit"
+    return ""
+
+
+def _facts(event: Event, units: Units) -> dict[str, object]:
+    customer = event.customer
+    region = units.region_of(event.unit_id)
+    return {
+        "class": customer.klass,
+        "special": "1" if customer.is_special else "",
+        "customer_type": customer.customer_type,
+        "region": region.name if region else "",
+    }
+
+
+def engine_event_of(event: Event, units: Units) -> rules.Event:
+    """``event`` as the engine sees it, with its customer's facts and its region."""
+    return binding.engine_event(
+        external_id=event.external_id,
+        type=event.type,
+        category=event.category,
+        completed_at=event.completed_at,
+        attributes=event.attributes,
+        customer_facts=_facts(event, units),
+    )
+
+
+def evaluate_new_events(now: datetime, report: TickReport) -> bool:
+    """Ask the engine about each event not yet evaluated; make its tasks or record why not."""
+    events = list(
+        # An event completed after ``now`` is not known yet as of ``now`` (a tick run for the past).
+        Event.objects.filter(evaluation__isnull=True, completed_at__lte=now)
+        .select_related("customer")
+        .prefetch_related("customer__tags")
+        .order_by("pk")[:EVENT_CHUNK]
+    )
+    if not events:
+        return False
+    current = _Current.load(Origin.EVENT, Origin.AUDIT)
+    if not current.versions:
+        # No policy in force (no preset applied yet): leave the events for when there is one.
+        return False
+    units = Units()
+    assigner = Assigner()
+    specs: list[NewTask] = []
+    entries: list[BatchEntry] = []
+    evaluations: list[Evaluation] = []
+    for event in events:
+        customer = event.customer
+        tags = {tag.name for tag in customer.tags.all()}
+        engine_event = engine_event_of(event, units)
+        calendar = binding.calendar_for(now, event.completed_at)
+        decisions: list[dict[str, Any]] = []
+        made = 0
+        for version, engine in current.versions:
+            assert engine.policy is not None
+            if event.type not in engine.interesting_types:
+                continue
+            entry: dict[str, Any] = {"policy": version.policy.key, "version": version.number}
+            decisions.append(entry)
+            why_not = _bound(version.binding, event, customer, tags, units)
+            if why_not:
+                entry.update(verdict="none", codes=["binding"], explanation=why_not)
+                continue
+            for decision in rules.evaluate_event(
+                policies=[engine.policy], event=engine_event, now=now, hours=engine.hours, calendar=calendar
+            ):
+                entry.update(
+                    verdict=decision.verdict.value,
+                    codes=binding.reason_codes(decision.explanation),
+                    explanation=binding.explanation_text(decision.explanation),
+                )
+                if decision.verdict is rules.Verdict.STOPS:
+                    report.cancelled += _stop_chain(version, customer.pk, now)
+                    continue
+                if decision.window is None or not decision.generates:
+                    continue
+                if decision.state == "overdue":
+                    # Seen only after its window closed (a late import): nobody can still do it.
+                    entry.update(verdict="none", codes=[*entry["codes"], "window_passed"])
+                    entry["explanation"] += "\n  - the window had passed when the event was seen; no task"
+                    continue
+                refused = _refused(version, engine, customer, decision.channel or engine.policy.channel)
+                if refused:
+                    entry.update(verdict="none", codes=[*entry["codes"], "refused"])
+                    entry["explanation"] += f"\n  - {refused}"
+                    continue
+                if decision.verdict is rules.Verdict.BATCH:
+                    assert decision.period is not None
+                    scope_unit = None if version.policy.origin == Origin.AUDIT else event.unit_id
+                    entries.append(
+                        BatchEntry(
+                            policy_id=version.policy_id,
+                            event=event,
+                            period=decision.period.key,
+                            period_start=decision.period.start,
+                            period_end=decision.period.end,
+                            scope=units.by_id[scope_unit].code if scope_unit else "",
+                            unit_id=scope_unit,
+                        )
+                    )
+                    entry["period"] = decision.period.key
+                    continue
+                made += 1
+                series_key = ""
+                if decision.verdict is rules.Verdict.SERIES:
+                    number = first_occurrence(
+                        engine, anchor=event.completed_at, window=decision.window, calendar=calendar
+                    )
+                    series_key = occurrence_key(event.pk, number)
+                specs.append(
+                    NewTask(
+                        origin=Origin.EVENT,
+                        version=version,
+                        customer_id=customer.pk,
+                        owner_id=customer.owner_id,
+                        unit_id=event.unit_id,
+                        channel=(decision.channel or engine.policy.channel).value,
+                        window=decision.window,
+                        explanation=entry["explanation"],
+                        event_id=event.pk,
+                        series_key=series_key,
+                    )
+                )
+        if not decisions:
+            decisions.append(
+                {
+                    "policy": "",
+                    "verdict": "none",
+                    "codes": ["no_policy"],
+                    "explanation": f"no policy in force follows up {event.type} events",
+                }
+            )
+        evaluations.append(Evaluation(event=event, at=now, decisions=decisions, tasks_made=made))
+    # Safety net for a task made by hand or by an older evaluation: never a second one.
+    existing = set(
+        Task.objects.filter(event_id__in=[s.event_id for s in specs]).values_list("policy_id", "event_id")
+    )
+    specs = [s for s in specs if (s.version.policy_id, s.event_id) not in existing]
+    tasks = create_tasks(specs, now=now, assigner=assigner)
+    BatchEntry.objects.bulk_create(entries, ignore_conflicts=True)
+    Evaluation.objects.bulk_create(evaluations)
+    report.events_evaluated += len(events)
+    report.tasks_created += len(tasks)
+    return len(events) == EVENT_CHUNK
+
+
+def _refused(
+    version: PolicyVersion, engine: binding.EngineRules, customer: Customer, channel: rules.Channel
+) -> str:
+    """Why the customer may not be contacted under this policy at all ('' if they may)."""
+    dnd = contact_rules(customer)
+    if channel in dnd.refused_channels:
+        return f"the customer does not accept {channel.value} (do-not-disturb)"
+    critical = engine.policy is not None and engine.policy.service_critical
+    if dnd.special and not critical:
+        return "a special customer is contacted only for milestones (R2.2)"
+    return ""
+
+
+def _stop_chain(version: PolicyVersion, customer_id: int, now: datetime) -> int:
+    """Cancel the customer's live tasks of a cadence policy whose chain this event ends."""
+    ids = list(
+        Task.objects.select_for_update()
+        .filter(policy_id=version.policy_id, customer_id=customer_id, status__in=LIVE)
+        .values_list("pk", "status")
+    )
+    by_status: dict[str, list[int]] = defaultdict(list)
+    for pk, status in ids:
+        by_status[status].append(pk)
+    return sum(
+        transition_all(
+            pks,
+            from_status=status,
+            to=TaskStatus.CANCELLED,
+            by=None,
+            reason="chain stopped",
+            at=now,
+            closed_at=now,
+        )
+        for status, pks in by_status.items()
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Series keys and first occurrences: step 1 makes a series' first task, step 4 (``series``) the
+# ones after it.
+
+
+def occurrence_key(event_id: int, number: int) -> str:
+    """The ``series_key`` of a series' ``number``-th occurrence (from 1)."""
+    return f"{event_id}:{number}"
+
+
+def _calendar_occurrences(
+    timing: rules.Repeat | rules.Inactivity,
+    anchor: datetime,
+    *,
+    until: datetime,
+    hours: rules.CallingHours,
+    calendar: rules.WorkCalendar,
+) -> tuple[rules.Window, ...]:
+    """An anniversary series' occurrences that open before ``until``; all of an inactivity watch's."""
+    if isinstance(timing, rules.Repeat):
+        return rules.repeat_windows(timing=timing, anchor=anchor, until=until, hours=hours, calendar=calendar)
+    return rules.inactivity_windows(timing=timing, last_activity=anchor, hours=hours, calendar=calendar)
+
+
+def first_occurrence(
+    engine: binding.EngineRules, *, anchor: datetime, window: rules.Window, calendar: rules.WorkCalendar
+) -> int:
+    """Which occurrence the engine's answer for a new event is: an event seen late starts at the
+    first anniversary or inactivity call not yet over."""
+    assert engine.policy is not None
+    timing = engine.policy.timing
+    if not isinstance(timing, rules.Repeat | rules.Inactivity):
+        return 1
+    until = window.earliest + timedelta(microseconds=1)
+    windows = _calendar_occurrences(timing, anchor, until=until, hours=engine.hours, calendar=calendar)
+    return sum(1 for occurrence in windows if occurrence.earliest <= window.earliest)
