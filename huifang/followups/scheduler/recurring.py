@@ -43,13 +43,16 @@ def create_recurring_contacts(now: datetime, report: TickReport) -> bool:
     return False
 
 
-# Quota roles that someone other than the customer's owner fulfils, and the staff role that holds
-# each in the customer's department: the department head (部门直接主管, R4.16) is its manager.
-QUOTA_HOLDERS = {"department_head": Role.MANAGER}
+# Who makes a quota's contacts, by the quota's ``role`` (the roles the presets use): ``agent``, the
+# customer's owner, as every task of the tick; the others, the lowest-id active staff of a role in
+# the customer's own unit, else the unit's pool — the department head (部门直接主管, R4.16) is its
+# manager, the supervisor (主管, a household's visit once or twice a year, R4.17) its supervisor.
+# A role named nowhere here is the owner's, as ``agent`` is.
+QUOTA_HOLDERS = {"department_head": Role.MANAGER, "supervisor": Role.SUPERVISOR}
 
 
 class _PoolOnly(Assigner):
-    """Leaves each task to the department's pool (a head's visit where the department has no head)."""
+    """Leaves each task to the unit's pool (a head's or supervisor's visit where the unit has none)."""
 
     def pick(self, *, rule: str, policy_id: int, unit_id: int, owner_id: int | None) -> int | None:
         return None
@@ -69,7 +72,8 @@ def _holders(role: str) -> dict[int, int]:
 
 def quota_contacts(version: PolicyVersion, engine: binding.EngineRules) -> dict[int, list[rules.Contact]]:
     """The contacts made under a recurring policy, by customer, each with the role of the quota its
-    task was owed under: a department head's visit counts for the head's quota, not the agent's."""
+    task was owed under: a department head's or supervisor's visit counts for that role's quota,
+    not the agent's."""
     roles = {rule.key: rule.role for rule in engine.quotas}
     done: dict[int, list[rules.Contact]] = defaultdict(list)
     for customer_id, channel, closed_at, series_key in Task.objects.filter(

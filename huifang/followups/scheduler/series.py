@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from huifang import rules
 from huifang.events.models import Event
@@ -19,6 +19,7 @@ from huifang.followups.models import (
     Origin,
     PolicyVersion,
     Task,
+    TaskStatus,
     TickMark,
 )
 from huifang.followups.scheduler.events import (
@@ -31,7 +32,7 @@ from huifang.followups.scheduler.events import (
     engine_event_of,
     occurrence_key,
 )
-from huifang.followups.services import NewTask, create_tasks
+from huifang.followups.services import NewTask, TaskConflict, create_tasks, transition
 from huifang.rules.workcal import fmt, midnight, start_bound
 
 if TYPE_CHECKING:
@@ -51,8 +52,16 @@ if TYPE_CHECKING:
 # next occurrence comes that day are made as well. ``Task.continued_at`` marks a task whose successor
 # has been decided (made, or none: the series ended), so a tick reads only the undecided series
 # tasks, from a partial index, and never every event.
+#
+# An inactivity watch ends with a newer event of its policy's types (that event's own watch takes
+# over). Each tick looks for the watches' waiting tasks (scheduled, open, waiting for a retry) whose
+# customer has such an event, and cancels them there and then, naming the event: nobody calls an
+# active customer about being inactive. A task an agent has claimed is left to them (they are on the
+# phone); the series ends when it closes.
 
 SERIES_TIMINGS = (rules.Repeat, rules.Inactivity, rules.Cadence)
+# The statuses of a watch's task cancelled when a newer activity ends the watch: not CLAIMED.
+WAITING = (TaskStatus.SCHEDULED, TaskStatus.OPEN, TaskStatus.WAITING_RETRY)
 SERIES_LEADS = {
     rules.Repeat: "anniversaries",
     rules.Inactivity: "inactivity watch",
@@ -115,18 +124,47 @@ def _series_versions(*kinds: type) -> dict[int, tuple[PolicyVersion, binding.Eng
 
 
 def continue_series(now: datetime, report: TickReport) -> bool:
-    """The next occurrence of each series whose latest task has closed (every tick)."""
+    """The next occurrence of each series whose latest task has closed, and the end of each
+    inactivity watch a newer activity has ended, its waiting task cancelled (every tick)."""
     closed = list(
         _pending()
         .filter(Q(closed_at__lte=now) | Q(closed_at__isnull=True), status__in=TERMINAL)
         .order_by("pk")
         .values_list("policy_id", "event_id")[:EVENT_CHUNK]
     )
-    if not closed:
-        return False
     versions = _series_versions(*SERIES_TIMINGS)
-    report.series_created += _continue(set(closed), versions, now, comes_by=None)
-    return len(closed) == EVENT_CHUNK
+    ended = _ended_watches(versions, now)
+    if not closed and not ended:
+        return False
+    _continue(set(closed) | set(ended), versions, now, report, comes_by=None)
+    return len(closed) == EVENT_CHUNK or len(ended) == EVENT_CHUNK
+
+
+def _ended_watches(
+    versions: dict[int, tuple[PolicyVersion, binding.EngineRules]], now: datetime
+) -> list[tuple[int, int]]:
+    """The (policy, event) inactivity watches whose waiting task's customer has a newer event of the
+    policy's types, known as of ``now``: one query per watch policy, on the pending series index."""
+    found: list[tuple[int, int]] = []
+    for policy_id, (_, engine) in versions.items():
+        assert engine.policy is not None
+        if not isinstance(engine.policy.timing, rules.Inactivity):
+            continue
+        newer = Event.objects.filter(
+            customer_id=OuterRef("customer_id"),
+            type__in=engine.policy.event_types,
+            completed_at__gt=OuterRef("event__completed_at"),
+            completed_at__lte=now,
+        )
+        found += (
+            _pending()
+            .filter(Exists(newer), policy_id=policy_id, status__in=WAITING)
+            .order_by("pk")
+            .values_list("policy_id", "event_id")[: EVENT_CHUNK - len(found)]
+        )
+        if len(found) == EVENT_CHUNK:
+            break
+    return found
 
 
 def continue_due_series(now: datetime, report: TickReport) -> bool:
@@ -145,7 +183,7 @@ def continue_due_series(now: datetime, report: TickReport) -> bool:
             .filter(status__in=LIVE, policy_id__in=list(versions), latest_at__lt=day_end)
             .values_list("policy_id", "event_id")
         )
-        report.series_created += _continue(set(live), versions, now, comes_by=day_end)
+        _continue(set(live), versions, now, report, comes_by=day_end)
     TickMark.objects.create(name=mark, at=now)
     return False
 
@@ -154,13 +192,15 @@ def _continue(
     series: set[tuple[int, int]],
     versions: dict[int, tuple[PolicyVersion, binding.EngineRules]],
     now: datetime,
+    report: TickReport,
     *,
     comes_by: datetime | None,
-) -> int:
+) -> None:
     """Decide the next occurrence of each (policy, event) series: make its task, or find there is
-    none, or (``comes_by`` None, or a chain) wait while the latest task is still open."""
+    none (a watch a newer activity ended: its waiting task cancelled), or (``comes_by`` None, or a
+    chain) wait while the latest task is still open."""
     if not series:
-        return 0
+        return
     tasks: dict[tuple[int, int], list[_Occurrence]] = defaultdict(list)
     for policy_id, event_id, pk, status, earliest_at, closed_at, continued_at in (
         Task.objects.filter(
@@ -184,6 +224,7 @@ def _continue(
     units = Units()
     specs: list[NewTask] = []
     decided: list[int] = []
+    ended: dict[int, _Later] = {}  # a watch's waiting task, by id: the newer activity that ended it
     for (policy_id, event_id), occurrences in tasks.items():
         last = occurrences[-1]
         # Every task but the latest has its successor.
@@ -195,6 +236,14 @@ def _continue(
             decided.append(last.pk)  # the policy was switched off or is no longer a series
             continue
         version, engine = found
+        newer = _newer_activity(engine, event, later[event.customer_id])
+        if newer is not None:
+            # A newer activity: its own watch takes over, and this one's waiting call goes.
+            if last.status in WAITING:
+                ended[last.pk] = newer
+            elif last.status in TERMINAL:
+                decided.append(last.pk)
+            continue  # claimed: the agent is on the phone; the series ends when the task closes
         following = _next_of(
             version, engine, event, occurrences, later[event.customer_id], units, now, comes_by
         )
@@ -227,8 +276,48 @@ def _continue(
     made = create_tasks(
         [s for s in specs if (s.version.policy_id, s.customer_id, s.series_key) not in existing], now=now
     )
-    Task.objects.filter(pk__in=decided).update(continued_at=now)
-    return len(made)
+    cancelled = _cancel_ended(ended, now)
+    Task.objects.filter(pk__in=decided + cancelled).update(continued_at=now)
+    report.series_created += len(made)
+    report.cancelled += len(cancelled)
+
+
+def _newer_activity(engine: binding.EngineRules, event: Event, later: list[_Later]) -> _Later | None:
+    """For an inactivity watch, the first event of its policy's types after the watched one."""
+    policy = engine.policy
+    assert policy is not None and event.completed_at is not None
+    if not isinstance(policy.timing, rules.Inactivity):
+        return None
+    anchor = event.completed_at
+    newer = [
+        e for e in later if e.pk != event.pk and e.type in policy.event_types and e.completed_at > anchor
+    ]
+    return min(newer, key=lambda e: (e.completed_at, e.pk), default=None)
+
+
+def _cancel_ended(ended: dict[int, _Later], now: datetime) -> list[int]:
+    """Cancel the waiting tasks of the watches newer activities ended, through the status machine,
+    each with the event that ended it; the ids cancelled (one claimed meanwhile is left alone)."""
+    if not ended:
+        return []
+    events = {e.pk: e for e in Event.objects.filter(pk__in={later.pk for later in ended.values()})}
+    tz = ZoneInfo(settings.TIME_ZONE)
+    cancelled: list[int] = []
+    for task in (
+        Task.objects.select_for_update().filter(pk__in=list(ended), status__in=WAITING).order_by("pk")
+    ):
+        newer = events[ended[task.pk].pk]
+        assert newer.completed_at is not None
+        reason = (
+            f"inactivity watch ended: the customer's newer {newer.type} {newer.external_id} "
+            f"(event #{newer.pk}, {fmt(newer.completed_at.astimezone(tz))})"
+        )
+        try:
+            transition(task, to=TaskStatus.CANCELLED, by=None, reason=reason, at=now, closed_at=now)
+        except TaskConflict:
+            continue  # claimed in between: left to the agent
+        cancelled.append(task.pk)
+    return cancelled
 
 
 def _later_events(
@@ -289,10 +378,7 @@ def _next_of(
         number, window = len(occurrences) + 1, step.window
     else:
         assert isinstance(timing, rules.Repeat | rules.Inactivity)
-        if isinstance(timing, rules.Inactivity) and any(
-            e.pk != event.pk and e.type in policy.event_types and e.completed_at > anchor for e in later
-        ):
-            return None  # a newer activity: its own watch takes over
+        # (An inactivity watch a newer activity ended does not get here: ``_continue`` ends it.)
         found = _next_on_calendar(
             timing, anchor, after=last.earliest_at, now=now, hours=engine.hours, calendar=calendar
         )

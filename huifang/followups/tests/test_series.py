@@ -20,7 +20,7 @@ from huifang.events.models import Event
 from huifang.factories import make_customer, make_event
 from huifang.followups.models import Policy, Task
 from huifang.followups.scheduler import tick
-from huifang.followups.services import apply_preset, record_attempt, revise_policy
+from huifang.followups.services import apply_preset, claim_next_task, record_attempt, revise_policy
 from huifang.followups.tests.conftest import SH, at
 
 
@@ -222,14 +222,58 @@ def test_the_year_call_of_an_inactivity_watch_follows_the_half_year_call(org: Or
     assert len(occurrences(event, "install-anniversary")) == 2  # the watch has no third call
 
 
-def test_a_new_activity_ends_the_old_watch(org: Org, watch: Policy) -> None:
+def test_a_new_activity_ends_the_old_watch_and_cancels_its_waiting_call(org: Org, watch: Policy) -> None:
     old = install(org)
     tick(now=at("2026-11-02 10:05"))
+    [stale] = occurrences(old, "install-anniversary")
+    assert stale.status == "scheduled"
     new = install(org, customer=old.customer, when="2027-02-01 10:00")
-    tick(now=at("2027-02-01 10:05"))
 
-    done(occurrences(old, "install-anniversary")[0], org, "2027-05-10 10:00")
+    report = tick(now=at("2027-02-01 10:05"))
+
+    stale.refresh_from_db()
+    assert stale.status == "cancelled" and report.cancelled == 1
+    change = stale.status_changes.get(to_status="cancelled")
+    assert change.by is None and f"install {new.external_id}" in change.reason
+    assert f"event #{new.pk}" in change.reason
     tick(now=at("2027-05-10 10:05"))
-
     assert len(occurrences(old, "install-anniversary")) == 1  # no year call: the customer came back
-    assert len(occurrences(new, "install-anniversary")) == 1  # the new watch has its own
+    [own] = occurrences(new, "install-anniversary")  # the new watch has its own
+    assert own.status == "scheduled" and days(own)[0].strftime("%Y-%m") == "2027-08"
+
+
+def test_an_open_watch_call_is_cancelled_when_the_customer_comes_back(org: Org, watch: Policy) -> None:
+    old = install(org)
+    tick(now=at("2026-11-02 10:05"))
+    [stale] = occurrences(old, "install-anniversary")
+    tick(now=at(f"{days(stale)[0]} 10:00"))
+    stale.refresh_from_db()
+    assert stale.status == "open"
+    new = install(org, customer=old.customer, when=f"{days(stale)[0]} 10:30")
+
+    tick(now=at(f"{days(stale)[0]} 10:35"))
+
+    stale.refresh_from_db()
+    assert stale.status == "cancelled" and stale.closed_at is not None
+    assert new.external_id in stale.status_changes.get(to_status="cancelled").reason
+    assert claim_next_task(agent=org.agent, now=at(f"{days(stale)[0]} 10:40")) is None  # gone from the queue
+
+
+def test_a_claimed_watch_call_is_left_to_the_agent_on_the_phone(org: Org, watch: Policy) -> None:
+    old = install(org)
+    tick(now=at("2026-11-02 10:05"))
+    [stale] = occurrences(old, "install-anniversary")
+    first_day = days(stale)[0]
+    tick(now=at(f"{first_day} 10:00"))
+    assert claim_next_task(agent=org.agent, now=at(f"{first_day} 10:10")) == stale
+    new = install(org, customer=old.customer, when=f"{first_day} 10:20")
+
+    report = tick(now=at(f"{first_day} 10:25"))
+    tick(now=at(f"{first_day} 10:30"))
+
+    stale.refresh_from_db()
+    assert stale.status == "claimed" and report.cancelled == 0 and stale.claimed_by == org.agent
+    done(stale, org, f"{first_day} 10:40")
+    tick(now=at(f"{first_day} 10:45"))
+    assert [t.status for t in occurrences(old, "install-anniversary")] == ["completed"]  # no year call
+    assert len(occurrences(new, "install-anniversary")) == 1
