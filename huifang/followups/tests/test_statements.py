@@ -1,0 +1,65 @@
+"""The agents' hot path gives the same results with its statements prepared (the default) and
+sent plainly (``HUIFANG_PREPARED_STATEMENTS = False``, behind a pooler in transaction mode)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from huifang.followups.models import Attempt, TaskStatusChange
+from huifang.followups.services import claim_next_task, record_attempt
+from huifang.followups.services import sql as statements
+from huifang.followups.tests.conftest import Shop, at
+
+
+@pytest.fixture(params=[True, False], ids=["prepared", "plain"])
+def prepared(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, db: None) -> bool:
+    if connection.vendor == "postgresql":
+        # A fresh start: statements prepared on this connection by earlier tests are forgotten.
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")
+        statements._PREPARED.pop(connection.connection, None)
+    monkeypatch.setattr(statements, "PREPARED_STATEMENTS", request.param)
+    return bool(request.param)
+
+
+def test_a_claim_and_two_attempts_write_the_same_rows_either_way(shop: Shop, prepared: bool) -> None:
+    task = shop.task()
+
+    claimed = claim_next_task(agent=shop.agent, now=at("2026-11-03 09:31"))
+    assert claimed is not None and claimed.pk == task.pk
+    record_attempt(task=claimed, agent=shop.agent, result="no_answer", at=at("2026-11-03 09:32"))
+
+    task.refresh_from_db()
+    assert (task.status, task.attempts, task.outcome) == ("waiting_retry", 1, "undetermined")
+    assert task.next_attempt_at is not None and task.claimed_by is None
+    attempt = Attempt.objects.get(task=task)
+    assert (attempt.result, attempt.agent, attempt.at) == ("no_answer", shop.agent, at("2026-11-03 09:32"))
+    assert list(
+        TaskStatusChange.objects.filter(task=task)
+        .order_by("pk")
+        .values_list("from_status", "to_status", "by")
+    )[-2:] == [("open", "claimed", shop.agent.pk), ("claimed", "waiting_retry", shop.agent.pk)]
+
+    # A second attempt on the same task (the agent calls again from the list): counted on top.
+    record_attempt(task=task, agent=shop.agent, result="busy", at=at("2026-11-03 09:40"))
+    task.refresh_from_db()
+    assert (task.status, task.attempts) == ("waiting_retry", 2)
+    assert Attempt.objects.filter(task=task).count() == 2
+    if connection.vendor == "postgresql":
+        # Which way they went: the session's prepared statements.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'huifang%%'")
+            names = {name for (name,) in cursor.fetchall()}
+        assert bool(names) == prepared
+        assert not prepared or {"huifang_claim", "huifang_attempt_load"} <= names
+
+
+def test_a_claim_refused_outside_calling_hours_is_put_back_either_way(shop: Shop, prepared: bool) -> None:
+    task = shop.task()
+
+    assert claim_next_task(agent=shop.agent, now=at("2026-11-03 12:00")) is None
+
+    task.refresh_from_db()
+    assert (task.status, task.claimed_by, task.held_until) == ("open", None, at("2026-11-03 14:40"))
+    assert not TaskStatusChange.objects.filter(task=task, to_status="claimed").exists()
