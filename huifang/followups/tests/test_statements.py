@@ -14,12 +14,13 @@ from huifang.followups.tests.conftest import Shop, at
 
 @pytest.fixture(params=[True, False], ids=["prepared", "plain"])
 def prepared(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, db: None) -> bool:
+    monkeypatch.setattr(statements, "PREPARED_STATEMENTS", request.param)
     if connection.vendor == "postgresql":
-        # A fresh start: statements prepared on this connection by earlier tests are forgotten.
+        # A fresh start: statements prepared on this connection by earlier tests are forgotten
+        # (psycopg forgets its own when it sees this), and the connection is set up again.
         with connection.cursor() as cursor:
             cursor.execute("DEALLOCATE ALL")
-        statements._PREPARED.pop(connection.connection, None)
-    monkeypatch.setattr(statements, "PREPARED_STATEMENTS", request.param)
+        statements._SET_UP.discard(connection.connection)
     return bool(request.param)
 
 
@@ -47,12 +48,15 @@ def test_a_claim_and_two_attempts_write_the_same_rows_either_way(shop: Shop, pre
     assert (task.status, task.attempts) == ("waiting_retry", 2)
     assert Attempt.objects.filter(task=task).count() == 2
     if connection.vendor == "postgresql":
-        # Which way they went: the session's prepared statements.
+        # Which way they went: the session's prepared statements (psycopg's, by the protocol).
         with connection.cursor() as cursor:
-            cursor.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'huifang%%'")
-            names = {name for (name,) in cursor.fetchall()}
-        assert bool(names) == prepared
-        assert not prepared or {"huifang_claim", "huifang_attempt_load"} <= names
+            cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+            texts = [text for (text,) in cursor.fetchall()]
+        assert bool(texts) == prepared
+        if prepared:
+            assert any("FOR UPDATE SKIP LOCKED" in text for text in texts)  # the claim
+            assert any("ARRAY(SELECT result" in text for text in texts)  # the attempt's read
+            assert any(text.lstrip().startswith("WITH moved AS (UPDATE") for text in texts)
 
 
 def test_a_claim_refused_outside_calling_hours_is_put_back_either_way(shop: Shop, prepared: bool) -> None:
