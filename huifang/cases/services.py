@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from huifang import rules
@@ -435,11 +436,19 @@ def close_unresolvable(*, case: Case, by: Staff, at: datetime, reason: str) -> C
 
 
 def concerns_cases(task: Task) -> bool:
-    """Whether a closed follow-up means anything for cases (``after_followup`` has work), from the
-    task alone: no query. A case's second follow-up, a complaint's own follow-up, a bad result."""
+    """Whether a closed follow-up means anything for cases (``after_followup`` has work): a case's
+    second follow-up or a bad result, from the task alone; a complaint's own follow-up when the
+    complaint is waiting for it (one query). ``record_attempt`` opens a transaction only then."""
     if task.case_id is not None or needs_rectification(task):
         return True
-    return task.event is not None and task.event.type == EventType.COMPLAINT
+    if task.event is None or task.event.type != EventType.COMPLAINT:
+        return False
+    return _waiting_complaint(task).exists()
+
+
+def _waiting_complaint(task: Task) -> QuerySet[Case]:
+    """The complaint, replied to, that waits for the follow-up of ``task``'s event."""
+    return Case.objects.filter(followup_event_id=task.event_id, kind=CaseKind.COMPLAINT, status=S.REPLIED)
 
 
 def after_followup(*, task: Task, by: Staff | None, at: datetime) -> Case | None:
@@ -504,11 +513,7 @@ def after_followup(*, task: Task, by: Staff | None, at: datetime) -> Case | None
         return case
     # Only a complaint's own event has a complaint waiting for it.
     if task.event is not None and task.event.type == EventType.COMPLAINT:
-        complaint = (
-            Case.objects.filter(followup_event_id=task.event_id, kind=CaseKind.COMPLAINT, status=S.REPLIED)
-            .only("pk", "kind", "status")
-            .first()
-        )
+        complaint = _waiting_complaint(task).only("pk", "kind", "status").first()
         if complaint is not None and task.status == TaskStatus.COMPLETED:
             step(
                 complaint,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -38,8 +37,6 @@ from huifang.followups.models import (
 # included): planning the claim took as much server time as running it. Off behind a pooler that
 # hands each transaction another server connection (PgBouncer in transaction mode).
 PREPARED_STATEMENTS = getattr(settings, "HUIFANG_PREPARED_STATEMENTS", True)
-# The server connections set up for them (``_set_up``).
-_SET_UP: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 def fetch_one(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[Any, ...] | None:
@@ -49,18 +46,29 @@ def fetch_one(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[Any,
     Through a cursor that binds the parameters on the server (psycopg's ``Cursor``; Django's are
     ``ClientCursor``\ s, which write every value into the SQL as a literal, in Python), prepared
     by psycopg on first use on each connection unless ``HUIFANG_PREPARED_STATEMENTS`` is False.
-    Django's wrapper around it as around its own: errors, ``CaptureQueriesContext``."""
+    Django's wrapper around it as around its own: errors, ``execute_wrapper``,
+    ``CaptureQueriesContext``."""
     db = _db()
     db.ensure_connection()
     db.validate_thread_sharing()
-    if db.connection not in _SET_UP:
-        _set_up(db)
+    raw = _server_cursor(db)
+    cursor = db.make_debug_cursor(raw) if db.queries_logged else db.make_cursor(raw)
+    cursor.execute(sql, params)
+    row: tuple[Any, ...] | None = cursor.fetchone()
+    return row
+
+
+def _server_cursor(db: Any) -> Any:
+    """The connection's cursor for ``fetch_one``, made once per server connection and kept on
+    Django's connection object (one per thread), as ``_set_up`` and the time zone want it."""
+    kept = db.__dict__.get("_huifang_cursor")
+    if kept is not None and kept[0] is db.connection and kept[1] == db.timezone:
+        return kept[2]
+    _set_up(db)
     raw = psycopg.Cursor(db.connection)
     _timestamps(raw, db)
-    with db.make_debug_cursor(raw) if db.queries_logged else db.make_cursor(raw) as cursor:
-        cursor.execute(sql, params)
-        row: tuple[Any, ...] | None = cursor.fetchone()
-        return row
+    db.__dict__["_huifang_cursor"] = (db.connection, db.timezone, raw)
+    return raw
 
 
 def _set_up(db: Any) -> None:
@@ -75,7 +83,6 @@ def _set_up(db: Any) -> None:
     if PREPARED_STATEMENTS:
         with db.cursor() as cursor:
             cursor.execute("SET plan_cache_mode = force_generic_plan")
-    _SET_UP.add(db.connection)
 
 
 # psycopg's own reader of ``timestamptz`` text, compiled when psycopg's C extension is installed.

@@ -4,7 +4,7 @@ sent plainly (``HUIFANG_PREPARED_STATEMENTS = False``, behind a pooler in transa
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from huifang.followups.models import Attempt, TaskStatusChange
 from huifang.followups.services import claim_next_task, record_attempt
@@ -20,7 +20,7 @@ def prepared(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, db
         # (psycopg forgets its own when it sees this), and the connection is set up again.
         with connection.cursor() as cursor:
             cursor.execute("DEALLOCATE ALL")
-        statements._SET_UP.discard(connection.connection)
+        vars(connections[DEFAULT_DB_ALIAS]).pop("_huifang_cursor", None)
     return bool(request.param)
 
 
