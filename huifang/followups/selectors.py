@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -34,6 +34,7 @@ from huifang.followups.models import (
     Task,
     TaskStatus,
 )
+from huifang.followups.services.sql import immutable
 from huifang.rules.conditions import fact_text
 from huifang.rules.sampling import TAKE_ALL
 
@@ -436,10 +437,15 @@ def queue_of(agent: Staff, *, limit: int = QUEUE_SIZE) -> list[Task]:
     for scope in (Q(assignee=agent), Q(assignee__isnull=True, unit_id__in=_pool_units(agent))):
         found += (
             Task.objects.filter(scope, status=TaskStatus.OPEN)
-            .select_related("customer", "event", "policy", "policy_version__policy")
+            .select_related("customer", "event", "policy")
+            .annotate(version_made=F("policy_version__created_at"))
             .order_by("queue_at", "pk")[:limit]
         )
-    return sorted(found, key=lambda task: (task.queue_at, task.pk))[:limit]
+    queue = sorted(found, key=lambda task: (task.queue_at, task.pk))[:limit]
+    for task in queue:
+        # The process's parsed versions (calling hours), not each row's JSON decoded again.
+        task.policy_version = immutable(PolicyVersion, task.policy_version_id, task.version_made)
+    return queue
 
 
 def waiting_of(agent: Staff, *, limit: int = 10) -> list[Task]:
