@@ -444,7 +444,8 @@ def queue_of(agent: Staff, *, limit: int = QUEUE_SIZE) -> list[Task]:
     queue = sorted(found, key=lambda task: (task.queue_at, task.pk))[:limit]
     for task in queue:
         # The process's parsed versions (calling hours), not each row's JSON decoded again.
-        task.policy_version = immutable(PolicyVersion, task.policy_version_id, task.version_made)
+        made = task.version_made  # type: ignore[attr-defined]  # the annotation above
+        task.policy_version = immutable(PolicyVersion, task.policy_version_id, made)
     return queue
 
 

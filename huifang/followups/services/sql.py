@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
-from django.db.backends.postgresql.psycopg_any import register_tzloader
+from django.db.backends.postgresql.psycopg_any import register_tzloader  # type: ignore[import-untyped]
 from django.db.models import Model, signals
 from django.db.models.base import ModelState
 from psycopg.pq import Format
