@@ -3,6 +3,8 @@ sent plainly (``HUIFANG_PREPARED_STATEMENTS = False``, behind a pooler in transa
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
@@ -67,3 +69,29 @@ def test_a_claim_refused_outside_calling_hours_is_put_back_either_way(shop: Shop
     task.refresh_from_db()
     assert (task.status, task.claimed_by, task.held_until) == ("open", None, at("2026-11-03 14:40"))
     assert not TaskStatusChange.objects.filter(task=task, to_status="claimed").exists()
+
+
+@pytest.mark.parametrize("zone", [None, "Asia/Shanghai"], ids=["session-zone", "another-zone"])
+def test_the_hot_path_reads_moments_as_djangos_own_cursors_do(
+    db: None, monkeypatch: pytest.MonkeyPatch, zone: str | None
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the hot path's own cursor is PostgreSQL's")
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    wrapper.ensure_connection()
+    if zone is not None:
+        # Django's zone for the values differs from the session's (a setting changed while the
+        # connection was open): psycopg's own loader would not do; Django's, per cursor, does.
+        monkeypatch.setitem(vars(wrapper), "timezone", ZoneInfo(zone))
+    sql = "SELECT %s::timestamptz, NULL::timestamptz"
+    moment = at("2026-11-03 09:30")
+
+    found = statements.fetch_one(sql, [moment])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [moment])
+        expected = cursor.fetchone()
+
+    assert found == expected
+    assert found is not None and found[0].tzinfo == expected[0].tzinfo == wrapper.timezone
+    if zone is None:
+        assert found[0] == moment
