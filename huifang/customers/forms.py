@@ -50,6 +50,8 @@ class CustomerForm(forms.ModelForm[Customer]):
             "title",
             "customer_type",
             "klass",
+            "visit_plan",
+            "geography",
             "industry",
             "address",
             "birthday",

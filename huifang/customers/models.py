@@ -23,6 +23,24 @@ class CustomerClass(models.TextChoices):
     D = "D", "D"
 
 
+class VisitPlan(models.TextChoices):
+    """Which visit plan of R4.16–R4.17 a customer follows (the b2b-visits preset's ``visit_plan``
+    fact); blank: the preset's default, by class."""
+
+    CLASS = "class", _("By class (A1–C)")
+    CEMENT = "cement", _("Peak and off season")
+    SALES = "sales", _("Sales visits by distance")
+    HOUSEHOLD = "household", _("Household visits")
+
+
+class Geography(models.TextChoices):
+    """Where a customer is, as the sales-visit plan counts it (the ``geography`` fact)."""
+
+    CITY = "city", _("Same city")
+    PROVINCE = "province", _("Same province")
+    ELSEWHERE = "elsewhere", _("Another province")
+
+
 class CustomerType(models.TextChoices):
     # "Owner" alone is also the staff member responsible for a customer (负责人); this one is 业主.
     OWNER = "owner", pgettext_lazy("customer type", "Owner")
@@ -92,6 +110,14 @@ class Customer(models.Model):
     birthday = models.DateField(_("birthday"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
+    visit_plan = models.CharField(
+        _("visit plan"),
+        max_length=16,
+        choices=VisitPlan.choices,
+        blank=True,
+        help_text=_("The recurring visits the customer is owed; blank: by class."),
+    )
+    geography = models.CharField(_("distance"), max_length=16, choices=Geography.choices, blank=True)
     is_special = models.BooleanField(
         _("special customer"),
         default=False,

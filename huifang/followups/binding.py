@@ -14,11 +14,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from huifang import rules
 from huifang.accounts import workdays
 from huifang.rules.presets import PRESET_DIR, parse_preset
+
+if TYPE_CHECKING:
+    from huifang.customers.models import Customer
 
 # Fact names the presets test on customers (engine docstring: "a caller that wants conditions on
 # the customer merges those facts into the attributes under the names the presets use").
@@ -161,6 +164,18 @@ def calendar_for(*moments: datetime) -> rules.WorkCalendar:
     """
     years = [moment.year for moment in moments]
     return _calendar(min(years) - 1, max(years) + 1, workdays.organisation_days())
+
+
+def customer_facts(customer: Customer) -> dict[str, object]:
+    """A customer's facts under the presets' names: class, special, type, and the visit plan and
+    distance the b2b-visits quotas test (blank ones are left to the preset's default)."""
+    return {
+        "class": customer.klass,
+        "special": "1" if customer.is_special else "",
+        "customer_type": customer.customer_type,
+        "visit_plan": customer.visit_plan,
+        "geography": customer.geography,
+    }
 
 
 def engine_event(

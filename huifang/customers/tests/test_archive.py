@@ -36,6 +36,18 @@ def test_an_agent_marks_their_customer_do_not_disturb_with_tags(org: Org) -> Non
     assert "短信、微信/QQ" in page
 
 
+def test_a_supervisor_puts_a_customer_on_the_household_visit_plan(org: Org) -> None:
+    customer = make_customer(unit=org.east_property, owner=org.agent, klass="C")
+    response = _client(org.east_supervisor).post(
+        f"/customers/{customer.pk}/edit/", {"klass": "C", "visit_plan": "household", "geography": "city"}
+    )
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert (customer.visit_plan, customer.geography) == ("household", "city")
+    page = _client(org.agent).get(f"/customers/{customer.pk}/").content.decode()
+    assert "住户走访 · 同城" in page
+
+
 def test_an_invalid_class_is_refused_and_nothing_changes(org: Org) -> None:
     customer = make_customer(unit=org.east_property, owner=org.agent, klass="B1")
     response = _client(org.agent).post(f"/customers/{customer.pk}/edit/", {"klass": "Z9"})

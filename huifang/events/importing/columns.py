@@ -45,6 +45,8 @@ CUSTOMER_COLUMNS: tuple[Column, ...] = (
     Column("birthday", ("生日", "出生日期")),
     Column("address", ("地址", "住址", "房号")),
     Column("tags", ("标签",)),
+    Column("visit_plan", ("拜访方案", "回访方案", "拜访计划")),
+    Column("geography", ("地域", "客户地域", "距离")),
 )
 
 EVENT_COLUMNS: tuple[Column, ...] = (

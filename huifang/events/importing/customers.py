@@ -37,6 +37,8 @@ ATTRIBUTES = {
     "owner": "owner_id",
     "birthday": "birthday",
     "address": "address",
+    "visit_plan": "visit_plan",
+    "geography": "geography",
 }
 _INSERTED = ("ref", "unit_id", *ATTRIBUTES.values())
 _EMPTY: dict[str, Any] = {"owner_id": None, "birthday": None}
@@ -140,6 +142,10 @@ class CustomerImporter(RowImporter[CustomerRow]):
                 return self.ctx.staff.owner(text)
             case "birthday":
                 return values.parse_date(text)
+            case "visit_plan":
+                return values.visit_plan(text)
+            case "geography":
+                return values.geography(text)
         return text
 
     def flush(self, rows: list[CustomerRow]) -> None:

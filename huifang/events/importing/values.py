@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from huifang.cases.models import IntakeChannel, Level
-from huifang.customers.models import CustomerClass, CustomerType
+from huifang.customers.models import CustomerClass, CustomerType, Geography, VisitPlan
 from huifang.events.models import EventType
 
 # 2026-11-02 10:30 · 2026/11/2 10:30:00 · 2026-11-02T10:30:00+08:00 · 20261102 103000 (and the
@@ -196,6 +196,63 @@ def customer_type(text: str) -> str:
     if code is None:
         raise ValueError(
             _("unknown customer type “%(text)s” (owner/业主, tenant/租户, buyer/买方, …)") % {"text": text}
+        )
+    return code
+
+
+# The plans' and distances' words in customer files (codes and labels are read too).
+VISIT_PLAN_WORDS: dict[str, str] = {
+    "类别": "class",
+    "按类别": "class",
+    "分类": "class",
+    "水泥": "cement",
+    "淡旺季": "cement",
+    "销售": "sales",
+    "销售拜访": "sales",
+    "住户": "household",
+    "业户": "household",
+    "住户走访": "household",
+}
+GEOGRAPHY_WORDS: dict[str, str] = {
+    "同城": "city",
+    "本市": "city",
+    "市内": "city",
+    "同省": "province",
+    "本省": "province",
+    "省内": "province",
+    "外省": "elsewhere",
+    "省外": "elsewhere",
+    "异地": "elsewhere",
+}
+
+
+@lru_cache(maxsize=1)
+def _visit_plans() -> dict[str, str]:
+    return _choice_table(VisitPlan.choices, VISIT_PLAN_WORDS)
+
+
+@lru_cache(maxsize=1)
+def _distances() -> dict[str, str]:
+    return _choice_table(Geography.choices, GEOGRAPHY_WORDS)
+
+
+def visit_plan(text: str) -> str:
+    """The visit plan a customer follows (R4.16–R4.17): class, cement, sales or household."""
+    code = _visit_plans().get(_fold(text).casefold())
+    if code is None:
+        raise ValueError(
+            _("unknown visit plan “%(text)s” (class/类别, cement/淡旺季, sales/销售, household/住户)")
+            % {"text": text}
+        )
+    return code
+
+
+def geography(text: str) -> str:
+    """Where the customer is, for the sales-visit plan: city, province or elsewhere."""
+    code = _distances().get(_fold(text).casefold())
+    if code is None:
+        raise ValueError(
+            _("unknown distance “%(text)s” (city/同城, province/同省, elsewhere/外省)") % {"text": text}
         )
     return code
 

@@ -148,3 +148,34 @@ def test_a_row_with_more_cells_than_the_header_is_a_bad_row(org: Org, tmp_path: 
     report = run(path, accept_good_rows=True)
     assert [str(e) for e in report.errors] == ["row 2: 5 cells but the header has 4"]
     assert list(Customer.objects.values_list("ref", flat=True)) == ["C2"]
+
+
+def test_the_visit_plan_and_distance_come_from_the_file_in_words_or_codes(org: Org, tmp_path: Path) -> None:
+    header = ["客户编号", "姓名", "手机", "拜访方案", "地域"]
+    rows = [
+        ["C1", "张伟", "13812345678", "住户", ""],
+        ["C2", "李娜", "13812345679", "销售", "外省"],
+        ["C3", "王芳", "13812345670", "cement", "city"],
+        ["C4", "刘洋", "13812345671", "", ""],
+    ]
+    report = run(write_csv(tmp_path / "c.csv", header, rows))
+    assert report.customers.created == 4
+    found = dict(Customer.objects.values_list("ref", "visit_plan"))
+    assert found == {"C1": "household", "C2": "sales", "C3": "cement", "C4": ""}
+    assert dict(Customer.objects.values_list("ref", "geography")) == {
+        "C1": "",
+        "C2": "elsewhere",
+        "C3": "city",
+        "C4": "",
+    }
+
+    # A plan or distance the presets do not know is a bad row; the file changes nothing.
+    rows[0][3], rows[1][4] = "每周", "火星"
+    again = run(write_csv(tmp_path / "bad.csv", header, rows))
+    assert [str(e) for e in again.errors] == [
+        "row 2, column 拜访方案: unknown visit plan “每周” "
+        "(class/类别, cement/淡旺季, sales/销售, household/住户)",
+        "row 3, column 地域: unknown distance “火星” (city/同城, province/同省, elsewhere/外省)",
+    ]
+    assert not again.imported
+    assert Customer.objects.get(ref="C1").visit_plan == "household"

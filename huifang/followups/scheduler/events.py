@@ -102,12 +102,7 @@ def _bound(binding_: dict[str, Any], event: Event, customer: Customer, tags: set
 def _facts(event: Event, units: Units) -> dict[str, object]:
     customer = event.customer
     region = units.region_of(event.unit_id)
-    return {
-        "class": customer.klass,
-        "special": "1" if customer.is_special else "",
-        "customer_type": customer.customer_type,
-        "region": region.name if region else "",
-    }
+    return {**binding.customer_facts(customer), "region": region.name if region else ""}
 
 
 def engine_event_of(event: Event, units: Units) -> rules.Event:

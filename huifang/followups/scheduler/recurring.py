@@ -107,7 +107,7 @@ def _recurring_for(version: PolicyVersion, engine: binding.EngineRules, now: dat
     specs: list[NewTask] = []
     pooled: list[NewTask] = []  # owed by a role nobody in the customer's department holds
     for customer in customers.exclude(do_not_disturb=True).order_by("pk").iterator():
-        facts = {"class": customer.klass, "special": "1" if customer.is_special else ""}
+        facts = binding.customer_facts(customer)
         for status in rules.contacts_owed(
             rules=engine.quotas,
             customer=facts,

@@ -36,8 +36,7 @@ from huifang.followups.services.status import TaskConflict, transition
 
 def task_facts(task: Task) -> dict[str, object]:
     """The facts a script's conditions test: the event's attributes over the customer's facts."""
-    customer = task.customer
-    facts: dict[str, object] = {"class": customer.klass, "special": "1" if customer.is_special else ""}
+    facts = binding.customer_facts(task.customer)
     if task.event_id is not None and task.event is not None:
         facts.update(task.event.attributes)
         facts.setdefault("type", task.event.type)

@@ -70,3 +70,26 @@ def test_a_contact_made_counts_and_the_next_week_brings_the_next_calls(b2b: Org)
 
     week46 = Task.objects.filter(customer=a1, series_key__contains="2026-W46")
     assert week46.count() == 2
+
+
+def test_each_customer_is_owed_the_visits_of_their_own_plan(b2b: Org) -> None:
+    # R4.17 物业客户拜访意见征询制度 and R4.16 拜访作业管理办法: the plan is the customer's, not the class's.
+    household = make_customer(unit=b2b.east_property, klass="C", owner=b2b.agent, visit_plan="household")
+    sales_far = make_customer(
+        unit=b2b.east_property, klass="A1", owner=b2b.agent, visit_plan="sales", geography="elsewhere"
+    )
+    sales_near = make_customer(
+        unit=b2b.east_property, klass="A1", owner=b2b.agent, visit_plan="sales", geography="city"
+    )
+    by_class = make_customer(unit=b2b.east_property, klass="C", owner=b2b.agent)
+
+    tick(now=at("2026-11-02 08:00"))
+
+    # An assistant's visit a month, and the supervisor's once a year; nothing of the class plan.
+    assert _rules(household.pk) == {"household-assistant-visit": 1, "household-supervisor-visit": 1}
+    assert _rules(sales_far.pk) == {"sales-elsewhere": 1}
+    assert _rules(sales_near.pk) == {"sales-same-city": 1}
+    assert _rules(by_class.pk) == {"c-phone": 1, "c-visit": 1}
+    visits = Task.objects.filter(customer=household)
+    assert {t.channel for t in visits} == {"on_site"}
+    assert visits.get(series_key__startswith="household-assistant-visit").assignee == b2b.agent
