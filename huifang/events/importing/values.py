@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -173,33 +174,6 @@ CUSTOMER_TYPE_WORDS: dict[str, str] = {
 }
 
 
-@lru_cache(maxsize=1)
-def _event_types() -> dict[str, str]:
-    return _choice_table(EventType.choices, EVENT_TYPE_WORDS)
-
-
-@lru_cache(maxsize=1)
-def _customer_types() -> dict[str, str]:
-    return _choice_table(CustomerType.choices, CUSTOMER_TYPE_WORDS)
-
-
-def event_type(text: str) -> str:
-    """The CONTRACT code of an event type given as code, English or Chinese label (维修 → repair)."""
-    code = _event_types().get(_fold(text).casefold())
-    if code is None:
-        raise ValueError(_("unknown event type “%(text)s”") % {"text": text})
-    return code
-
-
-def customer_type(text: str) -> str:
-    code = _customer_types().get(_fold(text).casefold())
-    if code is None:
-        raise ValueError(
-            _("unknown customer type “%(text)s” (owner/业主, tenant/租户, buyer/买方, …)") % {"text": text}
-        )
-    return code
-
-
 # The plans' and distances' words in customer files (codes and labels are read too).
 VISIT_PLAN_WORDS: dict[str, str] = {
     "类别": "class",
@@ -226,35 +200,47 @@ GEOGRAPHY_WORDS: dict[str, str] = {
 }
 
 
-@lru_cache(maxsize=1)
-def _visit_plans() -> dict[str, str]:
-    return _choice_table(VisitPlan.choices, VISIT_PLAN_WORDS)
+_WORDS: dict[type[models.TextChoices], dict[str, str]] = {
+    EventType: EVENT_TYPE_WORDS,
+    CustomerType: CUSTOMER_TYPE_WORDS,
+    VisitPlan: VISIT_PLAN_WORDS,
+    Geography: GEOGRAPHY_WORDS,
+}
 
 
-@lru_cache(maxsize=1)
-def _distances() -> dict[str, str]:
-    return _choice_table(Geography.choices, GEOGRAPHY_WORDS)
+@lru_cache(maxsize=len(_WORDS))
+def _codes(choices: type[models.TextChoices]) -> dict[str, str]:
+    return _choice_table(choices.choices, _WORDS[choices])
+
+
+def _code(choices: type[models.TextChoices], text: str, unknown: str) -> str:
+    """The code of ``choices`` that ``text`` gives (a code, a label in English or Chinese, or one
+    of its words); else ``ValueError(unknown)``, with ``%(text)s`` for the text."""
+    code = _codes(choices).get(_fold(text).casefold())
+    if code is None:
+        raise ValueError(unknown % {"text": text})
+    return code
+
+
+def event_type(text: str) -> str:
+    """The CONTRACT code of an event type given as code, English or Chinese label (维修 → repair)."""
+    return _code(EventType, text, _("unknown event type “%(text)s”"))
+
+
+def customer_type(text: str) -> str:
+    unknown = _("unknown customer type “%(text)s” (owner/业主, tenant/租户, buyer/买方, …)")
+    return _code(CustomerType, text, unknown)
 
 
 def visit_plan(text: str) -> str:
     """The visit plan a customer follows (R4.16–R4.17): class, cement, sales or household."""
-    code = _visit_plans().get(_fold(text).casefold())
-    if code is None:
-        raise ValueError(
-            _("unknown visit plan “%(text)s” (class/类别, cement/淡旺季, sales/销售, household/住户)")
-            % {"text": text}
-        )
-    return code
+    unknown = _("unknown visit plan “%(text)s” (class/类别, cement/淡旺季, sales/销售, household/住户)")
+    return _code(VisitPlan, text, unknown)
 
 
 def geography(text: str) -> str:
     """Where the customer is, for the sales-visit plan: city, province or elsewhere."""
-    code = _distances().get(_fold(text).casefold())
-    if code is None:
-        raise ValueError(
-            _("unknown distance “%(text)s” (city/同城, province/同省, elsewhere/外省)") % {"text": text}
-        )
-    return code
+    return _code(Geography, text, _("unknown distance “%(text)s” (city/同城, province/同省, elsewhere/外省)"))
 
 
 _CLASSES = frozenset(CustomerClass.values)
