@@ -40,7 +40,7 @@ from huifang.rules.timing import (
     Timing,
     batch_period,
     batch_window,
-    cadence_step,
+    cadence_next,
     event_window,
     inactivity_windows,
     next_repeat_window,
@@ -291,11 +291,13 @@ def _decide(
         upcoming = next((window for window in series if window.latest > now), None)
         lead = Reason("series", f"inactivity watch: {timing.describe()}")
     else:
-        step = cadence_step(
+        # Seen late (an import): the chain starts at the first step whose window is not over.
+        step = cadence_next(
             cadence=timing,
             started_at=completed_at,
             contacts=(),
             stopped_at=None,
+            now=now,
             hours=hours,
             calendar=calendar,
         )

@@ -360,3 +360,50 @@ def cadence_step(
     window = build_window(opens=opens, closes=closes, hours=hours, calendar=calendar)
     reasons = (Reason("cadence", text), *window.reasons)
     return CadenceStep(index, Window(window.earliest, window.latest, reasons), reasons)
+
+
+def cadence_next(
+    *,
+    cadence: Cadence,
+    started_at: datetime,
+    contacts: Sequence[datetime],
+    stopped_at: datetime | None,
+    now: datetime,
+    hours: CallingHours,
+    calendar: WorkCalendar,
+) -> CadenceStep:
+    """The next contact of a chain as of ``now``: ``cadence_step`` with the steps nobody made
+    skipped. Going through the steps in order, a contact made before a step's window closed is
+    that step's; a step whose window closed before the next contact (or before ``now``, when no
+    contact is left) was passed over — an event seen late, a step missed — and counts as ended
+    when its window did. So a chain seen two days late starts at the step still open, and one
+    whose step was missed goes on from the next, not from the missed one again."""
+    require_aware(now, name="now")
+    made = sorted(contacts)
+    steps: list[datetime] = []
+    passed: list[str] = []
+    while True:
+        step = cadence_step(
+            cadence=cadence,
+            started_at=started_at,
+            contacts=steps,
+            stopped_at=stopped_at,
+            hours=hours,
+            calendar=calendar,
+        )
+        if step.window is None:
+            return step
+        if made and made[0] < step.window.latest:
+            steps.append(made.pop(0))
+        elif step.window.latest <= (made[0] if made else now):
+            steps.append(step.window.latest)
+            passed.append(f"{step.index + 1} (over {fmt(step.window.latest)})")
+        else:
+            break
+    if passed:
+        skipped = Reason(
+            "steps_passed", f"contacts nobody made before their windows closed: {', '.join(passed)}"
+        )
+        reasons = (skipped, *step.reasons)
+        return CadenceStep(step.index, Window(step.window.earliest, step.window.latest, reasons), reasons)
+    return step

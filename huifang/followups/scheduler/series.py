@@ -363,13 +363,15 @@ def _next_of(
         return None
     if isinstance(timing, rules.Cadence):
         stops = [e.completed_at for e in later if e.type in timing.stop_on and e.completed_at >= anchor]
-        step = rules.cadence_step(
+        step = rules.cadence_next(
             cadence=timing,
             started_at=anchor,
             # A step that ended without reaching the customer (unreachable, cancelled) still moves
             # the chain on, counted from when it ended; else the chain would owe a passed step again.
+            # A step nobody made before its window closed (the chain seen late) is passed over.
             contacts=sorted(o.closed_at or o.earliest_at for o in occurrences),
             stopped_at=min(stops, default=None),
+            now=now,
             hours=engine.hours,
             calendar=calendar,
         )

@@ -97,6 +97,23 @@ def test_a_callers_chain_calls_again_within_three_days_then_weekly_until_they_vi
     assert chain[2].status_changes.get(to_status="cancelled").reason == "chain stopped"
 
 
+def test_a_chain_seen_two_days_late_starts_at_the_call_still_due_and_goes_on_weekly(sales: Org) -> None:
+    _, call = lead(sales)  # called on Monday the 2nd; the file with it comes in on Wednesday
+    tick_at("2026-11-04T09:30")
+    [first] = occurrences(call, "lead-call")
+    # The same-day call is over; "again within three days" is still due: the chain starts there.
+    assert days(first) == (date(2026, 11, 3), date(2026, 11, 5)) and first.status == "open"
+    assert "contacts nobody made before their windows closed: 1" in first.explanation
+    done(first, sales, "2026-11-04 10:00")
+
+    for day in range(5, 12):
+        tick_at(f"2026-11-{day:02d}T09:30")
+
+    chain = occurrences(call, "lead-call")
+    # Then weekly from the call made, not the passed-over call again.
+    assert len(chain) == 2 and days(chain[1]) == (date(2026, 11, 11), date(2026, 11, 13))
+
+
 def test_a_visit_before_the_next_call_is_made_ends_the_chain(sales: Org) -> None:
     customer, call = lead(sales)
     tick(now=at("2026-11-02 10:05"))

@@ -10,6 +10,7 @@ from huifang.rules import (
     AfterEvent,
     Batch,
     Cadence,
+    CadenceStep,
     CallingHours,
     Inactivity,
     Offset,
@@ -17,6 +18,7 @@ from huifang.rules import (
     Repeat,
     batch_period,
     batch_window,
+    cadence_next,
     cadence_step,
     event_window,
     inactivity_windows,
@@ -444,3 +446,53 @@ def test_c_visitors_are_called_weekly_from_the_visit() -> None:
     )
     assert step.window is not None
     assert (step.window.earliest, step.window.latest) == (at(2026, 9, 21, 9, 30), at(2026, 9, 23, 17, 0))
+
+
+def _next(contacts: tuple[datetime, ...], now: datetime, cadence: Cadence = LEAD_CALL) -> CadenceStep:
+    return cadence_next(
+        cadence=cadence,
+        started_at=at(2026, 9, 14, 10, 0),  # a Monday
+        contacts=contacts,
+        stopped_at=None,
+        now=now,
+        hours=EVERY_DAY_HOURS,
+        calendar=CAL,
+    )
+
+
+def test_a_chain_seen_late_starts_at_the_step_still_open() -> None:
+    # Seen on Wednesday: the same-day call is over; the call "within three days" is still open.
+    step = _next((), at(2026, 9, 16, 11, 0))
+    assert step.window is not None and step.index == 1
+    assert (step.window.earliest, step.window.latest) == (at(2026, 9, 15, 9, 30), at(2026, 9, 17, 17, 0))
+    assert step.reasons[0].code == "steps_passed" and "1 (over 2026-09-14 17:00" in step.reasons[0].text
+    # Seen on Saturday: both are over; the weekly call is counted from the end of the second.
+    weekly = _next((), at(2026, 9, 19, 11, 0))
+    assert weekly.window is not None and weekly.index == 2
+    assert weekly.window.earliest == at(2026, 9, 24, 9, 30)
+
+
+def test_made_contacts_count_for_their_steps_and_a_missed_step_is_passed_over() -> None:
+    # On time: the same result as cadence_step, nothing passed over.
+    on_time = _next((at(2026, 9, 14, 15, 0), at(2026, 9, 16, 10, 0)), at(2026, 9, 16, 10, 5))
+    assert on_time.window is not None and on_time.index == 2
+    assert on_time.window.earliest == at(2026, 9, 23, 9, 30)
+    assert on_time.reasons[0].code == "cadence"
+    # The first call made, the second missed, a call made on the 20th: it is the weekly one's.
+    late = _next((at(2026, 9, 14, 15, 0), at(2026, 9, 20, 10, 0)), at(2026, 9, 20, 10, 5))
+    assert late.window is not None and late.index == 3
+    assert late.window.earliest == at(2026, 9, 27, 9, 30)
+    assert late.reasons[0].code == "steps_passed"
+
+
+def test_a_chain_seen_after_its_last_step_has_nothing_left() -> None:
+    two = Cadence(
+        steps=(
+            (Offset.parse("0 days"), Offset.parse("0 days")),
+            (Offset.parse("1 day"), Offset.parse("3 days")),
+        ),
+        then_every=None,
+        latest=Offset.parse("1 day"),
+    )
+    over = _next((), at(2026, 9, 30, 10, 0), cadence=two)
+    assert over.window is None and over.reasons[0].code == "chain_complete"
