@@ -256,13 +256,18 @@ class SamplingRecord(models.Model):
     excluded = models.JSONField(default=list)
     explanation = models.TextField(blank=True)
     drawn_at = models.DateTimeField()
+    # 1: the period's draw when it closed; 2, 3 …: supplementary draws for events that arrived
+    # after it (a late file), over the whole population, each with its own seed (R4.15).
+    draw = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("sampling record")
         verbose_name_plural = _("sampling records")
-        ordering = ["-period_end", "policy", "scope"]
+        ordering = ["-period_end", "policy", "scope", "draw"]
         constraints = [
-            models.UniqueConstraint(fields=["policy", "period", "scope"], name="sampling_policy_period_scope")
+            models.UniqueConstraint(
+                fields=["policy", "period", "scope", "draw"], name="sampling_policy_period_scope_draw"
+            )
         ]
 
     def __str__(self) -> str:
@@ -476,6 +481,10 @@ class Attempt(models.Model):
         return f"#{self.task_id} {self.result} @ {self.at:%Y-%m-%d %H:%M}"
 
 
+# Reason codes of an order a policy wanted followed up that will not be (``Evaluation.skipped``).
+SKIP_CODES = frozenset({"too_late", "error"})
+
+
 class Evaluation(models.Model):
     """The rules' answer for one event, kept so that "why was no task made?" has an answer.
 
@@ -487,10 +496,15 @@ class Evaluation(models.Model):
     at = models.DateTimeField()
     decisions = models.JSONField(default=list)
     tasks_made = models.PositiveIntegerField(default=0)
+    # A policy wanted this order followed up and it will not be: seen too late (past the policy's
+    # limit) or set aside after repeated failures. Counted as due but skipped in the reports and
+    # listed for supervisors (SKIP_CODES).
+    skipped = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("event evaluation")
         verbose_name_plural = _("event evaluations")
+        indexes = [models.Index(fields=["skipped"], condition=Q(skipped=True), name="evaluation_skipped")]
 
     def __str__(self) -> str:
         return f"{self.event_id}: {self.tasks_made} tasks"
@@ -528,3 +542,35 @@ class TickMark(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TickFailure(models.Model):
+    """A step of the tick, or one object a step handles, that raised (DESIGN: one step's failure
+    never stops the others). Retried on every tick until it succeeds (``resolved_at``) or has
+    failed ``SET_ASIDE_AFTER`` times (``set_aside_at``): then the step passes over that object and
+    an administrator sees it on the health page and in ``huifang check``."""
+
+    step = models.CharField(max_length=64)
+    # '' for the step as a whole; else what the step was handling: ``event:42``, ``batch:7/2026-05/SC1``.
+    object_key = models.CharField(max_length=200, blank=True)
+    error = models.CharField(max_length=200, help_text="The exception's kind and where it was raised.")
+    failures = models.PositiveIntegerField(default=1)
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    set_aside_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tick failure")
+        verbose_name_plural = _("tick failures")
+        ordering = ["-last_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["step", "object_key"],
+                condition=Q(resolved_at__isnull=True),
+                name="tick_failure_open_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} {self.object_key or '-'}: {self.error} ×{self.failures}"

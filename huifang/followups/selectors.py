@@ -12,9 +12,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from huifang import rules
 from huifang.accounts.models import OrgUnit, Role, Staff
@@ -27,6 +28,7 @@ from huifang.followups.models import (
     TERMINAL,
     Attempt,
     AttemptResult,
+    BatchEntry,
     Evaluation,
     Outcome,
     PolicyVersion,
@@ -127,6 +129,53 @@ def why_no_task(event: Event) -> list[dict[str, Any]]:
     return list(evaluation.decisions) if evaluation else []
 
 
+# Why an order has no follow-up, by the reason codes of its evaluation, as a supervisor reads it.
+NO_FOLLOWUP_REASONS = {
+    "too_late": _("seen too late: past the policy's limit for late orders"),
+    "error": _("the rules could not be applied: set aside (see System health)"),
+    "refused": _("the customer does not accept this channel, or is contacted only for milestones"),
+    "no_policy": _("no policy follows up this kind of order"),
+    "binding": _("outside the policy's categories, classes, tags or unit"),
+    "condition_not_met": _("the policy's conditions are not met"),
+    "excluded": _("excluded by the policy (e.g. anonymous, written reply only)"),
+    "series_over": _("nothing left to do in its series"),
+}
+
+
+def orders_without_followup(user: Staff, *, everything: bool = False) -> QuerySet[Evaluation]:
+    """Orders in ``user``'s scope that a policy wanted followed up and that will not be (seen too
+    late, set aside); with ``everything``, every evaluated order that has no follow-up task and is
+    not waiting in an open batch (sampled out, no policy, excluded …). Newest first."""
+    evaluations = Evaluation.objects.select_related("event", "event__customer", "event__unit")
+    evaluations = scoped(evaluations, user, unit_field="event__unit", owner_field="event__customer__owner")
+    if everything:
+        evaluations = (
+            evaluations.filter(tasks_made=0)
+            .exclude(Exists(Task.objects.filter(event_id=OuterRef("event_id"))))
+            .exclude(
+                Exists(BatchEntry.objects.filter(event_id=OuterRef("event_id"), sampling_record__isnull=True))
+            )
+        )
+    else:
+        evaluations = evaluations.filter(skipped=True)
+    return evaluations.order_by("-event__completed_at", "-pk")
+
+
+def no_followup_reasons(evaluation: Evaluation) -> list[str]:
+    """Each policy's reason, in words (a batch order not drawn: "not drawn in the sample")."""
+    found: list[str] = []
+    for decision in evaluation.decisions:
+        codes = set(decision.get("codes", ()))
+        if decision.get("verdict") == "batch":
+            found.append(str(_("not drawn in the sample of its period")))
+            continue
+        for code, text in NO_FOLLOWUP_REASONS.items():
+            if code in codes:
+                found.append(str(text))
+                break
+    return found
+
+
 def redraw_sample(record: SamplingRecord) -> rules.SampleResult:
     """Draw a stored sample again from its recorded population, rule and seed (R4.15): what an
     auditor does to check it. The result's ``selected`` equals ``record.selected``."""
@@ -142,6 +191,14 @@ def redraw_sample(record: SamplingRecord) -> rules.SampleResult:
     ).select_related("customer")
     items = [rules.Item(e.external_id, engine_event_of(e, units).facts()) for e in events]
     seed = int(record.seed)
+    # A supplementary draw counts what the period's earlier draws took (late arrivals, R4.15).
+    already = frozenset(
+        external_id
+        for earlier in SamplingRecord.objects.filter(
+            policy_id=record.policy_id, period=record.period, scope=record.scope, draw__lt=record.draw
+        )
+        for external_id in earlier.selected
+    )
     return rules.sample(
         rule=rule,
         items=items,
@@ -149,6 +206,7 @@ def redraw_sample(record: SamplingRecord) -> rules.SampleResult:
         seed=seed,
         policy=record.policy.key,
         period=record.period,
+        already=already,
     )
 
 

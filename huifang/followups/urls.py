@@ -8,6 +8,7 @@ urlpatterns = [
     path("", tasks.task_list, name="list"),
     path("export/", tasks.export, name="export"),
     path("reassign/", tasks.reassign, name="reassign"),
+    path("without/", tasks.unfollowed, name="unfollowed"),
     path("<int:pk>/", tasks.task_detail, name="detail"),
     # The agent's workbench (views/workbench.py); add workbench routes below this line.
     path("next/", workbench.claim_next, name="next"),

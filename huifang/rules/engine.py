@@ -45,7 +45,7 @@ from huifang.rules.timing import (
     inactivity_windows,
     next_repeat_window,
 )
-from huifang.rules.workcal import CallingHours, Window, WorkCalendar, fmt, require_aware
+from huifang.rules.workcal import CallingHours, Offset, Window, WorkCalendar, end_bound, fmt, require_aware
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +69,10 @@ class Policy:
     # The policy's own calling hours, when they differ from the preset's (e.g. every day for an
     # emergency follow-up that should not wait out a holiday).
     hours: CallingHours | None = None
+    # An event seen after its window closed (a late file) is still followed up, at once and counted
+    # as late — unless it is older than this past the window's end: then it is skipped, with the
+    # reason on the supervisors' list of orders without a follow-up. None: never skipped.
+    max_late: Offset | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,14 +246,40 @@ def _decide(
     timing = policy.timing
     if isinstance(timing, AfterEvent):
         window = event_window(timing=timing, completed_at=completed_at, hours=hours, calendar=calendar)
+        state = window.state(now)
+        late: tuple[Reason, ...] = ()
+        if state == "overdue":
+            if policy.max_late is not None:
+                limit = end_bound(window.latest, policy.max_late, tz=hours.tz, calendar=calendar)
+                if now >= limit:
+                    return Decision(
+                        policy.key,
+                        policy.spec,
+                        Verdict.NONE,
+                        explain(
+                            *_window_reasons(window, now),
+                            Reason(
+                                "too_late",
+                                f"seen more than {policy.max_late} after its window closed (the policy's "
+                                "limit for late orders): skipped",
+                            ),
+                        ),
+                    )
+            late = (
+                Reason(
+                    "late",
+                    "seen after its window closed (a late file): due at once, in the next calling hours, "
+                    "and counted as late",
+                ),
+            )
         return Decision(
             policy.key,
             policy.spec,
             Verdict.TASK,
-            explain(*_window_reasons(window, now)),
+            explain(*_window_reasons(window, now), *late),
             channel=policy.channel,
             window=window,
-            state=window.state(now),
+            state=state,
         )
     if isinstance(timing, Batch):
         period = batch_period(batch=timing, at=completed_at, tz=hours.tz)
@@ -351,8 +381,13 @@ def close_batch(
     hours: CallingHours,
     calendar: WorkCalendar,
     scope: str = "",
+    already: frozenset[str] = frozenset(),
+    draw: int = 1,
 ) -> BatchResult:
     """The follow-ups of ``period`` for a batch policy (with the policy's own hours if it has them).
+
+    ``already`` and ``draw``: a supplementary draw after late arrivals (see ``rules.sample``); the
+    tasks are then only the ones it adds.
 
     ``events`` may hold more than the period: only events of the policy's types, completed inside
     the period and meeting its conditions are counted, so each event is counted in exactly one
@@ -383,6 +418,8 @@ def close_batch(
         policy=seed_key,
         period=period.key,
         spec=policy.spec,
+        already=already,
+        draw=draw,
     )
     reasons.extend(drawn.explanation.reasons)
     reasons.extend(window.reasons)

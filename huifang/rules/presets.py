@@ -330,6 +330,7 @@ def _policy(table: _Table, ladders: Mapping[str, RetryLadder], tz: ZoneInfo) -> 
         origin=origin,
         note=table.text_or("note", ""),
         hours=own_hours,
+        max_late=table.offset("max_late") if table.has("max_late") else None,
     )
     table.done()
     return policy

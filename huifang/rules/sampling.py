@@ -222,6 +222,7 @@ def sample(
     policy: str = "",
     spec: str = "",
     period: str = "",
+    already: frozenset[str] = frozenset(),
 ) -> SampleResult:
     """Draw the sample of ``items`` by ``rule`` with ``rng`` (seeded with ``seed``, recorded).
 
@@ -229,6 +230,12 @@ def sample(
     complaint one can call). The tier is chosen by the remaining population, always-included items
     are taken first, and the rest of the target is drawn at random; always-included items beyond
     the target are still taken.
+
+    ``already``: a supplementary draw (R4.15, late arrivals). The ids drawn before count towards
+    the target of the whole population and are never drawn again nor withdrawn; ``selected`` holds
+    only what this draw adds — the always-included newcomers and what the tier still requires.
+    When late arrivals lower the tier's rate (100 orders at 100 % become 101 at 30 %), the sample
+    keeps what was drawn and adds only the always-included.
     """
     ordered = sorted(items, key=lambda item: item.id)
     for before, after in pairwise(ordered):
@@ -256,6 +263,15 @@ def sample(
             Reason("always_included", f"{len(forced)} always included ({conditions}): {_ids(forced)}")
         )
     forced_ids = {item.id for item in forced}
+    kept = {item.id for item in eligible if item.id in already}
+    if already:
+        reasons.append(
+            Reason(
+                "supplement",
+                f"supplementary draw: {len(kept)} drawn before count towards {target}; they stay drawn",
+            )
+        )
+        forced = [item for item in forced if item.id not in kept]
 
     allocation: dict[str, int] = {}
     chosen: list[Item] = []
@@ -267,22 +283,24 @@ def sample(
             total=target, sizes={key: len(group) for key, group in groups.items()}
         )
         for key in sorted(groups):
-            group_forced = [item for item in groups[key] if item.id in forced_ids]
-            others = [item for item in groups[key] if item.id not in forced_ids]
+            group_kept = sum(1 for item in groups[key] if item.id in kept)
+            group_forced = [item for item in groups[key] if item.id in forced_ids and item.id not in kept]
+            others = [item for item in groups[key] if item.id not in forced_ids and item.id not in kept]
             chosen.extend(group_forced)
-            chosen.extend(rng.sample(others, max(0, allocation[key] - len(group_forced))))
+            wanted = allocation[key] - len(group_forced) - group_kept
+            chosen.extend(rng.sample(others, max(0, wanted)))
         shares = ", ".join(
             f"{key or '(none)'} {allocation[key]} of {len(groups[key])}" for key in sorted(groups)
         )
         reasons.append(Reason("strata", f"allocated by {rule.strata} in proportion to size: {shares}"))
     else:
-        others = [item for item in eligible if item.id not in forced_ids]
-        chosen = forced + rng.sample(others, max(0, target - len(forced)))
-    if len(chosen) > target:
+        others = [item for item in eligible if item.id not in forced_ids and item.id not in kept]
+        chosen = forced + rng.sample(others, max(0, target - len(forced) - len(kept)))
+    if len(chosen) + len(kept) > target:
         reasons.append(
             Reason(
                 "forced_over_target",
-                f"always-included items take the sample to {len(chosen)}, above {target}",
+                f"always-included items take the sample to {len(chosen) + len(kept)}, above {target}",
             )
         )
     selected = tuple(sorted(item.id for item in chosen))
@@ -323,10 +341,28 @@ def sample(
 
 
 def sample_for_period(
-    *, rule: SamplingRule, items: Sequence[Item], policy: str, period: str, spec: str = ""
+    *,
+    rule: SamplingRule,
+    items: Sequence[Item],
+    policy: str,
+    period: str,
+    spec: str = "",
+    already: frozenset[str] = frozenset(),
+    draw: int = 1,
 ) -> SampleResult:
-    """Draw the sample of a policy's period with the seed derived from both (what ``tick`` does)."""
-    seed = seed_for(policy=policy, period=period)
+    """Draw the sample of a policy's period with the seed derived from both (what ``tick`` does).
+
+    A supplementary draw (``draw`` 2, 3 …, for events that arrived after the period was drawn)
+    has a seed of its own, derived from the period and its number, so each draw is reproducible.
+    """
+    seed = seed_for(policy=policy, period=period if draw == 1 else f"{period}#{draw}")
     return sample(
-        rule=rule, items=items, rng=random.Random(seed), seed=seed, policy=policy, spec=spec, period=period
+        rule=rule,
+        items=items,
+        rng=random.Random(seed),
+        seed=seed,
+        policy=policy,
+        spec=spec,
+        period=period,
+        already=already,
     )

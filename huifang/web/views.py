@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,6 +22,8 @@ from huifang.accounts.scope import scoped
 from huifang.accounts.services import hand_over_book
 from huifang.customers.models import Customer, DataQualityFlag
 from huifang.events.models import Event, ImportBatch
+from huifang.followups.models import TickFailure
+from huifang.followups.scheduler import failures
 from huifang.followups.views.workbench import home_context
 
 
@@ -99,6 +101,19 @@ def handover(request: HttpRequest) -> HttpResponse:
         )
         return redirect("web:settings")
     return render(request, "web/settings.html", _settings_context(user, form), status=400)
+
+
+def health(request: HttpRequest) -> HttpResponse:
+    """系统健康: what the tick could not do (a step or one object), for administrators."""
+    user = _staff(request)
+    if not (user.is_superuser or user.role in (Role.ADMIN, Role.HQ)):
+        raise PermissionDenied
+    if request.method == "POST":
+        failure = get_object_or_404(TickFailure, pk=request.POST.get("failure"), resolved_at__isnull=True)
+        failures.retry(failure=failure, now=timezone.now())
+        messages.success(request, _("The next tick will try it again."))
+        return redirect("web:health")
+    return render(request, "web/health.html", {"failures": failures.open_failures()})
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from huifang import rules
 from huifang.followups import binding
@@ -15,7 +16,9 @@ from huifang.followups.models import (
     SamplingRecord,
     Task,
     TaskStatus,
+    TickFailure,
 )
+from huifang.followups.scheduler import failures
 from huifang.followups.scheduler.events import Units, _Current, engine_event_of
 from huifang.followups.services import NewTask, create_tasks
 
@@ -35,14 +38,32 @@ def close_due_batches(now: datetime, report: TickReport) -> bool:
         .distinct()
         .order_by("policy_id", "period", "scope")
     )
-    groups = list(due[:50])
+    aside = failures.set_aside(STEP)
+    groups = [g for g in due if _key(g) not in aside][:50]
     if not groups:
         return False
     current = {v.policy_id: (v, e) for v, e in _Current.load(Origin.EVENT, Origin.AUDIT).versions}
     units = Units()
+    retried = failures.failing(STEP)
+    any_failed = False
     for group in groups:
-        _close_one(group["policy_id"], group["period"], group["scope"], current, units, now, report)
-    return len(groups) == 50
+        # Each batch in its own savepoint: one that cannot be drawn does not hold up the others.
+        failed: list[TickFailure] = []
+        key = _key(group)
+        with failures.guarded(step=STEP, key=key, now=now, failed=failed):
+            _close_one(group["policy_id"], group["period"], group["scope"], current, units, now, report)
+        any_failed = any_failed or bool(failed)
+        if not failed and key in retried:
+            failures.resolve(step=STEP, keys=[key], now=now)
+    # After a failure the rest waits for the next tick, so a bad batch is tried once a tick.
+    return len(groups) == 50 and not any_failed
+
+
+STEP = "close_due_batches"
+
+
+def _key(group: Mapping[str, Any]) -> str:
+    return f"batch:{group['policy_id']}/{group['period']}/{group['scope']}"
 
 
 def _close_one(
@@ -54,6 +75,9 @@ def _close_one(
     now: datetime,
     report: TickReport,
 ) -> None:
+    """Draw one period's sample; or, when the period was drawn before and events arrived after
+    (a late file), a supplementary draw over the whole population that adds what its tier now
+    requires. Tasks once drawn are never withdrawn."""
     entries = list(
         BatchEntry.objects.filter(
             policy_id=policy_id, period=period_key, scope=scope, sampling_record__isnull=True
@@ -61,6 +85,9 @@ def _close_one(
         .select_related("event__customer")
         .order_by("event_id")
     )
+    earlier = list(SamplingRecord.objects.filter(policy_id=policy_id, period=period_key, scope=scope))
+    draw = max((r.draw for r in earlier), default=0) + 1
+    already = frozenset(external_id for r in earlier for external_id in r.selected)
     first = entries[0]
     if policy_id not in current:
         # The policy was switched off before its batch closed: the batch is dropped, with a record.
@@ -73,12 +100,22 @@ def _close_one(
             selected=[],
             now=now,
             explanation="the policy was disabled before the batch closed; nothing drawn",
+            draw=draw,
         )
         BatchEntry.objects.filter(pk__in=[e.pk for e in entries]).update(sampling_record=record)
         return
     version, engine = current[policy_id]
     assert engine.policy is not None
     events = [entry.event for entry in entries]
+    if earlier:
+        # The whole population: the events drawn from before and the late arrivals.
+        events += [
+            entry.event
+            for entry in BatchEntry.objects.filter(
+                policy_id=policy_id, period=period_key, scope=scope, sampling_record__isnull=False
+            ).select_related("event__customer")
+        ]
+        events.sort(key=lambda e: e.pk)
     if version.policy.origin == Origin.AUDIT:
         # An audit draws from the period's follow-ups that were completed (R4.14, R8.1).
         done = set(
@@ -95,6 +132,8 @@ def _close_one(
         hours=engine.hours,
         calendar=binding.calendar_for(now, period.start),
         scope=scope,
+        already=already,
+        draw=draw,
     )
     sample = result.sample
     population = [e.external_id for e in events]
@@ -106,8 +145,10 @@ def _close_one(
         now=now,
         explanation=binding.explanation_text(result.explanation),
         sample=sample,
+        draw=draw,
     )
     by_external = {e.external_id: e for e in events}
+    late = result.tasks and result.tasks[0].window.latest <= now
     specs = [
         NewTask(
             origin=Origin.AUDIT if version.policy.origin == Origin.AUDIT else Origin.EVENT,
@@ -117,7 +158,8 @@ def _close_one(
             unit_id=by_external[t.external_id].unit_id,
             channel=t.channel.value,
             window=t.window,
-            explanation=record.explanation,
+            explanation=record.explanation
+            + ("\n  - drawn after its window had closed: due now, counted as late" if late else ""),
             event_id=by_external[t.external_id].pk,
             sampling_record_id=record.pk,
         )
@@ -143,6 +185,7 @@ def _record(
     now: datetime,
     explanation: str,
     sample: rules.SampleResult | None = None,
+    draw: int = 1,
 ) -> SamplingRecord:
     tier = ""
     if sample is not None:
@@ -156,7 +199,7 @@ def _record(
         if sample is not None
         else rules.seed_for(
             policy=f"{entry.scope}/{version.policy.key}" if entry.scope else version.policy.key,
-            period=entry.period,
+            period=entry.period if draw == 1 else f"{entry.period}#{draw}",
         )
     )
     return SamplingRecord.objects.create(
@@ -177,4 +220,5 @@ def _record(
         excluded=list(sample.excluded) if sample is not None else [],
         explanation=explanation,
         drawn_at=now,
+        draw=draw,
     )

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.db import transaction
+
 from huifang import rules
 from huifang.accounts.models import OrgUnit
 from huifang.customers.models import Customer
@@ -14,6 +16,7 @@ from huifang.events.models import Event
 from huifang.followups import binding
 from huifang.followups.models import (
     LIVE,
+    SKIP_CODES,
     BatchEntry,
     Evaluation,
     Origin,
@@ -21,7 +24,9 @@ from huifang.followups.models import (
     PolicyVersion,
     Task,
     TaskStatus,
+    TickFailure,
 )
+from huifang.followups.scheduler import failures
 from huifang.followups.services import (
     Assigner,
     NewTask,
@@ -133,7 +138,83 @@ def evaluate_new_events(now: datetime, report: TickReport) -> bool:
         # No policy in force (no preset applied yet): leave the events for when there is one.
         return False
     units = Units()
+    try:
+        # The whole slice at once, in a savepoint so that a failure undoes only this attempt.
+        with transaction.atomic():
+            done = _evaluate(events, current=current, units=units, assigner=Assigner(), now=now)
+    except Exception:  # noqa: BLE001 - one bad event must not block the others: see below
+        done = _evaluate_one_by_one(events, current=current, units=units, now=now)
+    else:
+        failures.resolve(step=STEP, keys=[f"event:{pk}" for pk in _failing(events)], now=now)
+    report.events_evaluated += done.evaluated
+    report.tasks_created += done.created
+    report.cancelled += done.cancelled
+    # After a failure the rest waits for the next tick, so a bad event is tried once a tick.
+    return len(events) == EVENT_CHUNK and not done.failed
+
+
+STEP = "evaluate_new_events"
+
+
+def _failing(events: list[Event]) -> set[int]:
+    keys = failures.failing(STEP)
+    return {e.pk for e in events if f"event:{e.pk}" in keys}
+
+
+@dataclass
+class _Done:
+    evaluated: int = 0
+    created: int = 0
+    cancelled: int = 0
+    failed: int = 0
+
+
+def _evaluate_one_by_one(events: list[Event], *, current: _Current, units: Units, now: datetime) -> _Done:
+    """The slice failed as a whole: each event in its own savepoint, so that the others go through
+    and the bad one is recorded (and set aside after repeated failures, with an evaluation that
+    says so: it is then on the supervisor's list of orders without a follow-up)."""
+    total = _Done()
     assigner = Assigner()
+    for event in events:
+        key = f"event:{event.pk}"
+        failed: list[TickFailure] = []
+        with failures.guarded(step=STEP, key=key, now=now, failed=failed):
+            done = _evaluate([event], current=current, units=units, assigner=assigner, now=now)
+        if failed:
+            total.failed += 1
+            failure = failed[0]
+            if failure.set_aside_at is not None:
+                Evaluation.objects.create(
+                    event=event,
+                    at=now,
+                    tasks_made=0,
+                    skipped=True,
+                    decisions=[
+                        {
+                            "policy": "",
+                            "verdict": "none",
+                            "codes": ["error"],
+                            "explanation": (
+                                f"the rules could not be applied to this event ({failure.error}); set aside "
+                                f"after {failure.failures} tries: see the health page"
+                            ),
+                        }
+                    ],
+                )
+                total.evaluated += 1
+            continue
+        failures.resolve(step=STEP, keys=[key], now=now)
+        total.evaluated += done.evaluated
+        total.created += done.created
+        total.cancelled += done.cancelled
+    return total
+
+
+def _evaluate(
+    events: list[Event], *, current: _Current, units: Units, assigner: Assigner, now: datetime
+) -> _Done:
+    """Evaluate ``events`` and write their tasks, batch entries and evaluations."""
+    done = _Done()
     specs: list[NewTask] = []
     entries: list[BatchEntry] = []
     evaluations: list[Evaluation] = []
@@ -163,15 +244,13 @@ def evaluate_new_events(now: datetime, report: TickReport) -> bool:
                     explanation=binding.explanation_text(decision.explanation),
                 )
                 if decision.verdict is rules.Verdict.STOPS:
-                    report.cancelled += _stop_chain(version, customer.pk, now)
+                    done.cancelled += _stop_chain(version, customer.pk, now)
                     continue
                 if decision.window is None or not decision.generates:
                     continue
-                if decision.state == "overdue":
-                    # Seen only after its window closed (a late import): nobody can still do it.
-                    entry.update(verdict="none", codes=[*entry["codes"], "window_passed"])
-                    entry["explanation"] += "\n  - the window had passed when the event was seen; no task"
-                    continue
+                # Seen after its window closed (a late file): the engine has said "late" (a task due
+                # at once, counted as late; a batch event joins its period, drawn again if need be)
+                # or, past the policy's limit, "too_late" (no task, on the supervisors' list).
                 refused = _refused(version, engine, customer, decision.channel or engine.policy.channel)
                 if refused:
                     entry.update(verdict="none", codes=[*entry["codes"], "refused"])
@@ -223,7 +302,10 @@ def evaluate_new_events(now: datetime, report: TickReport) -> bool:
                     "explanation": f"no policy in force follows up {event.type} events",
                 }
             )
-        evaluations.append(Evaluation(event=event, at=now, decisions=decisions, tasks_made=made))
+        skipped = any(SKIP_CODES.intersection(d.get("codes", ())) for d in decisions)
+        evaluations.append(
+            Evaluation(event=event, at=now, decisions=decisions, tasks_made=made, skipped=skipped)
+        )
     # Safety net for a task made by hand or by an older evaluation: never a second one.
     existing = set(
         Task.objects.filter(event_id__in=[s.event_id for s in specs]).values_list("policy_id", "event_id")
@@ -232,9 +314,9 @@ def evaluate_new_events(now: datetime, report: TickReport) -> bool:
     tasks = create_tasks(specs, now=now, assigner=assigner)
     BatchEntry.objects.bulk_create(entries, ignore_conflicts=True)
     Evaluation.objects.bulk_create(evaluations)
-    report.events_evaluated += len(events)
-    report.tasks_created += len(tasks)
-    return len(events) == EVENT_CHUNK
+    done.evaluated += len(events)
+    done.created += len(tasks)
+    return done
 
 
 def _refused(

@@ -9,6 +9,8 @@ from datetime import datetime
 
 from django.db import connection, transaction
 
+from huifang.followups.models import TickFailure
+from huifang.followups.scheduler import failures
 from huifang.followups.scheduler.batches import close_due_batches
 from huifang.followups.scheduler.clock import (
     escalate_cases,
@@ -45,6 +47,8 @@ class TickReport:
     escalations: int = 0
     rollup_slices: int = 0
     reports_mailed: int = 0
+    # Steps that raised this tick (recorded as ``TickFailure``; the others ran all the same).
+    steps_failed: int = 0
 
     def lines(self) -> list[str]:
         return [f"{f.name}: {getattr(self, f.name)}" for f in fields(self)]
@@ -63,28 +67,49 @@ def _locked() -> Iterator[None]:
         yield
 
 
+Step = Callable[[datetime, "TickReport"], bool]
+
+# The steps in order. Each returns True while it has more to do (a slice of a large import).
+STEPS: list[Step] = [
+    evaluate_new_events,
+    close_due_batches,
+    create_recurring_contacts,
+    continue_series,
+    continue_due_series,
+    open_due_tasks,
+    release_stale_claims,
+    mark_overdue,
+    escalate_cases,
+    refresh_rollups,
+    send_reports,
+]
+
+
 def tick(*, now: datetime) -> TickReport:
-    """Do everything due as of ``now`` (aware). Idempotent; safe to run from several processes."""
+    """Do everything due as of ``now`` (aware). Idempotent; safe to run from several processes.
+
+    A step that raises is rolled back alone, recorded (``failures``) and retried by the next
+    tick; the steps after it run all the same.
+    """
     require_aware(now, name="now")
     report = TickReport()
-    steps: list[Callable[[datetime, TickReport], bool]] = [
-        evaluate_new_events,
-        close_due_batches,
-        create_recurring_contacts,
-        continue_series,
-        continue_due_series,
-        open_due_tasks,
-        release_stale_claims,
-        mark_overdue,
-        escalate_cases,
-        refresh_rollups,
-        send_reports,
-    ]
-    for step in steps:
-        # A step returns True while it has more to do (a slice of a large import).
-        while True:
-            with _locked():
-                more = step(now, report)
-            if not more:
-                break
+    # The steps that failed before: resolved below once they go through again.
+    failing = set(
+        TickFailure.objects.filter(object_key="", resolved_at__isnull=True).values_list("step", flat=True)
+    )
+    for step in STEPS:
+        name = step.__name__
+        try:
+            while True:
+                with _locked():
+                    more = step(now, report)
+                if not more:
+                    break
+        except Exception as error:  # noqa: BLE001 - one failing step must not stop the others
+            report.steps_failed += 1
+            with transaction.atomic():
+                failures.record(step=name, key="", error=error, now=now)
+            continue
+        if name in failing:
+            failures.resolve(step=name, keys=[""], now=now)
     return report

@@ -18,12 +18,16 @@ from huifang.followups.services import apply_preset, record_attempt
 from huifang.followups.tests.conftest import Shop, at
 
 
-def test_an_event_seen_after_its_window_closed_gets_no_task_and_says_why(shop: Shop) -> None:
+def test_an_event_seen_after_its_window_closed_gets_a_late_task_due_at_once(shop: Shop) -> None:
     late = shop.showing(completed="2026-10-01 15:00")
     tick(now=at("2026-11-03 09:30"))
-    assert not Task.objects.filter(event=late).exists()
-    decision = why_no_task(late)[0]
-    assert decision["policy"] == "showing" and "window_passed" in decision["codes"]
+    task = Task.objects.get(event=late)
+    # Due at once and counted as late (issue 12): never dropped.
+    assert task.status == "open" and task.overdue_at == at("2026-11-03 09:30")
+    assert task.latest_at < at("2026-11-03 09:30")
+    assert "late file" in task.explanation
+    decision = Evaluation.objects.get(event=late).decisions[0]
+    assert "late" in decision["codes"] and not Evaluation.objects.get(event=late).skipped
 
 
 def test_a_customer_who_refuses_phone_calls_gets_no_phone_follow_up(shop: Shop) -> None:

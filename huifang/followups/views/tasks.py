@@ -59,6 +59,22 @@ def task_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def unfollowed(request: HttpRequest) -> HttpResponse:
+    """未回访订单: orders without a follow-up, and why — seen too late, set aside, or (``?all=1``)
+    every order that has none (sampled out, no policy, excluded, do-not-disturb)."""
+    user = _staff(request)
+    if not (user.is_superuser or user.role in EXPORTING):
+        raise PermissionDenied
+    everything = request.GET.get("all") == "1"
+    page = Paginator(selectors.orders_without_followup(user, everything=everything), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = [(evaluation, selectors.no_followup_reasons(evaluation)) for evaluation in page]
+    return render(
+        request, "followups/unfollowed.html", {"page": page, "rows": rows, "everything": everything}
+    )
+
+
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One task: what made it, its window, every status change, attempt and reassignment."""
     user = _staff(request)

@@ -381,3 +381,55 @@ def test_a_preset_finds_its_policies_by_key() -> None:
     assert "repair-floor-90" not in {policy.key for policy in PROPERTY.enabled}
     with pytest.raises(KeyError, match="no policy 'nothing'"):
         PROPERTY.policy("nothing")
+
+
+def test_a_complaint_seen_after_its_window_is_still_followed_up_and_marked_late() -> None:
+    event = Event("TS-9", "complaint", at(2026, 9, 15, 16, 30))
+    complaint = decide(PROPERTY, event, at(2026, 9, 25, 18, 0))["complaint"]
+    assert (complaint.verdict, complaint.state) == (Verdict.TASK, "overdue")
+    assert "late" in complaint.explanation.codes()
+
+
+def test_a_policy_with_a_limit_skips_orders_seen_too_late_and_says_why() -> None:
+    policy = dataclasses.replace(PROPERTY.policy("complaint"), max_late=Offset.parse("7 days"))
+    event = Event("TS-10", "complaint", at(2026, 9, 15, 16, 30))  # window ends 09-18 17:00
+    within = evaluate_event(
+        policies=[policy], event=event, now=at(2026, 9, 25, 9, 0), hours=PROPERTY.hours, calendar=CAL
+    )[0]
+    assert within.verdict is Verdict.TASK and "late" in within.explanation.codes()
+    beyond = evaluate_event(
+        policies=[policy], event=event, now=at(2026, 9, 26, 0, 0), hours=PROPERTY.hours, calendar=CAL
+    )[0]
+    assert beyond.verdict is Verdict.NONE and not beyond.generates
+    assert "too_late" in beyond.explanation.codes()
+    assert "more than 7 days after its window closed" in str(beyond.explanation)
+
+
+def test_max_late_is_read_from_a_preset_file() -> None:
+    import tomllib
+
+    from huifang.rules.presets import parse_preset
+    from huifang.rules.workcal import Unit
+
+    text = """
+name = "t"
+title = "t"
+spec = ["R4.2"]
+[calling_hours]
+windows = ["09:30-11:30"]
+[retry.default]
+max_attempts = 1
+spacing = "1 day"
+[[policy]]
+key = "c"
+spec = "R4.2"
+title = "c"
+event_types = ["complaint"]
+max_late = "2 weeks"
+[policy.timing]
+kind = "after_event"
+earliest = "0 days"
+latest = "3 days"
+"""
+    preset = parse_preset(tomllib.loads(text), file="test.toml")
+    assert preset.policy("c").max_late == Offset(2, Unit.WEEKS)

@@ -257,3 +257,54 @@ def test_the_explanation_names_the_tier_and_the_seed() -> None:
 def test_impossible_rules_are_refused(make: Callable[[], object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_a_supplementary_draw_adds_what_the_tier_now_requires_and_keeps_the_first_draw() -> None:
+    assert R4_11 is not None
+    first = sample_for_period(rule=R4_11, items=orders(150), policy="r", period="2026-10")
+    assert len(first.selected) == 45  # 30 % of 150
+    grown = orders(150) + [Item(f"LATE{n:03d}") for n in range(150)]  # 300 at 30 % → 90
+    second = sample_for_period(
+        rule=R4_11, items=grown, policy="r", period="2026-10", already=frozenset(first.selected), draw=2
+    )
+    assert second.target == 90 and len(second.selected) == 45
+    assert not set(second.selected) & set(first.selected)
+    assert "supplement" in second.explanation.codes()
+    assert second.seed != first.seed  # a draw of its own, reproducible from its own seed
+    again = sample_for_period(
+        rule=R4_11, items=grown, policy="r", period="2026-10", already=frozenset(first.selected), draw=2
+    )
+    assert again.selected == second.selected
+
+
+def test_when_late_arrivals_lower_the_rate_nothing_is_withdrawn_and_only_forced_ones_join() -> None:
+    assert R4_11 is not None
+    first = sample_for_period(rule=R4_11, items=orders(100), policy="r", period="2026-10")
+    assert len(first.selected) == 100  # all of ≤ 100
+    grown = [*orders(100), Item("LATE-URGENT", {"urgent": "1"}), Item("LATE-PLAIN")]
+    second = sample_for_period(
+        rule=R4_11, items=grown, policy="r", period="2026-10", already=frozenset(first.selected), draw=2
+    )
+    # 102 at 30 % is 31, far below the 100 drawn: only the always-included newcomer is added.
+    assert second.target == 31 and second.selected == ("LATE-URGENT",)
+    assert "forced_over_target" in second.explanation.codes()
+
+
+def test_a_supplementary_draw_by_strata_tops_up_each_group() -> None:
+    rule = SamplingRule(tiers=(Tier(None, percent=Fraction(50)),), strata="region")
+    east = [Item(f"E{n:02d}", {"region": "east"}) for n in range(10)]
+    south = [Item(f"S{n:02d}", {"region": "south"}) for n in range(10)]
+    first = sample_for_period(rule=rule, items=east + south, policy="hq", period="W1")
+    assert len(first.selected) == 10
+    more = [Item(f"S{n:02d}", {"region": "south"}) for n in range(10, 30)]
+    second = sample_for_period(
+        rule=rule,
+        items=east + south + more,
+        policy="hq",
+        period="W1",
+        already=frozenset(first.selected),
+        draw=2,
+    )
+    # 40 at 50 % → 20: east keeps its 5 of 10, south's 30 need 15, of which 5 are drawn already.
+    assert second.allocation == {"east": 5, "south": 15}
+    assert len(second.selected) == 10 and all(item.startswith("S") for item in second.selected)
