@@ -234,7 +234,7 @@ class TaskFilterForm(forms.Form):
             tasks = tasks.filter(unit__path__startswith=data["unit"].path)
         if data.get("agent"):
             agent = data["agent"]
-            tasks = tasks.filter(Q(assignee=agent) | Q(claimed_by=agent))
+            tasks = tasks.filter(Q(assignee=agent) | Q(claimed_by=agent) | Q(worked_by=agent))
         if data.get("overdue"):
             tasks = tasks.filter(overdue_at__isnull=False)
         if data.get("date_from"):

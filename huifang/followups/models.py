@@ -465,6 +465,9 @@ class Attempt(models.Model):
     signature = models.TextField(blank=True, help_text="On-site: the customer's signature, a base64 PNG.")
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
     explanation = models.TextField(blank=True)
+    # False: an unreachable call before the next scheduled attempt — recorded, but the ladder
+    # counts days, not calls (R5.4: once a day on three days), so it used up no step.
+    counted = models.BooleanField(default=True)
 
     class Meta:
         verbose_name = _("contact attempt")

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from huifang import rules
 from huifang.accounts.models import OrgUnit, Role, Staff
-from huifang.accounts.scope import scoped
+from huifang.accounts.scope import scope_filter, scoped
 from huifang.customers.models import Channel
 from huifang.events.models import Event
 from huifang.followups import binding, services
@@ -65,12 +65,25 @@ TASK_COLUMNS = (
 def tasks_for(user: Staff | None = None, *, status: str | None = None) -> QuerySet[Task]:
     """Tasks with what the export shows, narrowed to ``user``'s scope (None: everything, the
     command line)."""
-    tasks = Task.objects.select_related("policy", "event", "customer", "assignee", "unit").order_by("pk")
+    tasks = Task.objects.select_related(
+        "policy", "event", "customer", "assignee", "worked_by", "unit"
+    ).order_by("pk")
     if status:
         tasks = tasks.filter(status=status)
     if user is not None:
-        tasks = scoped(tasks, user, unit_field="unit", owner_field="assignee")
+        condition = scope_filter(user, unit_field="unit", owner_field="assignee")
+        if condition is not None and user.role == Role.AGENT:
+            # An agent's own tasks include the pool's tasks they worked (credited to them, R9.4).
+            condition |= Q(worked_by=user)
+        if condition is not None:
+            tasks = tasks.filter(condition)
     return tasks
+
+
+def credited(task: Task) -> Staff | None:
+    """Whom a task counts for: the agent who worked it (a pool task has no assignee), else its
+    assignee (R9.4; the same rule as the reports' rollups)."""
+    return task.worked_by if task.worked_by_id is not None else task.assignee
 
 
 def _local(moment: datetime | None) -> str | None:
@@ -101,6 +114,7 @@ def task_rows(tasks: Iterable[Task]) -> Iterator[dict[str, Any]]:
     and units, ``None`` for what is not there."""
     units = UnitNames()
     for task in tasks:
+        person = credited(task)
         yield {
             "id": task.pk,
             "policy": task.policy.key,
@@ -114,7 +128,7 @@ def task_rows(tasks: Iterable[Task]) -> Iterator[dict[str, Any]]:
             "attempts": task.attempts,
             "outcome": task.outcome or None,
             "satisfaction": task.satisfaction or None,
-            "assignee": task.assignee.username if task.assignee else None,
+            "assignee": person.username if person is not None else None,
             "department": units.name(task.unit_id),
             "region": units.region(task.unit_id),
             "origin": task.origin,

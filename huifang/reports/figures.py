@@ -14,13 +14,14 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import QuerySet, Sum
+from django.utils import timezone
 
 from huifang.accounts.models import OrgUnit, Staff
 from huifang.accounts.scope import visible_units
 from huifang.followups.models import Evaluation
 from huifang.reports.definitions import COLUMN_OF, COLUMNS, preset_metrics, presets_in_use, standard_metrics
 from huifang.reports.models import CaseRollup, EventRollup, TaskRollup
-from huifang.reports.rollups import zone
+from huifang.reports.rollups import catch_up, zone
 
 REPORTS = ("daily", "weekly", "monthly", "agents")
 GROUPINGS = ("region", "category", "agent")
@@ -129,6 +130,8 @@ def report(
         raise ReportError(f"the range ends ({end}) before it starts ({start})")
     if name == "agents":
         by = "agent"
+    # Live figures: every follow-up committed before the report was asked for (not a tick behind).
+    catch_up(now=timezone.now())
     units = None if user is None else list(visible_units(user).values_list("pk", flat=True))
     if within is not None:
         subtree = set(OrgUnit.objects.filter(path__startswith=within.path).values_list("pk", flat=True))

@@ -2,7 +2,11 @@
 
 Seed 000 (Lianjia): an unreachable customer (powered off, no answer, busy) is called once a day on
 three consecutive days; the first and second unreachable attempts are recorded as "cannot judge yet"
-(无法判断, ``undetermined``), the third as an invalid follow-up (无效回访, ``invalid``). A connected
+(无法判断, ``undetermined``), the third as an invalid follow-up (无效回访, ``invalid``). The ladder
+counts days, not dials: an unreachable call made before the next scheduled attempt (three calls in
+one morning) is recorded but uses up no step (``early``). A spacing in hours counts calling time
+only; when the spacing would put the next attempt past the task's deadline (an emergency
+follow-up due at 11:30 with "1 working day"), the next attempt is at the same day's next window. A connected
 call ends the task, its outcome decided by the answers. Per policy here: the maximum attempts, the
 spacing, which results count as unreachable, which end the task at once (a wrong number: invalid,
 with a data-quality flag, R2.4), and ``callback`` — connected, asked for another time: the next
@@ -13,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from huifang.rules.codes import AttemptResult, Outcome, TaskStatus
 from huifang.rules.explain import Explanation, Reason
@@ -22,8 +26,10 @@ from huifang.rules.workcal import (
     Offset,
     Unit,
     WorkCalendar,
+    add_calling_time,
     fmt,
     is_callable,
+    later_window_today,
     next_callable,
     require_aware,
     start_bound,
@@ -84,6 +90,8 @@ class Step:
     callbacks_used: int
     data_quality_flag: bool
     explanation: Explanation
+    # False for an unreachable call before the next scheduled attempt: recorded, not a ladder step.
+    counted: bool = True
 
 
 def _tally(ladder: RetryLadder, history: Sequence[AttemptResult]) -> tuple[int, int, AttemptResult | None]:
@@ -112,8 +120,12 @@ def next_step(
     callback_at: datetime | None = None,
     policy: str = "",
     spec: str = "R5.4",
+    not_before: datetime | None = None,
+    deadline: datetime | None = None,
 ) -> Step:
-    """The task's next state after an attempt with ``result`` at ``at``, given the earlier results."""
+    """The task's next state after an attempt with ``result`` at ``at``, given the earlier results
+    (those that counted). ``not_before``: the next attempt the ladder scheduled (an unreachable
+    call before it is ``early`` and counts for nothing); ``deadline``: the task's latest moment."""
     require_aware(at, name="at")
     used, callbacks, ended = _tally(ladder, history)
     if ended is not None or used >= ladder.max_attempts:
@@ -177,6 +189,29 @@ def next_step(
             )
         return step(TaskStatus.WAITING_RETRY, ladder.interim_outcome, asked, first)
 
+    if result in ladder.unreachable and not_before is not None and at < not_before:
+        return Step(
+            status=TaskStatus.WAITING_RETRY,
+            outcome=ladder.interim_outcome,
+            retry_at=not_before,
+            attempts_used=used,
+            callbacks_used=callbacks,
+            data_quality_flag=False,
+            explanation=Explanation(
+                policy,
+                spec,
+                (
+                    Reason(
+                        "early",
+                        f"{result.value} before the next scheduled attempt "
+                        f"({fmt(not_before.astimezone(hours.tz))}): "
+                        f"recorded, but the ladder counts days, not calls — still {used} of "
+                        f"{ladder.max_attempts} attempts used",
+                    ),
+                ),
+            ),
+            counted=False,
+        )
     if result in ladder.unreachable:
         used += 1
         if used >= ladder.max_attempts:
@@ -190,11 +225,23 @@ def next_step(
                     "(no attempt left)",
                 ),
             )
-        retry_at = next_callable(
-            at=start_bound(local, ladder.spacing, tz=hours.tz, calendar=calendar),
-            hours=hours,
-            calendar=calendar,
-        )
+        if ladder.spacing.unit is Unit.HOURS:
+            retry_at = add_calling_time(
+                at=local, duration=timedelta(hours=ladder.spacing.amount), hours=hours, calendar=calendar
+            )
+            how = f"{ladder.spacing} of calling time later"
+        else:
+            retry_at = next_callable(
+                at=start_bound(local, ladder.spacing, tz=hours.tz, calendar=calendar),
+                hours=hours,
+                calendar=calendar,
+            )
+            how = f"{ladder.spacing} later, first calling moment"
+        if deadline is not None and retry_at > deadline:
+            sooner = later_window_today(at=local, hours=hours, calendar=calendar)
+            if sooner is not None and sooner < retry_at:
+                retry_at = sooner
+                how = "the spacing would pass the deadline: the same day's next calling window"
         return step(
             TaskStatus.WAITING_RETRY,
             ladder.interim_outcome,
@@ -202,7 +249,7 @@ def next_step(
             Reason(
                 "unreachable",
                 f"attempt {used} of {ladder.max_attempts}: {result.value} → {ladder.interim_outcome}; "
-                f"next attempt from {fmt(retry_at)} ({ladder.spacing} later, first calling moment)",
+                f"next attempt from {fmt(retry_at)} ({how})",
             ),
         )
 

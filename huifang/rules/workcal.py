@@ -279,6 +279,35 @@ def is_callable(*, at: datetime, hours: CallingHours, calendar: WorkCalendar) ->
     return any(start <= clock < end for start, end in hours.windows)
 
 
+def add_calling_time(
+    *, at: datetime, duration: timedelta, hours: CallingHours, calendar: WorkCalendar
+) -> datetime:
+    """``at`` plus ``duration`` of calling time: only time inside calling windows runs ("2 hours"
+    from 11:00 with 9:30-11:30 and 14:40-17:00 is 16:10). The result is a callable moment."""
+    require_aware(at, name="at")
+    current = next_callable(at=at, hours=hours, calendar=calendar)
+    left = duration
+    for _ in range(MAX_SCAN_DAYS * len(hours.windows) + 1):
+        end = window_end(at=current, hours=hours, calendar=calendar)
+        if current + left < end:
+            return current + left
+        left -= end - current
+        current = next_callable(at=end, hours=hours, calendar=calendar)
+    raise CalendarError(f"no calling time for {duration} within {MAX_SCAN_DAYS} days after {fmt(at)}")
+
+
+def later_window_today(*, at: datetime, hours: CallingHours, calendar: WorkCalendar) -> datetime | None:
+    """The opening of the next calling window on ``at``'s own day, if there is one."""
+    local = at.astimezone(hours.tz)
+    if not hours.applies_on(local.date(), calendar):
+        return None
+    for start, _end in hours.windows:
+        opens = datetime.combine(local.date(), start, tzinfo=hours.tz)
+        if opens > local:
+            return opens
+    return None
+
+
 def window_end(*, at: datetime, hours: CallingHours, calendar: WorkCalendar) -> datetime:
     """The end of the calling window that contains the callable moment ``at``."""
     local = at.astimezone(hours.tz)

@@ -81,7 +81,8 @@ def derive(task: Task, *, answers: Mapping[str, Any], incomplete: bool) -> Deriv
 
 def history_of(task: Task) -> list[rules.AttemptResult]:
     return [
-        rules.AttemptResult(r) for r in task.attempt_set.order_by("at", "pk").values_list("result", flat=True)
+        rules.AttemptResult(r)
+        for r in task.attempt_set.filter(counted=True).order_by("at", "pk").values_list("result", flat=True)
     ]
 
 
@@ -189,6 +190,8 @@ def _record(
         calendar=binding.calendar_for(at, callback_at or at),
         callback_at=callback_at,
         policy=task.policy_version.policy.key,
+        not_before=task.next_attempt_at if task.status == TaskStatus.WAITING_RETRY else None,
+        deadline=task.latest_at,
     )
     reasons = binding.explanation_text(step.explanation)
     changes: dict[str, Any] = {
@@ -240,6 +243,7 @@ def _record(
         signature=signature,
         outcome=outcome,
         explanation=reasons,
+        counted=step.counted,
     )
     from huifang.cases.services import after_followup, concerns_cases
 

@@ -412,7 +412,7 @@ def attempt_load_sql() -> str:
     return f"""
 SELECT {columns(Task, "task")}, {columns(Customer, "customer")}, {columns(Event, "event")},
     script.id, script.created_at, version.id, version.created_at,
-    ARRAY(SELECT result FROM {table(Attempt)} WHERE task_id = task.id ORDER BY at, id)
+    ARRAY(SELECT result FROM {table(Attempt)} WHERE task_id = task.id AND counted ORDER BY at, id)
 FROM {table(Task)} AS task
 JOIN {table(Customer)} AS customer ON customer.id = task.customer_id
 LEFT JOIN {table(Event)} AS event ON event.id = task.event_id

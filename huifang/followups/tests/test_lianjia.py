@@ -197,3 +197,28 @@ def test_a_wrong_number_ends_the_follow_up_and_flags_the_customer_for_re_check(s
     assert (task.status, task.outcome) == ("invalid", "invalid")
     flag = DataQualityFlag.objects.get(customer=task.customer)
     assert flag.kind == "empty_number"
+
+
+def test_three_unanswered_calls_in_one_morning_are_one_day_of_the_ladder(shop: Shop, tmp_path: Path) -> None:
+    _import(
+        tmp_path,
+        [f"DK0009,showing,二手房带看,K109,张伟,13800138009,xiaoli,{SHOP},2026-11-02 15:00,0,望京花园"],
+    )
+    _tick("2026-11-03T09:30")
+    task = Task.objects.get(event__external_id="DK0009")
+    _attempt(task, "no_answer", "2026-11-03T09:40", "--agent", "xiaozhang")
+    # Two more tries the same morning, before the next scheduled attempt: recorded, not counted.
+    output = _attempt(task, "busy", "2026-11-03T10:10", "--agent", "xiaozhang")
+    assert "counts days" in output or "before the next scheduled attempt" in output
+    _attempt(task, "powered_off", "2026-11-03T11:00", "--agent", "xiaozhang")
+    assert (task.status, task.outcome, task.attempts) == ("waiting_retry", "undetermined", 3)
+    assert task.next_attempt_at == at("2026-11-04 09:30")
+    assert list(Attempt.objects.filter(task=task).values_list("counted", flat=True)) == [True, False, False]
+
+    # Day 2 and day 3 unanswered: now it is invalid (three days, R5.4).
+    _tick("2026-11-04T09:30")
+    _attempt(task, "no_answer", "2026-11-04T09:45", "--agent", "xiaozhang")
+    assert task.status == "waiting_retry"
+    _tick("2026-11-05T09:30")
+    _attempt(task, "no_answer", "2026-11-05T09:45", "--agent", "xiaozhang")
+    assert (task.status, task.outcome) == ("invalid", "invalid")

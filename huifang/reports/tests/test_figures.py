@@ -27,7 +27,7 @@ from huifang.conftest import Org
 from huifang.customers.models import Customer
 from huifang.events.models import Event
 from huifang.factories import make_customer
-from huifang.followups.models import Policy, Task, TaskStatusChange
+from huifang.followups.models import Evaluation, Policy, Task, TaskStatusChange
 from huifang.followups.services import apply_preset
 from huifang.reports.definitions import COLUMNS, preset_metrics, presets_in_use, standard_metrics
 from huifang.reports.figures import GROUPINGS, REPORTS, report
@@ -100,7 +100,14 @@ def generate(world: World, rng: random.Random, *, tasks: int, cases: int) -> Non
             )
         )
     made = []
-    for event in Event.objects.bulk_create(events):
+    saved = Event.objects.bulk_create(events)
+    # Some orders a policy skipped (seen too late, set aside): due but skipped in the reports.
+    Evaluation.objects.bulk_create(
+        Evaluation(event=event, at=event.completed_at, decisions=[], skipped=True)
+        for event in saved
+        if rng.random() < 0.1
+    )
+    for event in saved:
         policy = rng.choice(world.policies)
         status = rng.choice(STATUSES)
         latest = moment(rng)
@@ -217,6 +224,11 @@ def brute_force(name: str, *, start: date, end: date, by: str | None) -> list[di
         for fkey, flt in filters.items():
             counts[k][fkey] += flt.matches(facts)
     if by != "agent":
+        for evaluation in Evaluation.objects.filter(skipped=True).select_related("event"):
+            event = evaluation.event
+            k = key(event.completed_at.astimezone(SH).date(), event.unit_id, event.category, None)
+            if k is not None:
+                counts[k]["skipped"] += 1
         for event in Event.objects.filter(type__in=WORK_ORDER_TYPES):
             k = key(event.completed_at.astimezone(SH).date(), event.unit_id, event.category, None)
             if k is not None:
@@ -248,6 +260,7 @@ def brute_force(name: str, *, start: date, end: date, by: str | None) -> list[di
             row[by] = group
         row["followups_due"] = c["column:due"]
         row["followups_done"] = c["column:done"]
+        row["followups_skipped"] = c["skipped"]
         for metric in standard_metrics():
             row[metric.key] = rate(c[metric.numerator.key], c[metric.denominator.key])
         row["dissatisfied_resolution_rate"] = rate(c["rect_recovered"], c["rect_opened"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -224,3 +224,121 @@ def test_impossible_ladders_are_refused(make: Callable[[], object], message: str
 def test_a_ladder_describes_itself() -> None:
     assert THREE_DAYS.describe() == "3 attempts, 1 day apart"
     assert RetryLadder(spacing=Offset.parse("2 hours")).describe() == "3 attempts, 2 hours apart"
+
+
+def test_calls_before_the_next_scheduled_attempt_are_recorded_but_use_up_no_step() -> None:
+    first = next_step(
+        ladder=THREE_DAYS,
+        history=[],
+        result=R.NO_ANSWER,
+        at=at(2026, 11, 3, 9, 40),
+        hours=EVERY_DAY_HOURS,
+        calendar=CAL,
+    )
+    assert first.retry_at == at(2026, 11, 4, 9, 30) and first.counted
+    for minute in (10, 11):
+        again = next_step(
+            ladder=THREE_DAYS,
+            history=[R.NO_ANSWER],
+            result=R.BUSY,
+            at=at(2026, 11, 3, minute, 0),
+            hours=EVERY_DAY_HOURS,
+            calendar=CAL,
+            not_before=first.retry_at,
+        )
+        assert (again.status, again.outcome, again.attempts_used) == (
+            TaskStatus.WAITING_RETRY,
+            Outcome.UNDETERMINED,
+            1,
+        )
+        assert again.retry_at == first.retry_at and not again.counted
+        assert again.explanation.codes() == ("early",)
+    # At the scheduled time it counts again.
+    second = next_step(
+        ladder=THREE_DAYS,
+        history=[R.NO_ANSWER],
+        result=R.NO_ANSWER,
+        at=at(2026, 11, 4, 9, 40),
+        hours=EVERY_DAY_HOURS,
+        calendar=CAL,
+        not_before=first.retry_at,
+    )
+    assert second.attempts_used == 2 and second.counted
+
+
+def test_an_hours_spacing_counts_calling_time_only() -> None:
+    ladder = RetryLadder(spacing=Offset.parse("2 hours"))
+    step = next_step(
+        ladder=ladder,
+        history=[],
+        result=R.NO_ANSWER,
+        at=at(2026, 11, 3, 10, 0),
+        hours=WORKING_HOURS,
+        calendar=CAL,
+    )
+    # 10:00-11:30 is 1.5 h; the remaining half hour runs from 14:40.
+    assert step.retry_at == at(2026, 11, 3, 15, 10)
+    late = next_step(
+        ladder=ladder,
+        history=[],
+        result=R.NO_ANSWER,
+        at=at(2026, 11, 3, 16, 30),
+        hours=WORKING_HOURS,
+        calendar=CAL,
+    )
+    assert late.retry_at == at(2026, 11, 4, 11, 0)  # 30 min today, 1.5 h tomorrow morning
+    exact = next_step(
+        ladder=ladder,
+        history=[],
+        result=R.NO_ANSWER,
+        at=at(2026, 11, 3, 9, 30),
+        hours=WORKING_HOURS,
+        calendar=CAL,
+    )
+    assert exact.retry_at == at(2026, 11, 3, 14, 40)  # 11:30 itself is not callable
+
+
+def test_a_day_ladder_that_would_pass_the_deadline_uses_the_same_days_next_window() -> None:
+    # An emergency follow-up due by the end of the day, first call at 10:00 unanswered.
+    step = next_step(
+        ladder=APPLIANCE,
+        history=[],
+        result=R.NO_ANSWER,
+        at=at(2026, 11, 3, 10, 0),
+        hours=WORKING_HOURS,
+        calendar=CAL,
+        deadline=at(2026, 11, 3, 17, 0),
+    )
+    assert step.retry_at == at(2026, 11, 3, 14, 40)
+    assert "same day's next calling window" in str(step.explanation)
+    # In the afternoon there is no later window that day: the ladder's next day, late.
+    afternoon = next_step(
+        ladder=APPLIANCE,
+        history=[R.NO_ANSWER],
+        result=R.NO_ANSWER,
+        at=at(2026, 11, 3, 15, 0),
+        hours=WORKING_HOURS,
+        calendar=CAL,
+        deadline=at(2026, 11, 3, 17, 0),
+    )
+    assert afternoon.retry_at is not None and afternoon.retry_at > at(2026, 11, 3, 17, 0)
+    # On a day one may not call, there is no "same day" window either.
+    holiday = next_step(
+        ladder=APPLIANCE,
+        history=[],
+        result=R.NO_ANSWER,
+        at=at(2026, 10, 3, 10, 0),
+        hours=WORKING_HOURS,
+        calendar=CAL,
+        deadline=at(2026, 10, 3, 17, 0),
+    )
+    assert holiday.retry_at is not None and holiday.retry_at > at(2026, 10, 7, 0, 0)
+
+
+def test_calling_time_that_cannot_be_found_is_an_error() -> None:
+    from huifang.rules.workcal import CalendarError, add_calling_time
+
+    with pytest.raises(CalendarError):
+        add_calling_time(
+            at=at(2026, 11, 3, 10, 0), duration=timedelta(days=3650), hours=EVERY_DAY_HOURS, calendar=CAL
+        )

@@ -111,6 +111,11 @@ class Command(BaseCommand):
                 if task.status == "waiting_retry" and task.next_attempt_at
                 else ""
             )
+            + (
+                " (before the next scheduled attempt: recorded, no step of the ladder used — it counts days)"
+                if not attempt.counted
+                else ""
+            )
         )
 
     @staticmethod

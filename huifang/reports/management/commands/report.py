@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, no_translations
+from django.utils import timezone
 
 from huifang.reports.figures import GROUPINGS, REPORTS, ReportError, report
 from huifang.web.exports import xlsx_bytes
@@ -43,11 +44,14 @@ class Command(BaseCommand):
         if output == "xlsx" and not options["output"]:
             raise CommandError("--output: an xlsx report needs a file to write to", returncode=2)
         start, end = _day("--from", options["start"]), _day("--to", options["end"])
+        asked = timezone.localtime()
         try:
+            # Every follow-up committed before this moment is counted (the rollups catch up first).
             rows = report(options["name"], start=start, end=end, by=options["by"])
         except ReportError as error:
             raise CommandError(str(error), returncode=2) from error
         columns = list(rows[0]) if rows else []
+        self.stderr.write(f"figures as of {asked.isoformat(timespec='seconds')}")
         if output == "xlsx":
             Path(options["output"]).write_bytes(xlsx_bytes(rows=rows, columns=columns, sheet=options["name"]))
             self.stdout.write(f"{options['output']}: {len(rows)} rows")
