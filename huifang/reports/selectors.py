@@ -50,6 +50,7 @@ LABELS = {
     "orders_completed": _("Orders completed"),
     "followups_due": _("Follow-ups due"),
     "followups_done": _("Follow-ups done"),
+    "followups_skipped": _("Skipped"),
     "completion_rate": _("Completion rate"),
     "timeliness_rate": _("Timeliness rate"),
     "reach_rate": _("Reach rate"),
@@ -72,6 +73,10 @@ COUNT_NOTES = {
     "orders_completed": _("work orders completed on the day (the ERP's completion time)"),
     "followups_due": _("follow-ups whose window closes on the day (not cancelled)"),
     "followups_done": _("follow-ups done: the customer reached, or closed as invalid"),
+    "followups_skipped": _(
+        "orders completed on the day that a policy wanted followed up and that will not be: seen past "
+        "the policy's limit for late orders, or set aside by the scheduler (see Orders without a follow-up)"
+    ),
     "not_genuine": _("follow-ups finding that the work was not done as recorded (discrepancies)"),
     "dissatisfied": _("customers who answered dissatisfied"),
     "cases_opened": _("rectification tickets and complaints opened from the agent's follow-ups"),
@@ -131,7 +136,9 @@ def figure_columns(name: str) -> list[Column]:
     for _preset, metric in preset_metrics(presets_in_use()):
         notes[metric.key] = metric.note
         titles[metric.key] = metric.title
-    counts = [*FOLLOWUP_COUNTS] if name == "agents" else [*ORDER_COUNTS, *FOLLOWUP_COUNTS]
+    counts = (
+        [*FOLLOWUP_COUNTS] if name == "agents" else [*ORDER_COUNTS, *FOLLOWUP_COUNTS, "followups_skipped"]
+    )
     columns = [Column(key, str(LABELS[key]), str(COUNT_NOTES[key]), "count") for key in counts]
     for key in rate_keys():
         label = gettext(titles[key]) if key in titles else str(LABELS[key])

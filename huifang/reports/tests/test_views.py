@@ -198,10 +198,12 @@ def test_every_figure_header_carries_its_definition_and_a_footnote(reported: Wor
     assert headers["listing_sheet_rate"]  # the brokerage preset's own figure, from its [[metric]]
 
 
-def test_the_page_says_how_fresh_the_figures_are(reported: World, org: Org) -> None:
+def test_the_page_says_as_of_when_its_figures_are(reported: World, org: Org, settings: Settings) -> None:
+    # The figures are live: as of the moment the page was asked for (the workbench's clock).
+    settings.HUIFANG_WORKBENCH_NOW = datetime(2026, 12, 8, 10, 41, 7, tzinfo=SH)
     html = html_of(org.hq_staff, f"report=monthly&{NOVEMBER}")
     freshness = html.split('data-testid="freshness"')[1].split("</span>")[0]
-    assert "09:30" in freshness
+    assert "2026-12-08 10:41:07" in freshness
 
 
 # --------------------------------------------------------------------------------------------------
