@@ -119,8 +119,8 @@ def test_late_files_lose_no_follow_up_and_every_sample_meets_its_final_tier(
         tasks = Task.objects.filter(policy=policy, event__in=events)
         target, *_ = engine.sampling.target(len(events))
         assert tasks.count() >= target, (period, scope, len(events))
-        urgent = {e.pk for e in events if e.attributes.get("urgent")}
-        assert urgent <= set(tasks.values_list("event_id", flat=True))
+        urgent_ids = {e.pk for e in events if e.attributes.get("urgent")}
+        assert urgent_ids <= set(tasks.values_list("event_id", flat=True))
         records = SamplingRecord.objects.filter(policy=policy, period=period, scope=scope)
         drawn = [external_id for record in records for external_id in record.selected]
         assert len(drawn) == len(set(drawn)) == tasks.count()  # none drawn twice, none withdrawn
