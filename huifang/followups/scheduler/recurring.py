@@ -18,8 +18,10 @@ from huifang.followups.models import (
     PolicyVersion,
     Task,
     TaskStatus,
+    TickFailure,
     TickMark,
 )
+from huifang.followups.scheduler import failures
 from huifang.followups.scheduler.events import _Current
 from huifang.followups.services import Assigner, NewTask, create_tasks
 
@@ -34,13 +36,25 @@ if TYPE_CHECKING:
 def create_recurring_contacts(now: datetime, report: TickReport) -> bool:
     """Once a day per recurring policy: the contacts each customer of its segment is owed."""
     day = now.astimezone(ZoneInfo(settings.TIME_ZONE)).date().isoformat()
+    aside, retried = failures.set_aside(STEP), failures.failing(STEP)
     for version, engine in _Current.load(Origin.RECURRING).versions:
         mark = f"recurring:{version.policy_id}:{day}"
-        if TickMark.objects.filter(name=mark).exists():
+        key = f"policy:{version.policy_id}"
+        if key in aside or TickMark.objects.filter(name=mark).exists():
             continue
-        report.recurring_created += _recurring_for(version, engine, now)
-        TickMark.objects.create(name=mark, at=now)
+        # One policy in its own savepoint: a policy that cannot be worked out holds up no other.
+        failed: list[TickFailure] = []
+        with failures.guarded(step=STEP, key=key, now=now, failed=failed):
+            created = _recurring_for(version, engine, now)
+            TickMark.objects.create(name=mark, at=now)
+        if not failed:
+            report.recurring_created += created
+            if key in retried:
+                failures.resolve(step=STEP, keys=[key], now=now)
     return False
+
+
+STEP = "create_recurring_contacts"
 
 
 # Who makes a quota's contacts, by the quota's ``role`` (the roles the presets use): ``agent``, the
