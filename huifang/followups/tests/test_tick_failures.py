@@ -120,3 +120,19 @@ def test_administrators_see_open_failures_on_the_health_page_and_in_check(
 
     call_command("check")
     assert "huifang.W002" in capsys.readouterr().err
+
+
+def test_the_tick_command_exits_1_when_a_step_failed_after_running_the_others(
+    shop: Shop, failing_step: list[bool]
+) -> None:
+    from io import StringIO
+
+    from django.core.management.base import CommandError
+
+    event = shop.showing(completed="2026-11-02 15:00")
+    out = StringIO()
+    with pytest.raises(CommandError) as raised:
+        call_command("tick", "--now", "2026-11-02T15:05", stdout=out)
+    assert raised.value.returncode == 1 and "1 step(s) of the tick failed" in str(raised.value)
+    assert "steps_failed: 1" in out.getvalue()
+    assert Task.objects.filter(event=event).exists()

@@ -43,3 +43,10 @@ class Command(BaseCommand):
         else:
             for line in report.lines():
                 self.stdout.write(line)
+        if report.steps_failed:
+            # The other steps ran; the failures are recorded, retried by the next tick and shown on
+            # Settings › System health. Exit 1 so that a cron job or a monitor notices.
+            raise CommandError(
+                f"{report.steps_failed} step(s) of the tick failed; see `huifang check` or System health",
+                returncode=1,
+            )
