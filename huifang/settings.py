@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "huifang.events",
     "huifang.followups",
     "huifang.cases",
+    "huifang.audits",
     "huifang.reports",
     "huifang.web",
 ]

@@ -27,6 +27,9 @@ class CaseKind(models.TextChoices):
     RECTIFICATION = "rectification", _("Rectification ticket")
     COMPLAINT = "complaint", _("Complaint")
     CORRECTIVE = "corrective", _("Corrective action report")
+    # An audit re-call that contradicts the original record (R8.2), for the agent's supervisor;
+    # opened and decided by the audits app, which keeps both records side by side.
+    DISCREPANCY = "discrepancy", _("Discrepancy")
 
 
 class CaseStatus(models.TextChoices):

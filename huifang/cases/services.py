@@ -64,6 +64,10 @@ ALLOWED: dict[str, dict[str, frozenset[str]]] = {
         S.OPEN: frozenset({S.RESOLVED}),
         S.RESOLVED: frozenset({S.CLOSED, S.OPEN}),
     },
+    # Discrepancies (audits.services): the supervisor confirms or explains, and either closes it.
+    CaseKind.DISCREPANCY: {
+        S.OPEN: frozenset({S.CLOSED}),
+    },
 }
 # Statuses in which a case's clock runs (and escalates); the others wait on someone else.
 CLOCK_RUNS = frozenset({S.OPEN, S.ACCEPTED, S.VERIFIED, S.PLANNED})
@@ -398,6 +402,8 @@ def resolve_case(*, case: Case, by: Staff | None, at: datetime, cause: str, acti
     case = Case.objects.select_for_update().get(pk=case.pk)
     if case.kind == CaseKind.COMPLAINT:
         raise CaseError(f"case {case.pk} is a complaint: it is answered by a reply, not resolved")
+    if case.kind == CaseKind.DISCREPANCY:
+        raise CaseError(f"case {case.pk} is a discrepancy: the supervisor confirms or explains it")
     if case.status != S.OPEN:
         raise CaseError(f"case {case.pk} is {case.status}, not open")
     resolution = Resolution.objects.create(
@@ -438,7 +444,10 @@ def close_unresolvable(*, case: Case, by: Staff, at: datetime, reason: str) -> C
 def concerns_cases(task: Task) -> bool:
     """Whether a closed follow-up means anything for cases (``after_followup`` has work): a case's
     second follow-up or a bad result, from the task alone; a complaint's own follow-up when the
-    complaint is waiting for it (one query). ``record_attempt`` opens a transaction only then."""
+    complaint is waiting for it (one query). ``record_attempt`` opens a transaction only then.
+    An audit re-call is the audits app's (a discrepancy, not a ticket)."""
+    if task.origin == Origin.AUDIT:
+        return False
     if task.case_id is not None or needs_rectification(task):
         return True
     if task.event is None or task.event.type != EventType.COMPLAINT:

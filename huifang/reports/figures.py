@@ -231,7 +231,27 @@ def report(
             target.rectification_opened += row["opened"] or 0
             target.rectification_recovered += row["recovered"] or 0
             target.recovery_seconds += row["seconds"] or 0
-    return [_row(name, by, key, sums[key], own) for key in sorted(sums)]
+    rows = [_row(name, by, key, sums[key], own) for key in sorted(sums)]
+    if name == "agents":
+        _add_audit_figures(rows, start=start, end=end, names=agents)
+    return rows
+
+
+def _add_audit_figures(
+    rows: list[dict[str, Any]], *, start: date, end: date, names: Mapping[int, str]
+) -> None:
+    """The agents' report's supervision keys (CONTRACT: ``audited``, ``discrepancies``,
+    ``discrepancy_rate``, ``fabrications``, ``violations``, ``agent_name``), from the audits app."""
+    from huifang.audits.selectors import agent_audit_figures
+
+    figures = agent_audit_figures(start=start, end=end)
+    display = dict(
+        Staff.objects.filter(username__in=[r["agent"] for r in rows]).values_list("username", "display_name")
+    )
+    empty = {"audited": 0, "discrepancies": 0, "discrepancy_rate": None, "fabrications": 0, "violations": 0}
+    for row in rows:
+        row["agent_name"] = display.get(row["agent"]) or row["agent"]
+        row.update(figures.get(row["agent"], empty))
 
 
 def _count_of(flt_key: str, sums: _Sums) -> int:

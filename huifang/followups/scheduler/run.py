@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.db import connection, transaction
 
+from huifang.followups import hooks
 from huifang.followups.models import TickFailure
 from huifang.followups.scheduler import failures
 from huifang.followups.scheduler.batches import close_due_batches
@@ -49,6 +50,7 @@ class TickReport:
     reports_mailed: int = 0
     # Steps that raised this tick (recorded as ``TickFailure``; the others ran all the same).
     steps_failed: int = 0
+    audit_tasks_created: int = 0
 
     def lines(self) -> list[str]:
         return [f"{f.name}: {getattr(self, f.name)}" for f in fields(self)]
@@ -97,7 +99,10 @@ def tick(*, now: datetime) -> TickReport:
     failing = set(
         TickFailure.objects.filter(object_key="", resolved_at__isnull=True).values_list("step", flat=True)
     )
-    for step in STEPS:
+    # The steps of the apps above follow-ups (audits: the audit draws), registered in ``hooks``,
+    # run before the rollups are refreshed.
+    cut = STEPS.index(refresh_rollups)
+    for step in (*STEPS[:cut], *hooks.tick_steps(), *STEPS[cut:]):
         name = step.__name__
         try:
             while True:

@@ -246,6 +246,7 @@ def _record(
         counted=step.counted,
     )
     from huifang.cases.services import after_followup, concerns_cases
+    from huifang.followups import hooks
 
     closes = status in TERMINAL
     # The change and what follows from it are one transaction. Mostly nothing follows, and the
@@ -253,7 +254,8 @@ def _record(
     preview = copy.copy(task)
     for name, value in {"status": status, **changes}.items():
         setattr(preview, name, value)
-    follows = step.data_quality_flag or (closes and concerns_cases(preview))
+    # The apps above follow-ups (audits) say through ``hooks`` whether a closed task is theirs.
+    follows = step.data_quality_flag or (closes and (concerns_cases(preview) or hooks.concerned(preview)))
     with transaction.atomic() if follows else contextlib.nullcontext():
         try:
             transition(
@@ -278,4 +280,5 @@ def _record(
         if closes and follows:
             # The closed loop (R6.1): a ticket for a bad result, the next round or the end of a case.
             after_followup(task=task, by=agent, at=at)
+            hooks.after_close(task=task, by=agent, at=at)
     return attempt

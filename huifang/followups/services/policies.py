@@ -237,6 +237,10 @@ def apply_preset(*, name: str, by: Staff | None, at: datetime) -> PresetReport:
             "enabled": True,
         }
         _install_policy(name, RECURRING_KEY, quotas, defaults, by=by, at=at, report=report)
+    from huifang.followups import hooks
+
+    for hook in hooks.preset_hooks():  # the audits app: the preset's audit policies
+        hook(name=name, by=by, at=at, report=report)
     return report
 
 
