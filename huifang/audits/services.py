@@ -280,7 +280,9 @@ def _make_audit_tasks(
                 unit_id=home.pk,
                 channel=policy.channel,
                 window=window,
-                explanation=f"{policy.title}: {record.period}, re-call of follow-up {original.pk}; {record.explanation}",
+                explanation=(
+                    f"{policy.title}: {record.period}, re-call of follow-up {original.pk}; {record.explanation}"
+                ),
                 event_id=original.event_id,
                 assignee_id=assignee,
             )
@@ -646,7 +648,8 @@ def draft_bulletin(*, region: OrgUnit, start: date, end: date, by: Staff, at: da
             "discrepancies": len(facts["discrepancies"]),
         },
         _(
-            "The region is to put each item right, report the causes and actions to HQ, and post this bulletin on its notice board."
+            "The region is to put each item right, report the causes and actions to HQ, "
+            "and post this bulletin on its notice board."
         ),
     ]
     return Bulletin.objects.create(

@@ -13,6 +13,7 @@ NAVIGATION = [
     ("customers:list", _("Customers")),
     ("followups:list", _("Follow-ups")),
     ("cases:home", _("Cases")),
+    ("audits:home", _("Supervision")),
     ("reports:home", _("Reports")),
     ("web:settings", _("Settings")),
 ]
