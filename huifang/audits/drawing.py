@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
@@ -133,7 +133,7 @@ def last_ended(period: str, *, now: datetime, tz: ZoneInfo) -> Span:
             "half_year": f"{year}-H{number}",
         }[period]
 
-    def moment(day: object) -> datetime:
-        return datetime.combine(day, datetime.min.time(), tzinfo=tz)  # type: ignore[call-overload,no-any-return]
+    def moment(day: date) -> datetime:
+        return datetime.combine(day, time.min, tzinfo=tz)
 
     return Span(key=key, start=moment(start), end=moment(end))

@@ -281,7 +281,7 @@ def _make_audit_tasks(
                 channel=policy.channel,
                 window=window,
                 explanation=(
-                    f"{policy.title}: {record.period}, re-call of follow-up {original.pk}; {record.explanation}"
+                    f"{policy.title}: {record.period}, re-call of {original.pk}; {record.explanation}"
                 ),
                 event_id=original.event_id,
                 assignee_id=assignee,

@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_notification_unreached'),
+        ("cases", "0002_notification_unreached"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='case',
-            name='kind',
-            field=models.CharField(choices=[('rectification', 'Rectification ticket'), ('complaint', 'Complaint'), ('corrective', 'Corrective action report'), ('discrepancy', 'Discrepancy')], max_length=16, verbose_name='kind'),
+            model_name="case",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("rectification", "Rectification ticket"),
+                    ("complaint", "Complaint"),
+                    ("corrective", "Corrective action report"),
+                    ("discrepancy", "Discrepancy"),
+                ],
+                max_length=16,
+                verbose_name="kind",
+            ),
         ),
     ]
