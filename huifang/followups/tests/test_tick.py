@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from huifang.conftest import Org
 from huifang.factories import make_customer, make_event
-from huifang.followups.models import Evaluation, SamplingRecord, Task
+from huifang.followups.models import Evaluation, Policy, SamplingRecord, Task
 from huifang.followups.scheduler import tick
 from huifang.followups.selectors import redraw_sample, task_rows, why_no_task
-from huifang.followups.services import apply_preset, record_attempt
+from huifang.followups.services import apply_preset, record_attempt, revise_policy
 from huifang.followups.tests.conftest import Shop, at
 
 
@@ -58,6 +58,10 @@ def test_events_wait_until_a_preset_is_applied(org: Org) -> None:
 
 def test_hq_audits_five_percent_of_the_weeks_completed_follow_ups_by_region(org: Org) -> None:
     apply_preset(name="appliance-after-sales", by=None, at=timezone.now())
+    # The preset's HQ re-call is drawn by the audits app, which switches the engine's own batch
+    # off (audits/tests/test_hq_recall.py); the engine's audit batch is tested switched back on.
+    hq_recall = Policy.objects.get(preset="appliance-after-sales", key="hq-recall")
+    revise_policy(policy=hq_recall, by=None, at=timezone.now(), enabled=True)
     installs = [
         make_event(
             customer=make_customer(unit=unit),
