@@ -10,15 +10,16 @@ from django.utils.translation import gettext_lazy as _
 
 from huifang.accounts.models import OrgUnit
 
+# An ISO date whatever the language: the browser's date picker reads only YYYY-MM-DD.
+DATE = forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d")
+
 
 class RangeForm(forms.Form):
     start = forms.DateField(
-        label=_("From"),
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}),
+        label=_("First day"),
+        widget=DATE,
     )
-    end = forms.DateField(
-        label=_("To"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"})
-    )
+    end = forms.DateField(label=_("Last day"), widget=DATE)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -95,12 +96,10 @@ class BulletinDraftForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
     start = forms.DateField(
-        label=_("From"),
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}),
+        label=_("First day"),
+        widget=DATE,
     )
-    end = forms.DateField(
-        label=_("To"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"})
-    )
+    end = forms.DateField(label=_("Last day"), widget=DATE)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

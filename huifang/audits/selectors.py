@@ -373,9 +373,12 @@ class Ledger:
         return self._rate(self.discrepancies, self.audited)
 
 
-def assessment(user: Staff, *, start: date, end: date, staff: Staff | None = None) -> list[Ledger]:
+def assessment(
+    user: Staff, *, start: date, end: date, staff: Staff | None = None, now: datetime | None = None
+) -> list[Ledger]:
     """The ledger of each staff member ``user`` may assess (their team, and the managers charged
-    for missed follow-ups), for the local days ``start``–``end``."""
+    for missed follow-ups), for the local days ``start``–``end``; a day's report is missing when
+    its due time has passed by ``now`` (default: the clock)."""
     low, high = local_range(start, end)
     members = [staff] if staff is not None else list(team(user))
     if staff is None and user.role != Role.AGENT:
@@ -448,7 +451,7 @@ def assessment(user: Staff, *, start: date, end: date, staff: Staff | None = Non
             ledgers[who].missed += n
     # Late and missing submissions (R8.3): days with records whose report came late or not at all
     # by its due time.
-    now_ = datetime.now(tz=zone())
+    now_ = now or datetime.now(tz=zone())
     counts = records_by_day(ids, start, end)
     reports = {
         (r.agent_id, r.day): r

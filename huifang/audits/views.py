@@ -5,6 +5,7 @@ Every object comes through a scoped selector (out of scope: 404); every write th
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -128,7 +129,9 @@ def _answers(task: Task) -> list[tuple[str, str, str]]:
                 }
                 if q.get("kind") == "yes_no":
                     options = {"yes": _("Yes"), "no": _("No"), **options}
-                questions[str(q.get("key"))] = (str(q.get("text", q.get("key"))), options)
+                # The text without its variables, as the cases pages name a question.
+                text = re.sub(r"\{\w+\}", "", str(q.get("text", q.get("key"))))
+                questions[str(q.get("key"))] = (text, options)
     rows = []
     for key, (text, options) in questions.items():
         if key in task.answers:
@@ -391,7 +394,7 @@ def assessment(request: HttpRequest) -> HttpResponse:
     start, end, range_form = _range(request)
     # An agent sees their own ledger only.
     own = user if user.role == Role.AGENT and not user.is_superuser else None
-    ledgers = selectors.assessment(user, start=start, end=end, staff=own)
+    ledgers = selectors.assessment(user, start=start, end=end, staff=own, now=clock())
     if request.GET.get("format") == "xlsx":
         rows = selectors.ledger_rows(ledgers)
         columns = list(rows[0]) if rows else []

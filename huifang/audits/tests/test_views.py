@@ -15,7 +15,6 @@ from pytest_django.fixtures import Settings
 from huifang.audits import services
 from huifang.audits.models import Audit, Bulletin, DailyReport, Discrepancy, ReportStatus, Verdict
 from huifang.cases.models import CaseStatus
-from huifang.conftest import Org
 from huifang.followups.models import TaskStatus
 from huifang.followups.scheduler import tick
 from huifang.followups.services import record_attempt
@@ -115,7 +114,8 @@ def test_the_supervisor_sees_both_records_and_confirms(week: Week, monday: None)
     found.refresh_from_db()
     assert found.verdict == Verdict.CONFIRMED and found.case.status == CaseStatus.CLOSED
     # The case page of the cases app shows it too.
-    assert _client(org.east_supervisor).get(f"/cases/{found.case_id}/").status_code == 200
+    case_page = _client(org.east_supervisor).get(f"/cases/{found.case_id}/").content.decode()
+    assert f"/audits/discrepancies/{found.pk}/" in case_page
 
 
 def test_an_agent_submits_a_day_and_the_supervisor_sends_it_back_then_approves(
