@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from huifang.accounts.models import Role, Staff
+from huifang.accounts.models import OrgUnit, Role, Staff
 from huifang.audits import forms, selectors, services
 from huifang.audits.models import Verdict
 from huifang.followups.models import Task
@@ -85,8 +85,14 @@ def draw(request: HttpRequest, pk: int) -> HttpResponse:
     """A stored draw: population by region, allocation, seed, selection — and the same drawn again."""
     record = get_object_or_404(selectors.draws_for(_staff(request)), pk=pk)
     again = services.redraw(record)
+    # Groups are stored by unit code (stable); people read the unit's name.
+    names = dict(OrgUnit.objects.filter(code__in=list(record.population)).values_list("code", "name"))
     rows = [
-        {"group": group, "population": len(ids), "allocated": record.allocation.get(group, 0)}
+        {
+            "group": names.get(group, group),
+            "population": len(ids),
+            "allocated": record.allocation.get(group, 0),
+        }
         for group, ids in sorted(record.population.items())
     ]
     return render(

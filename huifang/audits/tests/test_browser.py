@@ -62,7 +62,7 @@ def test_hq_auditors_morning_queue_re_call_and_discrepancy(
     # The draw: 30 : 10 follow-ups, the allocation, the seed, and the same sample drawn again.
     page.get_by_test_id("draws").get_by_text("2026-W45").click()
     expect(page.get_by_test_id("reproduced")).to_contain_text("结果一致")
-    expect(page.get_by_test_id("allocation")).to_contain_text("30")
+    expect(page.get_by_test_id("allocation").locator("tr", has_text="华东区域")).to_contain_text("30")
     page.screenshot(path=str(SCREENSHOTS / "audits-draw.png"), full_page=True)
     page.go_back()
 
