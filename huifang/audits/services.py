@@ -510,7 +510,7 @@ def record_missed_followups(*, now: datetime) -> int:
         Task.objects.filter(event__type="complaint", origin__in=AUDITED_ORIGINS)
         .filter(Q(overdue_at__isnull=False) | Q(status__in=[TaskStatus.INVALID, TaskStatus.CANCELLED]))
         .exclude(status=TaskStatus.COMPLETED)
-        .select_related("unit")
+        .select_related("unit", "worked_by", "assignee", "customer__owner")
     )
     made = 0
     seen = set(done.values_list("source", flat=True))
@@ -518,7 +518,8 @@ def record_missed_followups(*, now: datetime) -> int:
         source = f"task:{task.pk}"
         if source in seen:
             continue
-        agent = task.worked_by or task.assignee
+        # Whoever had it, else the customer's own agent (a pool task nobody took).
+        agent = task.worked_by or task.assignee or task.customer.owner
         note = f"{_('Missed follow-up after a complaint')} #{task.pk}"
         if agent is not None:
             made += (

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from huifang.audits import selectors, services
 from huifang.audits.models import Audit, AuditDraw, AuditStatus, Discrepancy, Verdict, Violation
@@ -180,6 +180,13 @@ def test_the_commands_show_audit_tasks_discrepancy_cases_and_the_agents_figures(
     assert [(c["kind"], c["status"], c["task_id"]) for c in cases] == [
         ("discrepancy", "closed", audit.original_id)
     ]
+
+    # A discrepancy is decided by its supervisor, not resolved by cause and action: exit 2.
+    with pytest.raises(CommandError, match="discrepancy") as refused:
+        call_command("case", "resolve", str(found.case_id), "--cause", "x", "--action", "y")
+    assert refused.value.returncode == 2
+    call_command("cases", "--kind", "discrepancy", "--format", "csv")
+    assert capsys.readouterr().out.splitlines()[1].split(",")[1] == "discrepancy"
 
     call_command("report", "agents", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "json")
     rows = {row["agent"]: row for row in json.loads(capsys.readouterr().out)}
