@@ -11,7 +11,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from huifang.accounts.models import OrgUnit, Role, Staff
 from huifang.accounts.scope import scoped
@@ -193,14 +194,21 @@ def team(user: Staff) -> QuerySet[Staff]:
 
 
 def records_by_day(agents: list[int], start: date, end: date) -> dict[tuple[int, date], int]:
-    """How many follow-up attempts each agent recorded on each local day of the range."""
-    low, high = local_range(start, end)
-    counts: dict[tuple[int, date], int] = defaultdict(int)
-    tz = zone()
-    for agent_id, at in Attempt.objects.filter(agent_id__in=agents, at__gte=low, at__lt=high).values_list(
-        "agent_id", "at"
-    ):
-        counts[(agent_id, at.astimezone(tz).date())] += 1
+    """How many follow-up attempts each agent recorded on each local day of the range: one
+    GROUP BY per day on the (agent, at) index, no date function in SQL (on SQLite those are
+    Python functions called inside the query, as reports.figures notes)."""
+    counts: dict[tuple[int, date], int] = {}
+    day = start
+    while day <= end:
+        low, high = local_range(day, day)
+        for agent_id, n in (
+            Attempt.objects.filter(agent_id__in=agents, at__gte=low, at__lt=high)
+            .values("agent_id")
+            .annotate(n=Count("pk"))
+            .values_list("agent_id", "n")
+        ):
+            counts[(agent_id, day)] = n
+        day += timedelta(days=1)
     return counts
 
 
@@ -242,21 +250,27 @@ def review_queue(user: Staff) -> QuerySet[DailyReport]:
 
 def weekly_sample(user: Staff, *, week_start: date, size: int = 5) -> list[Task]:
     """The supervisor's weekly reading (seed 003 4.4): a reproducible sample of the team's
-    follow-up records of the week, dissatisfied ones first (their rectification is checked)."""
+    follow-up records of the week, dissatisfied and not genuine ones first (their rectification
+    is checked)."""
     low, high = local_range(week_start, week_start + timedelta(days=6))
-    tasks = list(
+    rows = list(
         Task.objects.filter(
             worked_by__in=team(user), closed_at__gte=low, closed_at__lt=high, origin__in=AUDITED_ORIGINS
         )
-        .select_related("customer", "worked_by", "event")
         .order_by("pk")
+        .values_list("pk", "satisfaction", "outcome")
     )
     bad = [
-        t for t in tasks if t.satisfaction == Satisfaction.DISSATISFIED or t.outcome == Outcome.NOT_GENUINE
+        pk
+        for pk, satisfaction, outcome in rows
+        if satisfaction == Satisfaction.DISSATISFIED or outcome == Outcome.NOT_GENUINE
     ]
-    rest = [t for t in tasks if t not in bad]
+    flagged = set(bad)
+    rest = [pk for pk, _s, _o in rows if pk not in flagged]
     rng = random.Random(f"review/{user.pk}/{week_start.isoformat()}")
-    return bad[:size] + rng.sample(rest, max(0, min(size - len(bad), len(rest))))
+    chosen = bad[:size] + rng.sample(rest, max(0, min(size - len(bad), len(rest))))
+    found = Task.objects.filter(pk__in=chosen).select_related("customer", "worked_by", "event").in_bulk()
+    return [found[pk] for pk in chosen]
 
 
 def day_records(agent: Staff, day: date) -> QuerySet[Attempt]:
@@ -394,28 +408,26 @@ def assessment(
     tasks = Task.objects.filter(
         latest_at__gte=low, latest_at__lt=high, origin__in=[*AUDITED_ORIGINS, Origin.CASE]
     )
-    for row in tasks.filter(Q(worked_by_id__in=ids) | Q(worked_by__isnull=True, assignee_id__in=ids)).values(
-        "worked_by_id",
-        "assignee_id",
-        "status",
-        "closed_at",
-        "latest_at",
-        "satisfaction",
-        "channel",
-        "attempts",
+    worker = Coalesce("worked_by_id", "assignee_id")
+    closed = Q(status__in=[TaskStatus.COMPLETED, TaskStatus.INVALID])
+    for row in (
+        tasks.filter(Q(worked_by_id__in=ids) | Q(worked_by__isnull=True, assignee_id__in=ids))
+        .annotate(worker=worker)
+        .values("worker")
+        .annotate(
+            due=Count("pk"),
+            done=Count("pk", filter=closed),
+            on_time=Count("pk", filter=closed & Q(closed_at__lte=F("latest_at"))),
+            rated=Count("pk", filter=~Q(satisfaction="")),
+            satisfied=Count("pk", filter=Q(satisfaction=Satisfaction.SATISFIED)),
+        )
+        .order_by()
     ):
-        who = row["worked_by_id"] or row["assignee_id"]
-        ledger = ledgers.get(who)
+        ledger = ledgers.get(row["worker"])
         if ledger is None:
             continue
-        ledger.due += 1
-        if row["status"] in (TaskStatus.COMPLETED, TaskStatus.INVALID):
-            ledger.done += 1
-            if row["closed_at"] is not None and row["closed_at"] <= row["latest_at"]:
-                ledger.on_time += 1
-        if row["satisfaction"]:
-            ledger.rated += 1
-            ledger.satisfied += row["satisfaction"] == Satisfaction.SATISFIED
+        ledger.due, ledger.done, ledger.on_time = row["due"], row["done"], row["on_time"]
+        ledger.rated, ledger.satisfied = row["rated"], row["satisfied"]
     # Incomplete archives (R5.6, R2.5): on-site follow-ups completed without the customer's signature.
     for who, n in (
         Attempt.objects.filter(

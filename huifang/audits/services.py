@@ -47,7 +47,14 @@ from huifang.cases.services import deadline_after, notify, step
 from huifang.followups import binding
 from huifang.followups.models import Origin, Outcome, Policy, Task, TaskStatus
 from huifang.followups.scheduler import Units
-from huifang.followups.services import NewTask, create_tasks, revise_policy, rules_of, transition
+from huifang.followups.services import (
+    NewTask,
+    create_policy,
+    create_tasks,
+    revise_policy,
+    rules_of,
+    transition,
+)
 from huifang.followups.services.policies import PresetReport
 from huifang.rules.sampling import percent as percent_of
 
@@ -124,20 +131,17 @@ def apply_audit_preset(
         }
         policy = AuditPolicy.objects.filter(preset=name, key=key).first()
         if policy is None:
-            followup = Policy.objects.create(
+            followup = create_policy(
                 preset=name,
                 key=f"audit-{key}",
+                definition=_definition(name, key, str(values["title"])),
+                by=by,
+                at=at,
                 title=values["title"],
                 origin=Origin.AUDIT,
                 channel=values["channel"],
                 # Never in force for events: the audit draw makes its tasks.
                 enabled=False,
-                created_at=at,
-            )
-            from huifang.followups.services.policies import _new_version
-
-            _new_version(
-                followup, base=_definition(name, key, values["title"]), by=by, at=at, note=f"preset {name}"
             )
             policy = AuditPolicy.objects.create(
                 preset=name, key=key, followup_policy=followup, created_at=at, **values

@@ -1,6 +1,6 @@
 """The audits' tick step (registered in ``followups.hooks`` by ``apps.AuditsConfig.ready``): each
 enabled audit policy's sample of its last ended period, drawn once per auditing unit, and the
-violations of complaint follow-ups missed (R9.4)."""
+violations of complaint follow-ups missed (R9.4), looked for once a day."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from huifang.audits import drawing, services
 from huifang.audits.models import AuditDraw, AuditPolicy
+from huifang.followups.models import TickMark
 
 
 def audit_step(now: datetime, report: Any) -> bool:
@@ -26,5 +27,9 @@ def audit_step(now: datetime, report: Any) -> bool:
             record = services.draw_audits(policy=policy, span=span, unit=unit, now=now)
             if record is not None and report is not None:
                 report.audit_tasks_created += len(record.selected)
-    services.record_missed_followups(now=now)
+    # Missed complaint follow-ups: once a local day (the query reads every complaint's task).
+    mark = f"audits:missed-followups:{now.astimezone(tz).date().isoformat()}"
+    if not TickMark.objects.filter(name=mark).exists():
+        services.record_missed_followups(now=now)
+        TickMark.objects.create(name=mark, at=now)
     return False

@@ -118,6 +118,17 @@ def _new_version(
     return version
 
 
+@transaction.atomic
+def create_policy(
+    *, preset: str, key: str, definition: Mapping[str, Any], by: Staff | None, at: datetime, **fields: Any
+) -> Policy:
+    """A policy with its first version, for an app above follow-ups that makes its own tasks under
+    it (audits: its audit tasks). ``rules.PresetError`` if the engine cannot read ``definition``."""
+    policy = Policy.objects.create(preset=preset, key=key, created_at=at, **fields)
+    _new_version(policy, base=definition, by=by, at=at, note=f"preset {preset}" if preset else "")
+    return policy
+
+
 # Fields of a policy that ``revise_policy`` may change.
 EDITABLE = (
     "title",
