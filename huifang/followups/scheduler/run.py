@@ -102,7 +102,8 @@ def tick(*, now: datetime) -> TickReport:
     # The steps of the apps above follow-ups (audits: the audit draws), registered in ``hooks``,
     # run before the rollups are refreshed.
     cut = STEPS.index(refresh_rollups)
-    for step in (*STEPS[:cut], *hooks.tick_steps(), *STEPS[cut:]):
+    steps: list[Step] = [*STEPS[:cut], *hooks.tick_steps(), *STEPS[cut:]]
+    for step in steps:
         name = step.__name__
         try:
             while True:
