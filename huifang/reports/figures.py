@@ -233,13 +233,11 @@ def report(
             target.recovery_seconds += row["seconds"] or 0
     rows = [_row(name, by, key, sums[key], own) for key in sorted(sums)]
     if name == "agents":
-        _add_audit_figures(rows, start=start, end=end, names=agents)
+        _add_audit_figures(rows, start=start, end=end)
     return rows
 
 
-def _add_audit_figures(
-    rows: list[dict[str, Any]], *, start: date, end: date, names: Mapping[int, str]
-) -> None:
+def _add_audit_figures(rows: list[dict[str, Any]], *, start: date, end: date) -> None:
     """The agents' report's supervision keys (CONTRACT: ``audited``, ``discrepancies``,
     ``discrepancy_rate``, ``fabrications``, ``violations``, ``agent_name``), from the audits app."""
     from huifang.audits.selectors import agent_audit_figures

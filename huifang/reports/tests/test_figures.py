@@ -284,6 +284,11 @@ def brute_force(name: str, *, start: date, end: date, by: str | None) -> list[di
         row["recovery_hours"] = (
             round(c["seconds"] / 3600 / c["rect_recovered"], 2) if c["rect_recovered"] else None
         )
+        if name == "agents":
+            # Supervision's keys (audits app, audits/tests): this world has no audits or violations.
+            shown = Staff.objects.filter(username=group).values_list("display_name", flat=True).first()
+            row["agent_name"] = shown or group
+            row.update(audited=0, discrepancies=0, discrepancy_rate=None, fabrications=0, violations=0)
         rows.append(row)
     return rows
 
