@@ -18,9 +18,9 @@ from huifang.audits import drawing, services
 from huifang.audits.models import Audit, AuditDraw, AuditPolicy, Violation
 from huifang.conftest import PASSWORD
 from huifang.factories import make_customer, make_event
-from huifang.followups.models import Task
+from huifang.followups.models import Policy, Task
 from huifang.followups.scheduler import tick
-from huifang.followups.services import apply_preset
+from huifang.followups.services import apply_preset, revise_policy
 
 from .conftest import Week, at
 
@@ -118,3 +118,14 @@ def test_a_draw_never_exceeds_its_population_gives_every_region_its_minimum_and_
         chosen = set(drawn.selected) & set(ids)
         assert len(chosen) == drawn.allocation[name] >= min(minimum, len(ids))
     assert drawing.draw(rule=rule, groups=dict(reversed(list(groups.items()))), seed=seed) == drawn
+
+
+@pytest.mark.django_db
+def test_an_audit_levels_task_policy_switched_on_by_hand_answers_no_event(week: Week) -> None:
+    backing = Policy.objects.get(preset="appliance-after-sales", key="audit-hq-recall")
+    assert not backing.enabled and backing.origin == "audit"
+    revise_policy(policy=backing, by=None, at=timezone.now(), enabled=True)
+    week.installs(east=1, south=0)
+    report = tick(now=at("2026-11-02 18:00"))
+    assert report.steps_failed == 0
+    assert list(Task.objects.values_list("policy__key", flat=True)) == ["install"]
