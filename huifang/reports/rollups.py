@@ -63,7 +63,10 @@ def _task_slice(tasks: QuerySet[Task], extra: dict[str, rules.Filter]) -> list[T
     aggregates = {name: _count(flt) for name, flt in COLUMNS.items()}
     aggregates.update({f"x{i}": _count(extra[key]) for i, key in enumerate(names)})
     rows = (
-        tasks.annotate(
+        # Audit re-calls check the follow-ups; they are not follow-ups of the work themselves and
+        # count in supervision's figures (audits app), not in these.
+        tasks.exclude(origin="audit")
+        .annotate(
             r_day=TruncDate("latest_at", tzinfo=zone()),
             r_category=Coalesce("event__category", Value("")),
             r_agent=Coalesce("worked_by_id", "assignee_id"),

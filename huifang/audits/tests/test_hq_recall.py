@@ -190,6 +190,8 @@ def test_the_commands_show_audit_tasks_discrepancy_cases_and_the_agents_figures(
 
     call_command("report", "agents", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "json")
     rows = {row["agent"]: row for row in json.loads(capsys.readouterr().out)}
+    # The re-call is HQ's check, not a follow-up of HQ's own: no row for the auditor.
+    assert "frank" not in rows
     alice = rows["alice"]
     assert alice["agent_name"] == "王丽"
     assert (
