@@ -35,7 +35,9 @@ from huifang.audits.models import (
     Bulletin,
     DailyReport,
     Discrepancy,
+    Level,
     PenaltyRate,
+    Period,
     ReportStatus,
     ReviewStep,
     Verdict,
@@ -86,6 +88,29 @@ def audit_preset(name: str) -> dict[str, Any] | None:
     return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
+def check_audit_preset(name: str, data: Mapping[str, Any]) -> None:
+    """Refuse an audit section the draw could not follow, naming the file, the level and the field."""
+    where = f"audits/presets/{name}.toml"
+    keys = set()
+    for entry in data.get("audit", []):
+        key = entry.get("key", "?")
+        problems = []
+        if key in keys:
+            problems.append("key: used twice")
+        keys.add(key)
+        for field, allowed in (("level", Level.values), ("period", Period.values), ("auditors", Role.values)):
+            if entry.get(field) not in allowed:
+                problems.append(f"{field}: {entry.get(field)!r} is not one of {', '.join(allowed)}")
+        if ("percent" in entry) == ("count" in entry):
+            problems.append("give either percent or count")
+        if "percent" in entry and not 0 < float(entry["percent"]) <= 100:
+            problems.append(f"percent: {entry['percent']} is not above 0 and at most 100")
+        if not entry.get("title"):
+            problems.append("title: missing")
+        if problems:
+            raise AuditError(f"{where}, audit {key}: " + "; ".join(problems))
+
+
 def _definition(preset: str, key: str, title: str) -> dict[str, Any]:
     """The audit tasks' engine definition: the preset's calling hours and default retry ladder,
     and no policy of its own (the draw, not an event, makes the tasks)."""
@@ -111,6 +136,7 @@ def apply_audit_preset(
     data = audit_preset(name)
     if data is None:
         return []
+    check_audit_preset(name, data)
     installed = []
     for entry in data.get("audit", []):
         key = str(entry["key"])

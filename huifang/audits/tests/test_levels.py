@@ -31,6 +31,7 @@ def test_the_property_preset_installs_seed_003s_levels_once(week: Week) -> None:
     again = apply_preset(name="property-management", by=None, at=timezone.now())
     levels = dict(AuditPolicy.objects.filter(preset="property-management").values_list("key", "level"))
     assert levels == {
+        "supervisor-monthly": "supervisor",
         "manager-monthly": "manager",
         "quality-monthly": "quality",
         "region-head-half-year": "region_head",
@@ -58,6 +59,12 @@ def test_the_managers_and_the_quality_departments_monthly_samples_are_drawn_per_
     quality_draw = AuditDraw.objects.get(policy__key="quality-monthly", period="2026-11")
     assert (quality_draw.scope, quality_draw.population_size, len(quality_draw.selected)) == ("hq", 15, 5)
     assert {a.task.assignee for a in Audit.objects.filter(draw=quality_draw)} == {org.quality}
+    # Each region's supervisor samples their region's follow-ups.
+    supervisors = {
+        d.scope: len(d.selected)
+        for d in AuditDraw.objects.filter(policy__key="supervisor-monthly", period="2026-11")
+    }
+    assert supervisors == {"east": 10, "south": 3}
     # No manager is placed in a region: no region head's draw.
     assert not AuditDraw.objects.filter(policy__key="region-head-half-year").exists()
 
@@ -129,3 +136,28 @@ def test_an_audit_levels_task_policy_switched_on_by_hand_answers_no_event(week: 
     report = tick(now=at("2026-11-02 18:00"))
     assert report.steps_failed == 0
     assert list(Task.objects.values_list("policy__key", flat=True)) == ["install"]
+
+
+def test_every_shipped_audit_section_is_valid_and_a_bad_one_is_refused_by_name() -> None:
+    for path in sorted(services.PRESET_DIR.glob("*.toml")):
+        data = services.audit_preset(path.stem)
+        assert data is not None and data["audit"], path
+        services.check_audit_preset(path.stem, data)
+    bad = {
+        "audit": [
+            {
+                "key": "x",
+                "title": "抽查",
+                "level": "boss",
+                "period": "month",
+                "auditors": "hq",
+                "count": 3,
+                "percent": 5,
+            }
+        ]
+    }
+    with pytest.raises(
+        services.AuditError,
+        match=r"audits/presets/demo.toml, audit x: level: 'boss'.*either percent or count",
+    ):
+        services.check_audit_preset("demo", bad)
