@@ -74,12 +74,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "huifang.accounts",
     "huifang.customers",
     "huifang.events",
+    "huifang.messaging",
     "huifang.followups",
     "huifang.cases",
     "huifang.audits",
+    "huifang.campaigns",
     "huifang.reports",
     "huifang.web",
 ]
@@ -175,6 +179,56 @@ EMAIL_HOST_PASSWORD = os.environ.get("HUIFANG_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("HUIFANG_EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _env_bool("HUIFANG_EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = os.environ.get("HUIFANG_EMAIL_FROM", "huifang@localhost")
+
+# Background work (webhook deliveries; later messages) on Django's task framework: the
+# django-tasks backport with its database backend, so SQLite and PostgreSQL both carry the queue
+# and no broker is needed. Run by `huifang worker` and inside `huifang serve`.
+TASKS: dict[str, Any] = {
+    "default": {
+        "BACKEND": os.environ.get("HUIFANG_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "webhooks"],
+    }
+}
+
+# Messages to customers and staff (R10, huifang.messaging): the sender of each channel, the SMS
+# vendor's signature, template codes and credentials, the WeCom group robot, rate limits, quiet
+# hours and the contact cap (see docs/messaging.md). By default nothing leaves the machine: SMS
+# and WeCom messages are written to the data folder's outbox.log.
+_SMS_VENDORS = {
+    "console": "huifang.messaging.senders.ConsoleSender",
+    "aliyun": "huifang.messaging.senders.AliyunSmsSender",
+    "tencent": "huifang.messaging.senders.TencentSmsSender",
+}
+HUIFANG_MESSAGING: dict[str, Any] = {
+    "company": os.environ.get("HUIFANG_SMS_COMPANY", ""),
+    "senders": {
+        "sms": _SMS_VENDORS.get(os.environ.get("HUIFANG_SMS_VENDOR", "console"), _SMS_VENDORS["console"]),
+        "email": "huifang.messaging.senders.EmailSender",
+        "wecom": (
+            "huifang.messaging.senders.WeComRobotSender"
+            if os.environ.get("HUIFANG_WECOM_WEBHOOK")
+            else "huifang.messaging.senders.ConsoleSender"
+        ),
+    },
+    "sms": {
+        "sign_name": os.environ.get("HUIFANG_SMS_SIGN_NAME", ""),
+        "access_key_id": os.environ.get("HUIFANG_SMS_KEY_ID", ""),
+        "access_key_secret": os.environ.get("HUIFANG_SMS_KEY_SECRET", ""),
+        "secret_id": os.environ.get("HUIFANG_SMS_KEY_ID", ""),
+        "secret_key": os.environ.get("HUIFANG_SMS_KEY_SECRET", ""),
+        "app_id": os.environ.get("HUIFANG_SMS_APP_ID", ""),
+        "region": os.environ.get("HUIFANG_SMS_REGION", "ap-guangzhou"),
+        # template key → the vendor's template code, e.g. "survey_invitation=SMS_123,greeting=SMS_456"
+        "templates": dict(
+            pair.split("=", 1)
+            for pair in os.environ.get("HUIFANG_SMS_TEMPLATES", "").split(",")
+            if "=" in pair
+        ),
+    },
+    "wecom": {"webhook_url": os.environ.get("HUIFANG_WECOM_WEBHOOK", "")},
+}
+# Where survey links point (the address customers open on their phones).
+HUIFANG_PUBLIC_URL = os.environ.get("HUIFANG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 12 * 3600

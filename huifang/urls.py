@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from huifang.campaigns.views import survey
 from huifang.web.views import LoginView
 
 urlpatterns = [
@@ -19,5 +20,8 @@ urlpatterns = [
     path("settings/policies/", include("huifang.followups.policy_urls")),
     path("settings/calendar/", include("huifang.accounts.urls")),
     path("reports/", include("huifang.reports.urls")),
+    path("campaigns/", include("huifang.campaigns.urls")),
+    # The households' survey page: public, the code is the key (no personal data in the URL).
+    path("s/<str:code>/", survey, name="survey"),
     path("", include("huifang.web.urls")),
 ]

@@ -15,6 +15,7 @@ NAVIGATION = [
     ("cases:home", _("Cases")),
     ("audits:home", _("Supervision")),
     ("reports:home", _("Reports")),
+    ("campaigns:list", _("Surveys")),
     ("web:settings", _("Settings")),
 ]
 # Pages that belong to a section although their URL lies under another one: working a task and

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
-PUBLIC_PREFIXES = ("/login/", "/i18n/", "/" + settings.STATIC_URL.lstrip("/"), "/healthz")
+PUBLIC_PREFIXES = ("/login/", "/i18n/", "/" + settings.STATIC_URL.lstrip("/"), "/healthz", "/s/")
 
 
 class LoginRequiredMiddleware:

@@ -1,0 +1,381 @@
+"""Every write of the outbox: queueing (with the customer's do-not-disturb, opt-outs, contact cap,
+accepted channels and quiet hours), sending due messages under each channel's rate limit with
+retries and exponential backoff, delivery receipts and opt-outs.
+
+Sending is not done here in a request: ``queue_messages`` stores rows and asks the task framework
+to run ``tasks.send_due`` once the transaction commits; the worker calls ``process_due``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from huifang.customers.models import Customer
+from huifang.messaging import senders, templates_text
+from huifang.messaging.models import (
+    ChannelBudget,
+    Message,
+    MessageChannel,
+    MessageKind,
+    MessageStatus,
+    OptOut,
+)
+
+logger = logging.getLogger("huifang.messaging")
+
+# Kinds a special customer (R2.2: referred by leaders, VIP) may receive: milestones and greetings.
+SPECIAL_ALLOWED = {MessageKind.MILESTONE, MessageKind.GREETING, MessageKind.BIRTHDAY}
+# Kinds that go to staff, not customers: no customer rules apply.
+STAFF_KINDS = {MessageKind.STAFF_NOTICE}
+
+DEFAULTS: dict[str, Any] = {
+    # N messages per W seconds handed to each channel's gateway (a vendor's QPS; a WeCom robot
+    # takes 20 a minute).
+    "rates": {"sms": [50, 1], "email": [10, 1], "wecom": [20, 60]},
+    # No SMS at night (local time): a message queued then waits for the morning.
+    "quiet_hours": ["21:00", "08:00"],
+    # At most this many messages to one customer within this many days (R2.3).
+    "cap": [4, 7],
+    "max_attempts": 5,
+    "backoff_seconds": 30,
+    "claim_seconds": 300,
+    "batch": 500,
+}
+
+
+def option(name: str) -> Any:
+    return senders.options().get(name, DEFAULTS[name])
+
+
+@dataclass
+class NewMessage:
+    """One message to queue: to a customer (address from the archive) or to a member of staff /
+    a robot (``to`` given)."""
+
+    channel: str
+    kind: str
+    template: str
+    params: dict[str, object]
+    customer: Customer | None = None
+    staff_id: int | None = None
+    to: str = ""
+    subject: str = ""
+
+
+@dataclass
+class QueueReport:
+    queued: int = 0
+    suppressed: dict[str, int] = field(default_factory=dict)
+    messages: list[Message] = field(default_factory=list)
+
+    @property
+    def suppressed_total(self) -> int:
+        return sum(self.suppressed.values())
+
+
+def is_mobile(e164: str) -> bool:
+    """A number an SMS can reach: valid, and a mobile (or a number that may be one)."""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return False
+    if not phonenumbers.is_valid_number(parsed):
+        return False
+    return phonenumbers.number_type(parsed) in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+
+
+def _local_time(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def quiet_until(moment: datetime) -> datetime | None:
+    """The end of the quiet hours ``moment`` falls in (local time), else None."""
+    start_text, end_text = option("quiet_hours")
+    start, end = _local_time(start_text), _local_time(end_text)
+    zone = ZoneInfo(settings.TIME_ZONE)
+    local = moment.astimezone(zone)
+    now_time = local.time()
+    if start <= end:
+        inside = start <= now_time < end
+    else:  # over midnight (21:00–08:00)
+        inside = now_time >= start or now_time < end
+    if not inside:
+        return None
+    day = local.date() if now_time < end else local.date() + timedelta(days=1)
+    return datetime.combine(day, end, tzinfo=zone)
+
+
+def _suppression(
+    spec: NewMessage, *, opted_out: set[tuple[int, str]], recent: dict[int, int], cap: int
+) -> str:
+    """Why a message to a customer must not go, or ''. Checked in this order: opt-out, do not
+    disturb, special customer, channel not accepted, address, contact cap."""
+    customer = spec.customer
+    if customer is None or spec.kind in STAFF_KINDS:
+        return "" if spec.to else "no_address"
+    if (customer.pk, spec.channel) in opted_out:
+        return "opted_out"
+    if customer.do_not_disturb:
+        return "do_not_disturb"
+    if customer.is_special and spec.kind not in SPECIAL_ALLOWED:
+        return "special_customer"
+    if customer.preferred_channels and spec.channel not in customer.preferred_channels:
+        return "channel_not_accepted"
+    address = spec.to or (customer.phone if spec.channel == MessageChannel.SMS else customer.email)
+    if not address:
+        return "no_address"
+    if spec.channel == MessageChannel.SMS and not is_mobile(address):
+        return "invalid_number"
+    if recent.get(customer.pk, 0) >= cap:
+        return "contact_cap"
+    return ""
+
+
+@transaction.atomic
+def queue_messages(specs: Sequence[NewMessage], *, now: datetime, batch: str = "") -> QueueReport:
+    """Store ``specs`` in the outbox: each either ``queued`` (to be sent from ``not_before``) or
+    ``suppressed`` with the reason. Numbers are checked before anything is queued (a mass send
+    reaches only valid mobiles). Asks the worker to send once the transaction commits."""
+    report = QueueReport()
+    customer_ids = {spec.customer.pk for spec in specs if spec.customer is not None}
+    opted_out = set(OptOut.objects.filter(customer_id__in=customer_ids).values_list("customer_id", "channel"))
+    cap, days = option("cap")
+    recent: dict[int, int] = dict(
+        Message.objects.filter(
+            customer_id__in=customer_ids,
+            queued_at__gte=now - timedelta(days=days),
+            status__in=[MessageStatus.QUEUED, MessageStatus.SENT, MessageStatus.DELIVERED],
+        )
+        .values("customer_id")
+        .annotate(n=Count("pk"))
+        .values_list("customer_id", "n")
+    )
+    company = senders.options().get("company", "")
+    rows: list[Message] = []
+    for spec in specs:
+        params = {"company": company, **spec.params}
+        text, ordered = templates_text.render(spec.template, params)
+        reason = _suppression(spec, opted_out=opted_out, recent=recent, cap=cap)
+        customer = spec.customer
+        to = spec.to
+        if not to and customer is not None:
+            to = customer.phone if spec.channel == MessageChannel.SMS else customer.email
+        not_before = now
+        if spec.channel == MessageChannel.SMS and not reason:
+            not_before = quiet_until(now) or now
+        if not reason and customer is not None:
+            recent[customer.pk] = recent.get(customer.pk, 0) + 1
+        rows.append(
+            Message(
+                channel=spec.channel,
+                kind=spec.kind,
+                customer=customer,
+                staff_id=spec.staff_id,
+                to=to,
+                subject=spec.subject,
+                body=text,
+                template=spec.template,
+                params=ordered,
+                status=MessageStatus.SUPPRESSED if reason else MessageStatus.QUEUED,
+                reason=reason,
+                queued_at=now,
+                not_before=not_before,
+                batch=batch,
+            )
+        )
+        if reason:
+            report.suppressed[reason] = report.suppressed.get(reason, 0) + 1
+        else:
+            report.queued += 1
+    report.messages = Message.objects.bulk_create(rows, batch_size=1000)
+    if report.queued:
+        transaction.on_commit(kick)
+    return report
+
+
+def kick() -> None:
+    """Ask the task framework to run ``send_due`` unless a run is already waiting."""
+    from huifang.messaging.tasks import send_due, waiting
+
+    if not waiting():
+        send_due.enqueue()
+
+
+# --------------------------------------------------------------------------------------------------
+# Sending
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    # The channel's budget for the current window is spent: try again at this moment.
+    limited_until: datetime | None = None
+
+
+def _take_budget(channel: str, *, now: datetime, wanted: int) -> tuple[int, datetime]:
+    """Up to ``wanted`` sends of the channel's current window (under the budget row's lock);
+    returns how many were granted and when the window ends."""
+    limit, seconds = option("rates").get(channel, [10, 1])
+    stamp = int(now.timestamp())
+    window = stamp - stamp % int(seconds)
+    ends = datetime.fromtimestamp(window + int(seconds), tz=ZoneInfo("UTC"))
+    ChannelBudget.objects.get_or_create(channel=channel)
+    budget = ChannelBudget.objects.select_for_update().get(channel=channel)
+    if budget.window != window:
+        budget.window, budget.used = window, 0
+    granted = max(0, min(wanted, int(limit) - budget.used))
+    budget.used += granted
+    budget.save(update_fields=["window", "used"])
+    return granted, ends
+
+
+def _claim(channel: str, *, now: datetime, batch: int) -> tuple[list[Message], datetime | None]:
+    """Claim due messages of one channel within its rate limit; returns them (and the end of the
+    window when the limit cut the batch short). On PostgreSQL the rows are locked with SKIP
+    LOCKED, so two workers never take the same message; the claim itself is a timestamp, so a
+    crashed worker's messages are free again after ``claim_seconds``."""
+    with transaction.atomic():
+        due = Message.objects.filter(
+            channel=channel, status=MessageStatus.QUEUED, not_before__lte=now
+        ).filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        picked = due.order_by("not_before", "pk")
+        if connection.vendor == "postgresql":
+            picked = picked.select_for_update(skip_locked=True)
+        ids = list(picked.values_list("pk", flat=True)[:batch])
+        if not ids:
+            return [], None
+        granted, ends = _take_budget(channel, now=now, wanted=len(ids))
+        claimed = ids[:granted]
+        if claimed:
+            Message.objects.filter(pk__in=claimed).update(
+                claimed_until=now + timedelta(seconds=option("claim_seconds"))
+            )
+        messages = list(Message.objects.filter(pk__in=claimed).order_by("not_before", "pk"))
+        return messages, ends if granted < len(ids) else None
+
+
+def process_due(*, channel: str, now: datetime | None = None, batch: int | None = None) -> SendReport:
+    """Send one batch of the channel's due messages (the worker's testable step). A temporary
+    failure is tried again after 30 s, 60 s, 120 s … up to ``max_attempts``; a permanent one, or
+    the last try, marks the message ``failed`` with the error code."""
+    moment = now or timezone.now()
+    report = SendReport()
+    messages, limited = _claim(channel, now=moment, batch=batch or option("batch"))
+    report.limited_until = limited
+    if not messages:
+        return report
+    sender = senders.sender_for(channel)
+    max_attempts, backoff = option("max_attempts"), option("backoff_seconds")
+    for message in messages:
+        message.attempts += 1
+        message.claimed_until = None
+        try:
+            message.provider_id = sender.send(
+                senders.Outgoing(
+                    message_id=message.pk,
+                    channel=message.channel,
+                    kind=message.kind,
+                    to=message.to,
+                    subject=message.subject,
+                    body=message.body,
+                    template=message.template,
+                    params={k: str(v) for k, v in message.params.items()},
+                )
+            )[:64]
+        except senders.SendError as error:
+            message.reason = error.code
+            if error.temporary and message.attempts < max_attempts:
+                message.not_before = moment + timedelta(seconds=backoff * 2 ** (message.attempts - 1))
+                report.retried += 1
+            else:
+                message.status = MessageStatus.FAILED
+                report.failed += 1
+            logger.warning(
+                "message %s to %s: %s (try %s)",
+                message.pk,
+                senders.mask_address(message.to),
+                error.code,
+                message.attempts,
+            )
+            continue
+        message.status = MessageStatus.SENT
+        message.sent_at = now or timezone.now()
+        message.reason = ""
+        report.sent += 1
+    Message.objects.bulk_update(
+        messages,
+        ["attempts", "claimed_until", "provider_id", "reason", "not_before", "status", "sent_at"],
+        batch_size=500,
+    )
+    return report
+
+
+def next_due() -> datetime | None:
+    """When the earliest queued message may be sent."""
+    found: datetime | None = (
+        Message.objects.filter(status=MessageStatus.QUEUED)
+        .order_by("not_before")
+        .values_list("not_before", flat=True)
+        .first()
+    )
+    return found
+
+
+# --------------------------------------------------------------------------------------------------
+# Receipts and opt-outs
+
+
+@transaction.atomic
+def record_receipt(*, provider_id: str, delivered: bool, at: datetime, code: str = "") -> int:
+    """A gateway's delivery receipt (状态报告) for ``provider_id``: ``delivered``, or ``failed``
+    with the operator's code. Returns the number of messages it matched (0: unknown id)."""
+    if delivered:
+        return Message.objects.filter(
+            provider_id=provider_id, status__in=[MessageStatus.SENT, MessageStatus.QUEUED]
+        ).update(status=MessageStatus.DELIVERED, delivered_at=at)
+    return Message.objects.filter(provider_id=provider_id, status=MessageStatus.SENT).update(
+        status=MessageStatus.FAILED, reason=(code or "undelivered")[:32]
+    )
+
+
+@transaction.atomic
+def opt_out(*, customer: Customer, channel: str, at: datetime, source: str = "") -> OptOut:
+    """Record a customer's 退订 and suppress what is still queued for them on that channel."""
+    found, _ = OptOut.objects.get_or_create(
+        customer=customer, channel=channel, defaults={"at": at, "source": source[:32]}
+    )
+    Message.objects.filter(customer=customer, channel=channel, status=MessageStatus.QUEUED).exclude(
+        kind__in=STAFF_KINDS
+    ).update(status=MessageStatus.SUPPRESSED, reason="opted_out")
+    return found
+
+
+OPT_OUT_WORDS = {"T", "TD", "退订", "N", "0000", "R"}
+
+
+def receive_reply(*, phone: str, text: str, at: datetime) -> bool:
+    """An SMS reply (上行短信) from ``phone``: 'T', 'TD' or '退订' opts the customer out of SMS.
+    Returns whether it was an opt-out of a known customer."""
+    if text.strip().upper() not in OPT_OUT_WORDS:
+        return False
+    customers = list(Customer.objects.filter(phone=phone))
+    for customer in customers:
+        opt_out(customer=customer, channel=MessageChannel.SMS, at=at, source="reply")
+    return bool(customers)
