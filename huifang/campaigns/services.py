@@ -18,7 +18,10 @@ from huifang import rules
 from huifang.accounts.models import OrgUnit, Staff
 from huifang.campaigns.models import Campaign, Invitation, ReplyLetter, SurveyAnswer
 from huifang.campaigns.presets import SURVEY_PRESETS
-from huifang.customers.models import Customer, CustomerType
+from huifang.customers.models import Channel, Customer, CustomerType
+from huifang.followups import binding
+from huifang.followups.models import Origin
+from huifang.followups.services import NewTask, create_tasks, install_policy, rules_of
 from huifang.messaging.models import MessageChannel, MessageKind
 from huifang.messaging.services import NewMessage, QueueReport, queue_messages
 
@@ -240,11 +243,6 @@ def submit_answer(
 
 
 def _followup(invitation: Invitation, *, items: list[str], at: datetime) -> None:
-    from huifang.followups import binding
-    from huifang.customers.models import Channel
-    from huifang.followups.models import Origin
-    from huifang.followups.services import NewTask, create_tasks, install_policy, rules_of
-
     policy = install_policy(
         preset=FOLLOWUP_PRESET,
         key=FOLLOWUP_KEY,

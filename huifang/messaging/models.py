@@ -60,7 +60,7 @@ class Message(models.Model):
     params = models.JSONField(default=dict, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=MessageStatus.choices, db_index=True)
     reason = models.CharField(
-        _("reason"), max_length=32, blank=True, help_text="Why it was suppressed, or the last error code."
+        _("reason"), max_length=64, blank=True, help_text="Why it was suppressed, or the last error code."
     )
     queued_at = models.DateTimeField(_("queued at"))
     # Not sent before this moment: quiet hours, or the backoff after a failed try.
@@ -93,7 +93,7 @@ class OptOut(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="opt_outs")
     channel = models.CharField(_("channel"), max_length=8, choices=MessageChannel.choices)
     at = models.DateTimeField()
-    source = models.CharField(_("source"), max_length=32, blank=True, help_text="e.g. reply TD, by phone")
+    source = models.CharField(_("source"), max_length=64, blank=True, help_text="e.g. reply TD, by phone")
 
     class Meta:
         verbose_name = _("opt-out")

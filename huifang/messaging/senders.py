@@ -49,7 +49,7 @@ class SendError(Exception):
 
     def __init__(self, code: str, *, temporary: bool) -> None:
         super().__init__(code)
-        self.code = code[:32]
+        self.code = code[:64]
         self.temporary = temporary
 
 

@@ -351,7 +351,7 @@ def record_receipt(*, provider_id: str, delivered: bool, at: datetime, code: str
             provider_id=provider_id, status__in=[MessageStatus.SENT, MessageStatus.QUEUED]
         ).update(status=MessageStatus.DELIVERED, delivered_at=at)
     return Message.objects.filter(provider_id=provider_id, status=MessageStatus.SENT).update(
-        status=MessageStatus.FAILED, reason=(code or "undelivered")[:32]
+        status=MessageStatus.FAILED, reason=(code or "undelivered")[:64]
     )
 
 
@@ -359,7 +359,7 @@ def record_receipt(*, provider_id: str, delivered: bool, at: datetime, code: str
 def opt_out(*, customer: Customer, channel: str, at: datetime, source: str = "") -> OptOut:
     """Record a customer's 退订 and suppress what is still queued for them on that channel."""
     found, _ = OptOut.objects.get_or_create(
-        customer=customer, channel=channel, defaults={"at": at, "source": source[:32]}
+        customer=customer, channel=channel, defaults={"at": at, "source": source[:64]}
     )
     Message.objects.filter(customer=customer, channel=channel, status=MessageStatus.QUEUED).exclude(
         kind__in=STAFF_KINDS

@@ -102,7 +102,7 @@ class Migration(migrations.Migration):
                     models.CharField(
                         blank=True,
                         help_text="Why it was suppressed, or the last error code.",
-                        max_length=32,
+                        max_length=64,
                         verbose_name="reason",
                     ),
                 ),
@@ -166,7 +166,7 @@ class Migration(migrations.Migration):
                 (
                     "source",
                     models.CharField(
-                        blank=True, help_text="e.g. reply TD, by phone", max_length=32, verbose_name="source"
+                        blank=True, help_text="e.g. reply TD, by phone", max_length=64, verbose_name="source"
                     ),
                 ),
                 (

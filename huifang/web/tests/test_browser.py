@@ -20,8 +20,10 @@ from huifang.factories import make_customer, make_event
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "build" / "screenshots"
-CHINESE_NAVIGATION = ["工作台", "客户", "回访任务", "整改/投诉", "监督", "报表", "设置"]
-ENGLISH_NAVIGATION = ["Workbench", "Customers", "Follow-ups", "Cases", "Supervision", "Reports", "Settings"]
+CHINESE_NAVIGATION = ["工作台", "客户", "回访任务", "整改/投诉", "监督", "报表", "满意度调查", "设置"]
+ENGLISH_NAVIGATION = [
+    "Workbench", "Customers", "Follow-ups", "Cases", "Supervision", "Reports", "Surveys", "Settings",
+]  # fmt: skip
 MASKED = re.compile(r"^1[3-9]\d\*{4}\d{4}$")
 
 
