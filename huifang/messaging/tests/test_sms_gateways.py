@@ -54,7 +54,13 @@ def _invite(customers: list[Customer]) -> list[Message]:
                 kind=MessageKind.SURVEY_INVITATION,
                 template="survey_invitation",
                 customer=c,
-                params={"name": c.name, "title": c.title, "unit": "阳光花园", "closes": "12月31日", "url": "http://x/s/AB/"},
+                params={
+                    "name": c.name,
+                    "title": c.title,
+                    "unit": "阳光花园",
+                    "closes": "12月31日",
+                    "url": "http://x/s/AB/",
+                },
             )
             for c in customers
         ],
@@ -173,7 +179,13 @@ def test_tencent_gets_app_signature_template_and_positional_parameters(
     assert body["SignName"] == "阳光物业"
     assert body["TemplateId"] == "SMS_270000001"
     assert body["PhoneNumberSet"] == [owners[0].phone]
-    assert body["TemplateParamSet"] == [owners[0].name, owners[0].title, "阳光花园", "12月31日", "http://x/s/AB/"]
+    assert body["TemplateParamSet"] == [
+        owners[0].name,
+        owners[0].title,
+        "阳光花园",
+        "12月31日",
+        "http://x/s/AB/",
+    ]
     assert Message.objects.get().provider_id == "2640:375211111216853819611166330"
 
 
@@ -190,14 +202,18 @@ def test_tencent_limit_is_retried_and_a_bad_number_is_not(
     assert (report.retried, report.failed) == (1, 1)
     first.refresh_from_db()
     second.refresh_from_db()
-    assert (first.status, first.reason) == (MessageStatus.QUEUED, "tencent:LimitExceeded.PhoneNumberThirtySecondLimit")
-    assert (second.status, second.reason) == (MessageStatus.FAILED, "tencent:InvalidParameterValue.IncorrectPhoneNumber")
+    assert (first.status, first.reason) == (
+        MessageStatus.QUEUED,
+        "tencent:LimitExceeded.PhoneNumberThirtySecondLimit",
+    )
+    assert (second.status, second.reason) == (
+        MessageStatus.FAILED,
+        "tencent:InvalidParameterValue.IncorrectPhoneNumber",
+    )
     assert process_due(channel="sms", now=T0 + timedelta(seconds=30)).sent == 1
 
 
-def test_the_rate_limit_holds_on_the_wire(
-    settings: Settings, aliyun: gateways.Gateway, org: Org
-) -> None:
+def test_the_rate_limit_holds_on_the_wire(settings: Settings, aliyun: gateways.Gateway, org: Org) -> None:
     """5 a second: 12 messages go out 5, 5, 2 in three consecutive seconds, never more in one."""
     _configure(settings, "AliyunSmsSender", aliyun, rate=[5, 1])
     _invite([make_customer(unit=org.east_property, customer_type="owner") for _ in range(12)])
