@@ -53,7 +53,7 @@ class Message(models.Model):
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    to = models.CharField(_("to"), max_length=254, blank=True)
+    to = models.CharField(_("recipient"), max_length=254, blank=True)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("text"), blank=True)
     template = models.CharField(max_length=64, blank=True, help_text="The template's key.")

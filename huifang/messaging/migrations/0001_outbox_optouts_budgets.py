@@ -77,7 +77,7 @@ class Migration(migrations.Migration):
                         verbose_name="kind",
                     ),
                 ),
-                ("to", models.CharField(blank=True, max_length=254, verbose_name="to")),
+                ("to", models.CharField(blank=True, max_length=254, verbose_name="recipient")),
                 ("subject", models.CharField(blank=True, max_length=200, verbose_name="subject")),
                 ("body", models.TextField(blank=True, verbose_name="text")),
                 ("template", models.CharField(blank=True, help_text="The template's key.", max_length=64)),
