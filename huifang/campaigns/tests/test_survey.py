@@ -251,10 +251,13 @@ def test_campaign_commands_refuse_bad_input_and_write_nothing(org: Org, tmp_path
         return str(error.value)
 
     base = ["create", "survey", "--preset", "owner-survey", "--unit", "east-property"]
-    assert "--unit: no unit" in fails("create", "survey", "--preset", "owner-survey", "--unit", "nowhere",
-                                      "--opens", "2026-11-01", "--closes", "2026-11-30")  # fmt: skip
-    assert "--preset: no survey preset 'x'" in fails("create", "survey", "--preset", "x", "--unit", "east-property",
-                                                    "--opens", "2026-11-01", "--closes", "2026-11-30")  # fmt: skip
+    dates = ["--opens", "2026-11-01", "--closes", "2026-11-30"]
+    assert "--unit: no unit" in fails(
+        "create", "survey", "--preset", "owner-survey", "--unit", "nowhere", *dates
+    )
+    assert "--preset: no survey preset 'x'" in fails(
+        "create", "survey", "--preset", "x", "--unit", "east-property", *dates
+    )
     assert "--opens: not a date" in fails(*base, "--opens", "1 Nov", "--closes", "2026-11-30")
     assert "--closes: 2026-10-01 is before --opens 2026-11-01" in fails(
         *base, "--opens", "2026-11-01", "--closes", "2026-10-01"
