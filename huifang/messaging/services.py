@@ -216,6 +216,15 @@ def kick() -> None:
         send_due.enqueue()
 
 
+def kick_if_due(*, now: datetime) -> int:
+    """The tick's step: how many queued messages are due; when some are, a ``send_due`` run is
+    asked for (once the tick's transaction commits)."""
+    due = Message.objects.filter(status=MessageStatus.QUEUED, not_before__lte=now).count()
+    if due:
+        transaction.on_commit(kick)
+    return due
+
+
 # --------------------------------------------------------------------------------------------------
 # Sending
 
@@ -319,11 +328,31 @@ def process_due(*, channel: str, now: datetime | None = None, batch: int | None 
         message.sent_at = now or timezone.now()
         message.reason = ""
         report.sent += 1
-    Message.objects.bulk_update(
-        messages,
-        ["attempts", "claimed_until", "provider_id", "reason", "not_before", "status", "sent_at"],
-        batch_size=500,
-    )
+    sent = [m for m in messages if m.status == MessageStatus.SENT]
+    if sent:
+        # One prepared statement run for each row (executemany): far cheaper than bulk_update's
+        # CASE over every column when most of a batch simply went out.
+        table = Message._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET status = %s, sent_at = %s, provider_id = %s, attempts = %s, "  # noqa: S608
+                "claimed_until = NULL, reason = '' WHERE id = %s",
+                [
+                    (
+                        m.status,
+                        connection.ops.adapt_datetimefield_value(m.sent_at),
+                        m.provider_id,
+                        m.attempts,
+                        m.pk,
+                    )
+                    for m in sent
+                ],
+            )
+    others = [m for m in messages if m.status != MessageStatus.SENT]
+    if others:
+        Message.objects.bulk_update(
+            others, ["attempts", "claimed_until", "reason", "not_before", "status"], batch_size=500
+        )
     return report
 
 

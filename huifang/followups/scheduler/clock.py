@@ -137,3 +137,12 @@ def send_reports(now: datetime, report: TickReport) -> bool:
 
     report.reports_mailed += send_due_reports(now=now)
     return False
+
+
+def send_due_messages(now: datetime, report: TickReport) -> bool:
+    """Messages (R10): ask the background worker to send what has fallen due (quiet hours over,
+    a retry's backoff passed); the sending itself never runs in the tick."""
+    from huifang.messaging.services import kick_if_due
+
+    report.messages_due += kick_if_due(now=now)
+    return False

@@ -19,6 +19,7 @@ from huifang.followups.scheduler.clock import (
     open_due_tasks,
     refresh_rollups,
     release_stale_claims,
+    send_due_messages,
     send_reports,
 )
 from huifang.followups.scheduler.events import evaluate_new_events
@@ -48,6 +49,7 @@ class TickReport:
     escalations: int = 0
     rollup_slices: int = 0
     reports_mailed: int = 0
+    messages_due: int = 0
     # Steps that raised this tick (recorded as ``TickFailure``; the others ran all the same).
     steps_failed: int = 0
     audit_tasks_created: int = 0
@@ -84,6 +86,7 @@ STEPS: list[Step] = [
     escalate_cases,
     refresh_rollups,
     send_reports,
+    send_due_messages,
 ]
 
 

@@ -233,3 +233,19 @@ def test_queueing_asks_for_a_run_only_after_commit(
         queue_messages([greeting(customer)], now=T0)
     assert not DBTaskResult.objects.exists()
     assert len(callbacks) == 1
+
+
+def test_the_tick_asks_for_a_send_run_when_the_quiet_hours_end(
+    org: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from huifang.followups.scheduler import tick
+
+    queue_messages([greeting(make_customer(unit=org.east_property))], now=NIGHT)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tick(now=NIGHT + timedelta(hours=2)).messages_due == 0
+    assert not DBTaskResult.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tick(now=datetime(2026, 11, 4, 0, 0, tzinfo=UTC)).messages_due == 1
+    assert DBTaskResult.objects.get().task_path == "huifang.messaging.tasks.send_due"
