@@ -133,7 +133,7 @@ def main() -> None:
         thread.join()
     send_seconds = time.perf_counter() - started
     sent_at = list(Message.objects.filter(sent_at__isnull=False).values_list("sent_at", flat=True))
-    per_second = Counter(int(moment.timestamp()) for moment in sent_at)
+    per_second = Counter(int(moment.timestamp()) for moment in sent_at if moment is not None)
     full = sorted(per_second.values())[1:-1] or sorted(per_second.values())  # whole seconds only
     result = {
         "database": connection.vendor,

@@ -73,7 +73,7 @@ def _handler(gateway: Gateway, parse: str) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def serve(gateway: Gateway, *, parse: str) -> Iterator[Gateway]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(gateway, parse))
-    host, port = server.server_address[:2]
+    host, port = str(server.server_address[0]), int(server.server_address[1])
     gateway.endpoint = f"{host}:{port}"
     gateway.url = f"http://{host}:{port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
