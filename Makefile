@@ -54,6 +54,9 @@ bench: $(STAMP)
 	HUIFANG_DATA_DIR=$(CURDIR)/build/bench-data HUIFANG_SECRET_KEY=bench \
 		HUIFANG_PG_OPTIONS="-c max_connections=300 -c shared_buffers=2GB" scripts/with-postgres.sh \
 		$(BIN)/python bench/bench_queue.py
+# 100,000 messages queued and sent under a rate limit (issue 18).
+	HUIFANG_DATA_DIR=$(CURDIR)/build/bench-data HUIFANG_SECRET_KEY=bench scripts/with-postgres.sh \
+		$(BIN)/python bench/bench_outbox.py
 
 clean:
 	rm -rf build $(VENV)
