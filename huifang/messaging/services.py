@@ -217,8 +217,11 @@ def kick() -> None:
 
 
 def kick_if_due(*, now: datetime) -> int:
-    """The tick's step: how many queued messages are due; when some are, a ``send_due`` run is
-    asked for (once the tick's transaction commits)."""
+    """The tick's step: queue the day's greetings, then count the queued messages that are due;
+    when some are, a ``send_due`` run is asked for (once the tick's transaction commits)."""
+    from huifang.messaging.greetings import queue_due_greetings
+
+    queue_due_greetings(now=now)
     due = Message.objects.filter(status=MessageStatus.QUEUED, not_before__lte=now).count()
     if due:
         transaction.on_commit(kick)

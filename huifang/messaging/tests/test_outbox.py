@@ -249,3 +249,26 @@ def test_the_tick_asks_for_a_send_run_when_the_quiet_hours_end(
     with django_capture_on_commit_callbacks(execute=True):
         assert tick(now=datetime(2026, 11, 4, 0, 0, tzinfo=UTC)).messages_due == 1
     assert DBTaskResult.objects.get().task_path == "huifang.messaging.tasks.send_due"
+
+
+def test_birthdays_and_lunar_holidays_are_greeted_once_by_the_tick(org: Org) -> None:
+    from datetime import date
+
+    from huifang.messaging.greetings import holiday_today, queue_due_greetings
+
+    # 春节 2027 falls on 6 February by the lunar calendar; greeted on its first day only.
+    assert holiday_today(date(2027, 2, 6)) == "春节"
+    assert holiday_today(date(2027, 2, 7)) == ""
+    assert holiday_today(date(2026, 9, 25)) == "中秋节"
+    new_year = datetime(2027, 2, 6, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+    d_class = make_customer(unit=org.east_property, klass="D")
+    special = make_customer(unit=org.east_property, is_special=True)
+    make_customer(unit=org.east_property, klass="A1")  # not greeted on holidays
+    born = make_customer(unit=org.east_property, klass="B1", birthday=date(1980, 2, 6))
+    assert queue_due_greetings(now=new_year - timedelta(hours=2)) == 0  # 08:00: too early
+    assert queue_due_greetings(now=new_year) == 3
+    assert queue_due_greetings(now=new_year + timedelta(hours=1)) == 0  # once a day
+    sent = {(m.customer_id, m.kind) for m in Message.objects.all()}
+    assert sent == {(d_class.pk, "greeting"), (special.pk, "greeting"), (born.pk, "birthday")}
+    greeting_text = Message.objects.get(customer=d_class).body
+    assert "值此春节之际" in greeting_text and d_class.name in greeting_text
