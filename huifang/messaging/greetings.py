@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import holidays
+from holidays import country_holidays
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -31,7 +31,7 @@ FROM = time(9, 0)
 def holiday_today(day: date) -> str:
     """The greeted holiday whose first day is ``day``, or '' (春节 is greeted once, not on each
     of its days)."""
-    calendar = holidays.China(years=day.year, language="zh_CN")
+    calendar = country_holidays("CN", years=day.year, language="zh_CN")
 
     def names(on: date) -> set[str]:
         return {name.strip() for name in str(calendar.get(on, "")).split(";")}
