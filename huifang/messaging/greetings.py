@@ -13,10 +13,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from holidays import country_holidays
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from holidays import country_holidays
 
 from huifang.customers.models import Customer, CustomerClass
 from huifang.messaging.models import Message, MessageChannel, MessageKind
