@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from huifang.accounts.models import HandOver
 from huifang.customers.models import Customer
 from huifang.messaging import senders, templates_text
 from huifang.messaging.models import (
@@ -368,6 +369,30 @@ def next_due() -> datetime | None:
         .first()
     )
     return found
+
+
+@transaction.atomic
+def notify_handover(*, handover: HandOver, at: datetime) -> QueueReport:
+    """Tell each customer of a hand-over who their new contact is (R1.3), by SMS under the usual
+    rules (a special or do-not-disturb customer is not messaged)."""
+    customers = Customer.objects.filter(owner_changes__handover=handover).distinct().order_by("pk")
+    specs = [
+        NewMessage(
+            channel=MessageChannel.SMS,
+            kind=MessageKind.HANDOVER,
+            template="handover",
+            customer=customer,
+            params={
+                "name": customer.name,
+                "title": customer.title,
+                "previous": str(handover.from_staff),
+                "contact": str(handover.to_staff),
+            },
+        )
+        for customer in customers
+        if customer.phone
+    ]
+    return queue_messages(specs, now=at, batch=f"handover:{handover.pk}")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ TEMPLATES: dict[str, str] = {
     "birthday": "尊敬的{name}{title}：今天是您的生日，{company}祝您生日快乐！回T退订",
     "milestone": "尊敬的{name}{title}：{project}{milestone}，诚邀您莅临。回T退订",
     "payment_reminder": "尊敬的{name}{title}：您的{item}将于{due}到期，金额{amount}元，请按时缴纳。",
-    "handover": "尊敬的{name}{title}：您今后的服务联系人为{contact}，电话{contact_phone}。",
+    "handover": "尊敬的{name}{title}：您的服务联系人已由{previous}变更为{contact}，欢迎随时联系。",
     "staff_notice": "{text}",
 }
 

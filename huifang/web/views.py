@@ -25,6 +25,7 @@ from huifang.events.models import Event, ImportBatch
 from huifang.followups.models import TickFailure
 from huifang.followups.scheduler import failures
 from huifang.followups.views.workbench import home_context
+from huifang.messaging.services import notify_handover
 
 
 class LoginView(auth_views.LoginView):
@@ -94,6 +95,8 @@ def handover(request: HttpRequest) -> HttpResponse:
             by=user,
             reason=form.cleaned_data["reason"],
         )
+        # R1.3: the customers are told who their new contact is.
+        notify_handover(handover=done, at=done.at)
         messages.success(
             request,
             _("%(count)d customers handed over from %(old)s to %(new)s.")

@@ -272,3 +272,26 @@ def test_birthdays_and_lunar_holidays_are_greeted_once_by_the_tick(org: Org) -> 
     assert sent == {(d_class.pk, "greeting"), (special.pk, "greeting"), (born.pk, "birthday")}
     greeting_text = Message.objects.get(customer=d_class).body
     assert "值此春节之际" in greeting_text and d_class.name in greeting_text
+
+
+def test_customers_are_told_their_new_contact_after_a_hand_over(org: Org) -> None:
+    from django.test import Client
+
+    from huifang.accounts.models import HandOver
+
+    customers = [make_customer(unit=org.east_property, owner=org.agent) for _ in range(3)]
+    Customer.objects.filter(pk=customers[2].pk).update(do_not_disturb=True)
+    client = Client()
+    client.force_login(org.east_supervisor)
+    client.post(
+        "/settings/handover/", {"from_staff": org.agent.pk, "to_staff": org.other_agent.pk, "reason": "离职"}
+    )
+    handover = HandOver.objects.get()
+    rows = list(Message.objects.filter(kind=MessageKind.HANDOVER).order_by("customer_id"))
+    assert [(m.customer_id, m.status) for m in rows] == [
+        (customers[0].pk, MessageStatus.QUEUED),
+        (customers[1].pk, MessageStatus.QUEUED),
+        (customers[2].pk, MessageStatus.SUPPRESSED),
+    ]
+    assert "已由王丽变更为李强" in rows[0].body
+    assert rows[0].batch == f"handover:{handover.pk}"
