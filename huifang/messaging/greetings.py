@@ -100,5 +100,46 @@ def queue_due_greetings(*, now: datetime) -> int:
     return queued
 
 
+# Payment reminders (seed 004 鸿枫: 到期前3天提醒): events imported with a ``due_date`` attribute
+# (any extra import column becomes an attribute), reminded this many days before.
+PAYMENT_DAYS_BEFORE = 3
+
+
+@transaction.atomic
+def queue_payment_reminders(*, now: datetime) -> int:
+    """Queue the payment reminder of every event whose ``due_date`` attribute (YYYY-MM-DD) is
+    three days from today, once per event; ``item`` and ``amount`` attributes fill the text."""
+    from huifang.events.models import Event
+
+    local = now.astimezone(ZoneInfo(settings.TIME_ZONE))
+    if local.time() < FROM:
+        return 0
+    due = (local.date() + timedelta(days=PAYMENT_DAYS_BEFORE)).isoformat()
+    events = list(Event.objects.filter(attributes__due_date=due).select_related("customer").order_by("pk"))
+    done = set(
+        Message.objects.filter(batch__in=[f"payment:{e.pk}" for e in events]).values_list("batch", flat=True)
+    )
+    queued = 0
+    for event in events:
+        batch = f"payment:{event.pk}"
+        if batch in done or not event.customer.phone:
+            continue
+        spec = NewMessage(
+            channel=MessageChannel.SMS,
+            kind=MessageKind.PAYMENT_REMINDER,
+            template="payment_reminder",
+            customer=event.customer,
+            params={
+                "name": event.customer.name,
+                "title": event.customer.title,
+                "item": str(event.attributes.get("item") or event.category or "费用"),
+                "due": f"{int(due[5:7])}月{int(due[8:10])}日",
+                "amount": str(event.attributes.get("amount", "")),
+            },
+        )
+        queued += queue_messages([spec], now=now, batch=batch).queued
+    return queued
+
+
 def _leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)

@@ -220,9 +220,10 @@ def kick() -> None:
 def kick_if_due(*, now: datetime) -> int:
     """The tick's step: queue the day's greetings, then count the queued messages that are due;
     when some are, a ``send_due`` run is asked for (once the tick's transaction commits)."""
-    from huifang.messaging.greetings import queue_due_greetings
+    from huifang.messaging.greetings import queue_due_greetings, queue_payment_reminders
 
     queue_due_greetings(now=now)
+    queue_payment_reminders(now=now)
     due = Message.objects.filter(status=MessageStatus.QUEUED, not_before__lte=now).count()
     if due:
         transaction.on_commit(kick)

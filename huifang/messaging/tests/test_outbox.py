@@ -295,3 +295,20 @@ def test_customers_are_told_their_new_contact_after_a_hand_over(org: Org) -> Non
     ]
     assert "已由王丽变更为李强" in rows[0].body
     assert rows[0].batch == f"handover:{handover.pk}"
+
+
+def test_a_payment_reminder_goes_three_days_before_the_imported_due_date(org: Org) -> None:
+    from huifang.factories import make_event
+    from huifang.messaging.greetings import queue_payment_reminders
+
+    customer = make_customer(unit=org.east_property)
+    make_event(
+        customer=customer,
+        type="paid_service",
+        attributes={"due_date": "2026-11-06", "item": "物业费", "amount": "1280.00"},
+    )
+    make_event(customer=customer, type="paid_service", attributes={"due_date": "2026-11-07"})
+    assert queue_payment_reminders(now=T0) == 1  # 3 November, 10:00
+    assert queue_payment_reminders(now=T0 + timedelta(hours=2)) == 0  # once
+    message = Message.objects.get(kind=MessageKind.PAYMENT_REMINDER)
+    assert message.body.endswith("您的物业费将于11月6日到期，金额1280.00元，请按时缴纳。")
