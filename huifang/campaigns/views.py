@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from huifang.accounts.models import Role, Staff
@@ -114,6 +115,9 @@ def letter_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
 # The public survey page
 
 
+# No CSRF token: the page has no session to abuse (no login; the code in the URL is the only
+# key, and one answer per code), and CONTRACT lets any HTTP client post the form.
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def survey(request: HttpRequest, code: str) -> HttpResponse:
     """The household's questionnaire. One answer per code; refused (409) a second time, and

@@ -121,7 +121,7 @@ def test_one_answer_per_household_and_none_after_closing(org: Org) -> None:
     _households(org, 2)
     campaign = _create(org)
     first, second = campaign.invitations.order_by("pk")
-    client = Client()
+    client = Client(enforce_csrf_checks=True)  # any HTTP client may post the form (CONTRACT)
     answers = {key: "satisfied" for key in REQUIRED}
     with time_machine.travel(DURING, tick=False):
         page = client.get(f"/s/{first.code}/")
