@@ -285,6 +285,16 @@ def _claim(channel: str, *, now: datetime, batch: int) -> tuple[list[Message], d
         return messages, ends if granted < len(ids) else None
 
 
+def _in_template_order(message: Message) -> dict[str, str]:
+    """The parameters in the order the template names them: PostgreSQL's jsonb keeps no key
+    order, and Tencent's templates are positional."""
+    order = templates_text.variables(message.template) if message.template in templates_text.TEMPLATES else []
+    ranked = sorted(
+        message.params.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)
+    )
+    return {key: str(value) for key, value in ranked}
+
+
 def process_due(*, channel: str, now: datetime | None = None, batch: int | None = None) -> SendReport:
     """Send one batch of the channel's due messages (the worker's testable step). A temporary
     failure is tried again after 30 s, 60 s, 120 s … up to ``max_attempts``; a permanent one, or
@@ -310,7 +320,7 @@ def process_due(*, channel: str, now: datetime | None = None, batch: int | None 
                     subject=message.subject,
                     body=message.body,
                     template=message.template,
-                    params={k: str(v) for k, v in message.params.items()},
+                    params=_in_template_order(message),
                 )
             )[:64]
         except senders.SendError as error:
