@@ -20,8 +20,8 @@ from huifang.campaigns.models import Campaign, Invitation, ReplyLetter, SurveyAn
 from huifang.campaigns.presets import SURVEY_PRESETS
 from huifang.customers.models import Channel, Customer, CustomerType
 from huifang.followups import binding
-from huifang.followups.models import Origin
-from huifang.followups.services import NewTask, create_tasks, install_policy, rules_of
+from huifang.followups.models import Origin, Policy
+from huifang.followups.services import NewTask, create_policy, create_tasks, rules_of
 from huifang.messaging.models import MessageChannel, MessageKind
 from huifang.messaging.services import NewMessage, QueueReport, queue_messages
 
@@ -243,19 +243,18 @@ def submit_answer(
 
 
 def _followup(invitation: Invitation, *, items: list[str], at: datetime) -> None:
-    policy = install_policy(
+    policy = Policy.objects.filter(preset=FOLLOWUP_PRESET, key=FOLLOWUP_KEY).first() or create_policy(
         preset=FOLLOWUP_PRESET,
         key=FOLLOWUP_KEY,
         definition=FOLLOWUP_DEFINITION,
-        defaults={
-            "title": "业主意见调查不满意项回访",
-            "origin": Origin.CAMPAIGN,
-            "event_types": [],
-            "channel": Channel.PHONE,
-            "questionnaire_key": "",
-            "enabled": True,
-        },
+        by=None,
         at=at,
+        title="业主意见调查不满意项回访",
+        origin=Origin.CAMPAIGN,
+        event_types=[],
+        channel=Channel.PHONE,
+        questionnaire_key="",
+        enabled=True,
     )
     version = policy.current_version
     assert version is not None

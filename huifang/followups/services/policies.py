@@ -255,16 +255,6 @@ def apply_preset(*, name: str, by: Staff | None, at: datetime) -> PresetReport:
     return report
 
 
-@transaction.atomic
-def install_policy(
-    *, preset: str, key: str, definition: dict[str, Any], defaults: dict[str, Any], at: datetime
-) -> Policy:
-    """Install, or bring up to date, one policy that no preset file carries (a campaign's
-    follow-up of dissatisfied answers); installing it again changes nothing."""
-    _install_policy(preset, key, definition, defaults, by=None, at=at, report=PresetReport(preset=preset))
-    return Policy.objects.get(preset=preset, key=key)
-
-
 def _install_policy(
     preset: str,
     key: str,
