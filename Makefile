@@ -61,5 +61,11 @@ bench: $(STAMP)
 		HUIFANG_PG_OPTIONS="-c max_connections=300 -c shared_buffers=2GB" scripts/with-postgres.sh \
 		$(BIN)/python bench/bench_queue.py
 
+# The production set-up under load (docs/performance.md): nginx + huifang web on PostgreSQL, 200
+# agents, supervisors and HQ for 90 s per configuration. Not part of `make test`.
+load: $(STAMP) messages
+	HUIFANG_DATA_DIR=$(CURDIR)/build/bench-data HUIFANG_SECRET_KEY=bench scripts/with-postgres.sh \
+		$(BIN)/python bench/load_web.py
+
 clean:
 	rm -rf build $(VENV)
