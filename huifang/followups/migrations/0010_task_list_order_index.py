@@ -5,18 +5,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_calendar_days'),
-        ('customers', '0003_visit_plan_geography'),
-        ('events', '0002_importbatch_kind_complaints'),
-        ('followups', '0009_attempt_counted'),
+        ("accounts", "0002_calendar_days"),
+        ("customers", "0003_visit_plan_geography"),
+        ("events", "0002_importbatch_kind_complaints"),
+        ("followups", "0009_attempt_counted"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(fields=['latest_at', 'id'], name='task_latest_id'),
+            model_name="task",
+            index=models.Index(fields=["latest_at", "id"], name="task_latest_id"),
         ),
     ]
