@@ -138,3 +138,32 @@ def test_a_backup_never_overwrites_a_file(db: None, tmp_path: Path) -> None:
     assert refused.value.returncode == 2
     assert str(existing) in str(refused.value)
     assert existing.read_bytes() == b"yesterday's backup"
+
+
+CLIENT_ADDRESS = """
+import django; django.setup()
+from django.test import RequestFactory
+from axes.helpers import get_client_ip_address
+request = RequestFactory().get("/login/", HTTP_X_FORWARDED_FOR="203.0.113.7", REMOTE_ADDR="127.0.0.1")
+print(get_client_ip_address(request))
+"""
+
+
+@pytest.mark.parametrize(("https", "counted"), [("true", "203.0.113.7"), ("false", "127.0.0.1")])
+def test_behind_the_proxy_the_lock_out_counts_the_clients_address_not_the_proxys(
+    tmp_path: Path, https: str, counted: str
+) -> None:
+    # Behind nginx every request comes from 127.0.0.1: counted by that, five wrong passwords of
+    # anyone would lock a name for everyone. Without the proxy the header is anyone's to forge.
+    env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
+    env.update(
+        HUIFANG_HTTPS=https,
+        HUIFANG_DATA_DIR=str(tmp_path),
+        HUIFANG_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_SETTINGS_MODULE="huifang.settings",
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", CLIENT_ADDRESS], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip() == counted
