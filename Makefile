@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # Tests never touch ./data: their own data folder and a fixed key.
 TEST_ENV := HUIFANG_DATA_DIR=$(CURDIR)/build/test-data HUIFANG_SECRET_KEY=test-only-not-secret
 
-.PHONY: run test lint typecheck rules unit-sqlite unit-postgres messages bench clean
+.PHONY: run test lint typecheck rules wheel-test unit-sqlite unit-postgres messages bench load clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,8 @@ run: $(STAMP) messages
 	$(BIN)/huifang serve --demo --addr 127.0.0.1:8000
 
 lint: $(STAMP)
-	$(BIN)/ruff check huifang bench
-	$(BIN)/ruff format --check huifang bench
+	$(BIN)/ruff check huifang bench setup.py
+	$(BIN)/ruff format --check huifang bench setup.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy huifang bench
@@ -32,6 +32,12 @@ typecheck: $(STAMP)
 rules: $(STAMP)
 	@echo "=== rules engine (pure Python, 100 % branch coverage) ==="
 	$(TEST_ENV) $(BIN)/pytest -q huifang/rules --cov=huifang.rules --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=100
+
+# The package as installed on a server: a wheel from a clean copy of the sources, a fresh virtual
+# environment without the dev extras, migrate, every preset, serve --demo and web (~1.5 min).
+wheel-test: $(STAMP)
+	@echo "=== the wheel, installed and driven ==="
+	PYTHON=$(PYTHON) scripts/wheel-test.sh
 
 unit-sqlite: $(STAMP) messages
 	@echo "=== tests on SQLite ==="
@@ -43,7 +49,7 @@ unit-postgres: $(STAMP) messages
 	@echo "=== tests on PostgreSQL ==="
 	$(TEST_ENV) scripts/with-postgres.sh sh -c '$(BIN)/huifang check --database default && $(BIN)/pytest -q'
 
-test: lint typecheck rules unit-sqlite unit-postgres
+test: lint typecheck rules wheel-test unit-sqlite unit-postgres
 	@echo "=== make test: all passed on SQLite and PostgreSQL ==="
 
 bench: $(STAMP)
@@ -57,6 +63,12 @@ bench: $(STAMP)
 # 100,000 messages queued and sent under a rate limit (issue 18).
 	HUIFANG_DATA_DIR=$(CURDIR)/build/bench-data HUIFANG_SECRET_KEY=bench scripts/with-postgres.sh \
 		$(BIN)/python bench/bench_outbox.py
+
+# The production set-up under load (docs/performance.md): nginx + huifang web on PostgreSQL, 200
+# agents, supervisors and HQ for 90 s per configuration. Not part of `make test`.
+load: $(STAMP) messages
+	HUIFANG_DATA_DIR=$(CURDIR)/build/bench-data HUIFANG_SECRET_KEY=bench scripts/with-postgres.sh \
+		$(BIN)/python bench/load_web.py
 
 clean:
 	rm -rf build $(VENV)

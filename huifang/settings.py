@@ -234,6 +234,36 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 12 * 3600
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken
 
+# ------------------------------------------------------------------------------------------------
+# HTTPS behind a TLS-terminating proxy (docs/deployment.md). HUIFANG_HTTPS=true says the site is
+# reached only over HTTPS through a proxy on the same machine (nginx) that sets X-Forwarded-Proto
+# and X-Forwarded-For: the proxy's word on the scheme is trusted (without it Django sees plain
+# HTTP and refuses every form with "Origin checking failed"), cookies are sent over HTTPS only,
+# browsers are told to use nothing else (HSTS) and plain HTTP is redirected. Each part can be set
+# on its own; `huifang check --deploy` with HUIFANG_HTTPS=true alone has no warning.
+# ------------------------------------------------------------------------------------------------
+HTTPS = _env_bool("HUIFANG_HTTPS", False)
+if _env_bool("HUIFANG_BEHIND_PROXY", HTTPS):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Every request comes from the proxy's address: the lock-out counts the client's, which the
+    # proxy writes into X-Forwarded-For (nginx: `proxy_set_header X-Forwarded-For $remote_addr`,
+    # replacing whatever the client sent).
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+SESSION_COOKIE_SECURE = _env_bool("HUIFANG_SECURE_COOKIES", HTTPS)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = _env_bool("HUIFANG_SSL_REDIRECT", HTTPS)
+# A year, this host and its subdomains, and consent to browsers' preload lists: what
+# `check --deploy` asks for. HUIFANG_HSTS_INCLUDE_SUBDOMAINS=false where other hosts of the
+# company's domain still serve plain HTTP.
+SECURE_HSTS_SECONDS = int(os.environ.get("HUIFANG_HSTS_SECONDS", str(365 * 24 * 3600) if HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("HUIFANG_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = _env_bool("HUIFANG_HSTS_PRELOAD", HTTPS)
+# Origins (scheme://host[:port]) whose forms are accepted besides the site's own, e.g. a proxy on
+# another port: "https://huifang.example.cn:8443".
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("HUIFANG_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
 # Organisation-wide defaults that the settings pages may later override.
 HUIFANG_PHONE_REGION = "CN"
 HUIFANG_DEMO_PASSWORD = "huifang-demo"

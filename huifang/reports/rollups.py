@@ -227,19 +227,25 @@ def _by_unit(pairs: Iterable[tuple[date, int]]) -> dict[int, set[date]]:
 
 def catch_up(*, now: datetime) -> None:
     """Bring the rollups up to every change committed so far (what a report does before it is
-    read: figures are never a tick behind). Nothing is written when nothing changed."""
+    read: figures are never a tick behind). Nothing is written when nothing changed. While
+    another request or the tick is refreshing, the report does not wait for it: under load every
+    report request would otherwise queue on the marks' lock, holding a web thread each until the
+    agents' pages had none left (docs/performance.md, the load test)."""
     saved = dict(RollupMark.objects.values_list("name", "last_id"))
     if saved and all(saved.get(name) == last for name, last in _marks().items()):
         return
-    refresh(now=now)
+    refresh(now=now, wait=False)
 
 
 @transaction.atomic
-def refresh(*, now: datetime) -> int:
+def refresh(*, now: datetime, wait: bool = True) -> int:
     """Recompute the slices changed since the last refresh (the tick's step); returns how many
     (day, department) slices changed. The first refresh of an empty mark table rebuilds
-    everything."""
-    saved = {mark.name: mark.last_id for mark in RollupMark.objects.select_for_update()}
+    everything. ``wait=False``: nothing is done (0) when another refresh holds the marks."""
+    marks = RollupMark.objects.select_for_update(skip_locked=not wait)
+    saved = {mark.name: mark.last_id for mark in marks}
+    if not wait and len(saved) < RollupMark.objects.count():
+        return 0  # another refresh is under way (PostgreSQL; SQLite's writers queue instead)
     if not saved:
         rebuild(now=now)
         return 1
