@@ -41,7 +41,7 @@ from huifang.cases.models import (
 from huifang.customers.models import Customer
 from huifang.events.models import Event, EventType
 from huifang.followups import binding
-from huifang.followups.models import Origin, Outcome, Satisfaction, Task, TaskStatus
+from huifang.followups.models import Origin, Outcome, Questionnaire, Satisfaction, Task, TaskStatus
 
 S = CaseStatus
 
@@ -273,7 +273,11 @@ def responsible_unit(task: Task) -> OrgUnit:
 def _words(task: Task, *, attempts: Sequence[tuple[datetime, str, str]] | None = None) -> str:
     """What the customer said: the reasons and texts of the answers, as recorded, and the last
     note (``attempts``: the task's (at, result, notes) in time order, when already read)."""
-    parts = [str(value) for key, value in sorted(task.answers.items()) if key.endswith("reason") and value]
+    parts = [
+        str(value)
+        for key, value in sorted(task.answers.items())
+        if (key.endswith("reason") or key == "customer_words") and value
+    ]
     if attempts is None:
         notes = list(task.attempt_set.exclude(notes="").order_by("-at").values_list("notes", flat=True)[:1])
     else:
@@ -355,9 +359,25 @@ def open_rectification(
     return case
 
 
+def _second_script(original: Task, *, at: datetime) -> Questionnaire | None:
+    """The script of a second follow-up (二次回访, R6.1): the ``[second_followup]`` section of the
+    newest version of the original's script — was it put right, satisfaction with the result, the
+    customer's words — stored as a questionnaire of its own (``<key>-second``). None when the
+    original had no script, or its script has no such section (the original is asked again)."""
+    from huifang.followups.services import install_questionnaire, latest_questionnaires, load_script
+
+    if original.questionnaire is None:
+        return None
+    key = original.questionnaire.key
+    second = load_script(latest_questionnaires([key]).get(key, original.questionnaire)).second
+    if second is None:
+        return None
+    return install_questionnaire(key=second.key, definition=second.to_dict(), at=at)[0]
+
+
 def _second_followup(case: Case, *, at: datetime) -> Task:
-    """The second follow-up (二次回访) of a resolved round: the original follow-up again, under
-    its policy's current version, to the agent who made it."""
+    """The second follow-up (二次回访) of a resolved round: the original follow-up, under its
+    policy's current version, to the agent who made it, asking about the handling."""
     from huifang.followups.services import NewTask, create_tasks, rules_of
 
     original = case.task
@@ -386,7 +406,12 @@ def _second_followup(case: Case, *, at: datetime) -> Task:
         case_id=case.pk,
         assignee_id=agent or original.assignee_id,
     )
-    return create_tasks([spec], now=at)[0]
+    task = create_tasks([spec], now=at)[0]
+    script = _second_script(original, at=at)
+    if script is not None:
+        Task.objects.filter(pk=task.pk).update(questionnaire=script)
+        task.questionnaire = script
+    return task
 
 
 @transaction.atomic
