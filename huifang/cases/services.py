@@ -40,6 +40,7 @@ from huifang.cases.models import (
 )
 from huifang.customers.models import Customer
 from huifang.events.models import Event, EventType
+from huifang.events.repairs import repaired_before
 from huifang.followups import binding
 from huifang.followups.models import Origin, Outcome, Questionnaire, Satisfaction, Task, TaskStatus
 
@@ -650,11 +651,17 @@ class ComplaintIntake:
     written_reply_only: bool = False
 
 
-def is_repeat(intake: ComplaintIntake) -> bool:
-    """R6.2: the customer already complained, or was unhappy in a follow-up, about this repair."""
-    if intake.event is None or intake.customer is None:
-        return False
-    return Case.objects.filter(event=intake.event, customer=intake.customer).exists()
+def repeat_of(intake: ComplaintIntake, *, at: datetime) -> Event | None:
+    """R6.2: the order a complaint comes back about, if it is a repeat complaint — the customer
+    already complained, or was unhappy in a follow-up, about this order (a case exists); or, case or
+    not, the order is a repair completed before it (naming no order: the customer's recent repair,
+    ``events.repairs``). None for an anonymous complaint."""
+    if intake.customer is None:
+        return None
+    earlier = Case.objects.filter(event=intake.event, customer=intake.customer)
+    if intake.event is not None and earlier.exists():
+        return intake.event
+    return repaired_before(customer_id=intake.customer.pk, at=at, order=intake.event)
 
 
 def _complaint_event(case: Case, *, at: datetime, after_repair: bool) -> Event | None:
@@ -696,12 +703,13 @@ def receive_complaint(*, intake: ComplaintIntake, by: Staff, at: datetime) -> Ca
     """Record a complaint (R7.3 accept): the receiver owns it (首问负责制) and handles it unless it is
     passed on; the customer is told the reply time, the level's deadline on the working-day clock.
 
-    A repeat complaint about the same repair (R6.2) also opens a rework ticket to the repair's
-    department due in 24 hours and is turned into its special follow-up at once."""
+    A repeat complaint (R6.2: a case about the order, or a repair the complaint comes back about)
+    also opens a rework ticket to the repair's department due in 24 hours and is turned into its
+    special follow-up at once."""
     unit = intake.unit or (intake.event.unit if intake.event else None) or by.unit
     if unit is None:
         raise CaseError("a complaint needs a department: the receiver has none and none was given")
-    repeat = is_repeat(intake)
+    repeat = repeat_of(intake, at=at)
     deadline = deadline_after(at, COMPLAINT_DEADLINES[Level(intake.level)])
     case = Case(
         kind=CaseKind.COMPLAINT,
@@ -711,7 +719,7 @@ def receive_complaint(*, intake: ComplaintIntake, by: Staff, at: datetime) -> Ca
         category=intake.category or (intake.event.category if intake.event else ""),
         channel=intake.channel,
         customer=intake.customer,
-        event=intake.event,
+        event=intake.event or repeat,
         unit=unit,
         handler=by,
         owner=by,
@@ -734,7 +742,7 @@ def receive_complaint(*, intake: ComplaintIntake, by: Staff, at: datetime) -> Ca
     )
     if intake.level == Level.MAJOR:
         notify(general_managers_of(unit), case=case, kind=NotificationKind.ASSIGNED, at=at)
-    if repeat:
+    if repeat is not None:
         _complaint_event(case, at=at, after_repair=True)
         _open_rework(case, by=by, at=at)
     return case
