@@ -117,7 +117,9 @@ def test_complaint_events_from_the_erp_after_a_repair_get_the_special_follow_up(
     assert marked == {"TS-1": "WX-1", "TS-2": "WX-2", "TS-3": "WX-3"}
 
     tick(now=at("2026-11-10 20:01"))
-    policies = {t.event.external_id: t.policy.key for t in Task.objects.filter(event__type="complaint")}
+    policies = dict(
+        Task.objects.filter(event__type="complaint").values_list("event__external_id", "policy__key")
+    )
     assert policies == {
         "TS-1": "complaint-after-repair",
         "TS-2": "complaint-after-repair",
