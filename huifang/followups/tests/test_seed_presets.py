@@ -22,7 +22,9 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from huifang.conftest import Org
+from huifang.accounts.models import Role
+from huifang.accounts.services import create_staff
+from huifang.conftest import PASSWORD, Org
 from huifang.rules.codes import PRESET_NAMES
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +44,7 @@ def apply_twice(name: str) -> str:
     assert "created" in first
     again = run("preset", "apply", name)
     assert " 0 created, 0 updated," in again and "created" not in again.replace(" 0 created", "")
+    assert "updated" not in again.replace(" 0 updated", "")
     return first
 
 
@@ -153,7 +156,15 @@ RECRUITMENT = EVENTS + ",online,new_customer"
 def test_recruitment_follow_ups_fall_on_the_days_of_the_talent_markets_rules(
     org: Org, tmp_path: Path
 ) -> None:
-    apply_twice("recruitment")
+    create_staff(
+        username="manager",
+        display_name="客服经理",
+        role=Role.MANAGER,
+        unit=org.east_property,
+        password=PASSWORD,
+    )
+    applied = apply_twice("recruitment")
+    assert "audit:manager-monthly: created" in applied and "audit:manager-quarterly: created" in applied
     # Tuesday 13 October 2026: 华为 comes to its first fair on site, 腾讯 registers online.
     import_file(
         tmp_path,
@@ -174,17 +185,15 @@ def test_recruitment_follow_ups_fall_on_the_days_of_the_talent_markets_rules(
     assert window(one("new-customer", "ZP-1")) == ("2026-10-16T09:30", "2026-10-16T17:00")
     # 流失客户: half a year without recruiting → Tuesday 13 April 2027 (then a year, if still none).
     assert one("lost-customer", "ZP-1")["earliest_at"][:10] == "2027-04-13"
-    # 三级回访: the new customer a quarter after → Wednesday 13 January 2027.
-    assert one("new-customer-quarter", "ZP-1")["earliest_at"][:10] == "2027-01-13"
 
-    # The day-7 call is made; on 1 November the manager's sample (二级回访) draws from the
-    # October follow-ups that were completed: 华为's, not 腾讯's (not yet called).
+    # The day-7 call is made; on 1 November the manager's monthly sample (二级回访, the audits
+    # app's level installed with the preset) draws from October's completed follow-ups: 华为's.
     tick("2026-10-20T09:30")
-    quality = one("fair-quality", "ZP-1")
     answers = json.dumps({"hires": "yes", "service_quality": "good", "satisfaction": "satisfied"})
+    quality = str(one("fair-quality", "ZP-1")["id"])
     run(
         "attempt",
-        str(quality["id"]),
+        quality,
         "--result",
         "connected",
         "--at",
@@ -195,9 +204,10 @@ def test_recruitment_follow_ups_fall_on_the_days_of_the_talent_markets_rules(
         answers,
     )
     tick("2026-11-02T09:00")
-    audit = one("manager-sample")
-    assert (audit["origin"], audit["external_id"]) == ("audit", "ZP-1")
-    assert audit["earliest_at"][:10] == "2026-11-02"  # Sunday the 1st rolls to Monday
+    audits = [row for row in tasks() if row["origin"] == "audit"]
+    assert [(row["policy"], row["external_id"], row["assignee"]) for row in audits] == [
+        ("audit-manager-monthly", "ZP-1", "manager")
+    ]
 
 
 def test_vehicle_repairs_are_called_within_ten_days_and_two_a_month_are_drawn_for_the_survey(

@@ -427,8 +427,6 @@ def test_the_seed_presets_carry_the_seeds_numbers() -> None:
     }
     lost = recruitment.policy("lost-customer").timing
     assert isinstance(lost, Inactivity) and [str(a) for a in lost.after] == ["6 months", "12 months"]
-    sample = recruitment.policy("manager-sample")
-    assert sample.origin == "audit" and isinstance(sample.timing, Batch) and sample.timing.every == "month"
 
     vehicle = load_preset("vehicle-repair")
     within = vehicle.policy("vehicle-repair").timing
