@@ -42,7 +42,7 @@ location=$(run python -c "import huifang; print(huifang.__file__)")
 [[ $location == "$out/venv/"* ]] || fail "huifang was imported from $location, not from the virtual environment"
 
 run huifang migrate -v0
-presets=$(run huifang preset list 2>/dev/null | cut -f1)
+presets=$(run huifang preset list 2>/dev/null | tail -n +2 | cut -d, -f1)
 [ "$(wc -l <<<"$presets")" -ge 6 ] || fail "preset list shows only: $presets"
 for name in $presets; do
   report=$(run huifang preset apply "$name" 2>/dev/null)

@@ -40,8 +40,9 @@ from huifang.cases.models import (
 )
 from huifang.customers.models import Customer
 from huifang.events.models import Event, EventType
+from huifang.events.repairs import repaired_before
 from huifang.followups import binding
-from huifang.followups.models import Origin, Outcome, Satisfaction, Task, TaskStatus
+from huifang.followups.models import Origin, Outcome, Questionnaire, Satisfaction, Task, TaskStatus
 
 S = CaseStatus
 
@@ -273,7 +274,11 @@ def responsible_unit(task: Task) -> OrgUnit:
 def _words(task: Task, *, attempts: Sequence[tuple[datetime, str, str]] | None = None) -> str:
     """What the customer said: the reasons and texts of the answers, as recorded, and the last
     note (``attempts``: the task's (at, result, notes) in time order, when already read)."""
-    parts = [str(value) for key, value in sorted(task.answers.items()) if key.endswith("reason") and value]
+    parts = [
+        str(value)
+        for key, value in sorted(task.answers.items())
+        if (key.endswith("reason") or key == "customer_words") and value
+    ]
     if attempts is None:
         notes = list(task.attempt_set.exclude(notes="").order_by("-at").values_list("notes", flat=True)[:1])
     else:
@@ -355,9 +360,25 @@ def open_rectification(
     return case
 
 
+def _second_script(original: Task, *, at: datetime) -> Questionnaire | None:
+    """The script of a second follow-up (二次回访, R6.1): the ``[second_followup]`` section of the
+    newest version of the original's script — was it put right, satisfaction with the result, the
+    customer's words — stored as a questionnaire of its own (``<key>-second``). None when the
+    original had no script, or its script has no such section (the original is asked again)."""
+    from huifang.followups.services import install_questionnaire, latest_questionnaires, load_script
+
+    if original.questionnaire is None:
+        return None
+    key = original.questionnaire.key
+    second = load_script(latest_questionnaires([key]).get(key, original.questionnaire)).second
+    if second is None:
+        return None
+    return install_questionnaire(key=second.key, definition=second.to_dict(), at=at)[0]
+
+
 def _second_followup(case: Case, *, at: datetime) -> Task:
-    """The second follow-up (二次回访) of a resolved round: the original follow-up again, under
-    its policy's current version, to the agent who made it."""
+    """The second follow-up (二次回访) of a resolved round: the original follow-up, under its
+    policy's current version, to the agent who made it, asking about the handling."""
     from huifang.followups.services import NewTask, create_tasks, rules_of
 
     original = case.task
@@ -386,7 +407,12 @@ def _second_followup(case: Case, *, at: datetime) -> Task:
         case_id=case.pk,
         assignee_id=agent or original.assignee_id,
     )
-    return create_tasks([spec], now=at)[0]
+    task = create_tasks([spec], now=at)[0]
+    script = _second_script(original, at=at)
+    if script is not None:
+        Task.objects.filter(pk=task.pk).update(questionnaire=script)
+        task.questionnaire = script
+    return task
 
 
 @transaction.atomic
@@ -625,11 +651,17 @@ class ComplaintIntake:
     written_reply_only: bool = False
 
 
-def is_repeat(intake: ComplaintIntake) -> bool:
-    """R6.2: the customer already complained, or was unhappy in a follow-up, about this repair."""
-    if intake.event is None or intake.customer is None:
-        return False
-    return Case.objects.filter(event=intake.event, customer=intake.customer).exists()
+def repeat_of(intake: ComplaintIntake, *, at: datetime) -> Event | None:
+    """R6.2: the order a complaint comes back about, if it is a repeat complaint — the customer
+    already complained, or was unhappy in a follow-up, about this order (a case exists); or, case or
+    not, the order is a repair completed before it (naming no order: the customer's recent repair,
+    ``events.repairs``). None for an anonymous complaint."""
+    if intake.customer is None:
+        return None
+    earlier = Case.objects.filter(event=intake.event, customer=intake.customer)
+    if intake.event is not None and earlier.exists():
+        return intake.event
+    return repaired_before(customer_id=intake.customer.pk, at=at, order=intake.event)
 
 
 def _complaint_event(case: Case, *, at: datetime, after_repair: bool) -> Event | None:
@@ -671,12 +703,13 @@ def receive_complaint(*, intake: ComplaintIntake, by: Staff, at: datetime) -> Ca
     """Record a complaint (R7.3 accept): the receiver owns it (首问负责制) and handles it unless it is
     passed on; the customer is told the reply time, the level's deadline on the working-day clock.
 
-    A repeat complaint about the same repair (R6.2) also opens a rework ticket to the repair's
-    department due in 24 hours and is turned into its special follow-up at once."""
+    A repeat complaint (R6.2: a case about the order, or a repair the complaint comes back about)
+    also opens a rework ticket to the repair's department due in 24 hours and is turned into its
+    special follow-up at once."""
     unit = intake.unit or (intake.event.unit if intake.event else None) or by.unit
     if unit is None:
         raise CaseError("a complaint needs a department: the receiver has none and none was given")
-    repeat = is_repeat(intake)
+    repeat = repeat_of(intake, at=at)
     deadline = deadline_after(at, COMPLAINT_DEADLINES[Level(intake.level)])
     case = Case(
         kind=CaseKind.COMPLAINT,
@@ -686,7 +719,7 @@ def receive_complaint(*, intake: ComplaintIntake, by: Staff, at: datetime) -> Ca
         category=intake.category or (intake.event.category if intake.event else ""),
         channel=intake.channel,
         customer=intake.customer,
-        event=intake.event,
+        event=intake.event or repeat,
         unit=unit,
         handler=by,
         owner=by,
@@ -709,7 +742,7 @@ def receive_complaint(*, intake: ComplaintIntake, by: Staff, at: datetime) -> Ca
     )
     if intake.level == Level.MAJOR:
         notify(general_managers_of(unit), case=case, kind=NotificationKind.ASSIGNED, at=at)
-    if repeat:
+    if repeat is not None:
         _complaint_event(case, at=at, after_repair=True)
         _open_rework(case, by=by, at=at)
     return case

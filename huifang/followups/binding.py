@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import lru_cache
@@ -166,15 +166,41 @@ def calendar_for(*moments: datetime) -> rules.WorkCalendar:
     return _calendar(min(years) - 1, max(years) + 1, workdays.organisation_days())
 
 
+class CustomerTags(Set[str]):
+    """A customer's tag names (the ``tags`` fact: ``tags=维护合同``), read when a condition first
+    looks at them. Most rules never test tags, so building facts costs no query; where the tags
+    were prefetched (the tick's new events) reading them costs none either."""
+
+    def __init__(self, customer: Customer) -> None:
+        self._customer = customer
+        self._names: frozenset[str] | None = None
+
+    def _read(self) -> frozenset[str]:
+        if self._names is None:
+            self._names = frozenset(tag.name for tag in self._customer.tags.all())
+        return self._names
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._read()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._read())
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+
 def customer_facts(customer: Customer) -> dict[str, object]:
-    """A customer's facts under the presets' names: class, special, type, and the visit plan and
-    distance the b2b-visits quotas test (blank ones are left to the preset's default)."""
+    """A customer's facts under the presets' names: class, special, type, the visit plan and
+    distance the b2b-visits quotas test (blank ones are left to the preset's default), and the
+    tags the it-services quotas test (CONTRACT: customers tagged 维护合同, 工程项目)."""
     return {
         "class": customer.klass,
         "special": "1" if customer.is_special else "",
         "customer_type": customer.customer_type,
         "visit_plan": customer.visit_plan,
         "geography": customer.geography,
+        "tags": CustomerTags(customer),
     }
 
 

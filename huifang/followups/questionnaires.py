@@ -14,6 +14,9 @@ The shape (each shipped file is the worked example)::
                    required, key_question, condition, reason_required_for, reason_key,
                    opens_ticket_on, scale = [1, 5] (rating only), note (for the agent)
     [[outcome]]    when, outcome, note   -- ordered, the first rule that holds gives the outcome
+    [second_followup]                  -- the second follow-up after a rectification (二次回访, R6.1):
+                   title, greeting, closing, [[second_followup.question]], [[second_followup.outcome]]
+                   of the same shape; its key is the script's with ``-second`` (``second_key``)
 
 Conditions are a small expression language, parsed here and never evaluated by ``eval``::
 
@@ -60,6 +63,13 @@ WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "�
 _KEY = re.compile(r"[a-z][a-z0-9_]*")
 _CODE = re.compile(r"[a-z0-9][a-z0-9_]*")
 _SCRIPT_KEY = re.compile(r"[a-z0-9][a-z0-9-]*")
+SECOND = "second_followup"
+SECOND_SUFFIX = "-second"
+
+
+def second_key(key: str) -> str:
+    """The key of a script's second-follow-up questionnaire: ``brokerage-showing-second``."""
+    return f"{key}{SECOND_SUFFIX}"
 
 
 class QuestionnaireError(ValueError):
@@ -142,6 +152,9 @@ class Questionnaire:
     closing: str
     questions: tuple[Question, ...]
     outcome_rules: tuple[OutcomeRule, ...]
+    # The second follow-up's own script (二次回访: was it put right, satisfaction with the result,
+    # the customer's words), asked instead of this one after a rectification; None: this one again.
+    second: Questionnaire | None = None
 
     def question(self, key: str) -> Question:
         """The question with this key (``QuestionnaireError`` when there is none)."""
@@ -152,7 +165,7 @@ class Questionnaire:
 
     def to_dict(self) -> dict[str, Any]:
         """The TOML file's shape as plain JSON-serialisable data; ``from_dict`` reads it back."""
-        return {
+        data: dict[str, Any] = {
             "key": self.key,
             "version": self.version,
             "title": self.title,
@@ -164,6 +177,12 @@ class Questionnaire:
                 for rule in self.outcome_rules
             ],
         }
+        if self.second is not None:
+            # The file's section: key and version are the script's own, so they are not repeated.
+            data[SECOND] = {
+                name: value for name, value in self.second.to_dict().items() if name not in ("key", "version")
+            }
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Questionnaire:
@@ -623,14 +642,30 @@ def _check_reasons(tables: Sequence[_Reader], questions: Sequence[Question]) -> 
         served.add(reason_key)
 
 
-def _read_questionnaire(data: Mapping[str, Any], *, source: str) -> Questionnaire:
-    top = _Reader(data, source=source)
+def _read_second(top: _Reader, *, key: str, version: int) -> Questionnaire | None:
+    """The ``[second_followup]`` section of a script, read as a script of its own (key and version
+    are the script's, so the section may not give them)."""
+    if not top.has(SECOND):
+        return None
+    section: Mapping[str, Any] = top.get(SECOND, Mapping, "a table")
+    for name in ("key", "version", SECOND):
+        if name in section:
+            top.fail(f"{SECOND}.{name}", "unknown key")
+    data = {**section, "key": second_key(key), "version": version}
+    return _read_questionnaire(data, source=top.source, where=SECOND, nested=True)
+
+
+def _read_questionnaire(
+    data: Mapping[str, Any], *, source: str, where: str = "", nested: bool = False
+) -> Questionnaire:
+    top = _Reader(data, source=source, where=where)
     key = top.text("key")
     if not _SCRIPT_KEY.fullmatch(key):
         top.fail("key", f"{key!r} is not a questionnaire key (a preset name like 'brokerage-showing')")
     version = top.get("version", int, "a whole number")
     if version < 1:
         top.fail("version", f"must be 1 or more, got {version}")
+    second = None if nested else _read_second(top, key=key, version=version)
     title = top.text("title")
     greeting, closing = _script_text(top, "greeting"), _script_text(top, "closing")
     question_tables = top.tables("question")
@@ -650,7 +685,9 @@ def _read_questionnaire(data: Mapping[str, Any], *, source: str) -> Questionnair
             table.fail("outcome", f"unknown outcome {rule.outcome!r}; one of {', '.join(Outcome)}")
         rules.append(rule)
     top.done()
-    return Questionnaire(key, version, title, greeting, closing, tuple(questions.values()), tuple(rules))
+    return Questionnaire(
+        key, version, title, greeting, closing, tuple(questions.values()), tuple(rules), second
+    )
 
 
 def load_questionnaire(path: Path) -> Questionnaire:

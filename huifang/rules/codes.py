@@ -93,4 +93,8 @@ PRESET_NAMES: tuple[str, ...] = (
     "appliance-after-sales",
     "b2b-visits",
     "real-estate-sales",
+    "membership-card",
+    "recruitment",
+    "vehicle-repair",
+    "it-services",
 )

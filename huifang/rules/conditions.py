@@ -3,12 +3,15 @@
 
 Facts come from ERP exports and CSV columns, so values are compared as text: ``1``, ``true``,
 ``yes``, ``y`` and ``是`` count as true for a bare flag; a missing fact is false.
+
+A fact may also be a set of texts — a customer's tags (``tags=维护合同``): ``key=a|b`` holds when the
+set holds any of the values, ``key!=a|b`` when it holds none, and a bare ``key`` when it is not empty.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "y", "是"})
@@ -20,6 +23,8 @@ def fact_text(value: object) -> str:
     """A fact as the text conditions compare: ``True`` → ``"1"``, ``None`` → ``""``."""
     if value is None:
         return ""
+    if isinstance(value, Set):
+        return "|".join(sorted(fact_text(item) for item in value))
     if isinstance(value, bool):
         return "1" if value else "0"
     return str(value).strip()
@@ -59,7 +64,12 @@ class Condition:
     def matches(self, facts: Mapping[str, object]) -> bool:
         """Whether the facts satisfy this condition."""
         value = facts.get(self.key)
-        hit = is_true(value) if self.values is None else fact_text(value) in self.values
+        if isinstance(value, Set):
+            # A set of texts (tags): any of the values will do; a bare name asks for any at all.
+            texts = {fact_text(item) for item in value}
+            hit = bool(texts) if self.values is None else bool(texts & self.values)
+        else:
+            hit = is_true(value) if self.values is None else fact_text(value) in self.values
         return hit != self.negate
 
     def __str__(self) -> str:

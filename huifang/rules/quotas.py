@@ -41,6 +41,7 @@ class Every(StrEnum):
     WEEK = "week"  # ISO week, Monday to Sunday
     TWO_WEEKS = "two_weeks"  # fortnights counted from Monday 2024-01-01
     MONTH = "month"
+    TWO_MONTHS = "two_months"  # January–February, March–April, … (seed 001 篇二: B customers)
     QUARTER = "quarter"
     HALF_YEAR = "half_year"
     YEAR = "year"
@@ -62,6 +63,9 @@ def quota_period(every: Every, day: date) -> tuple[date, date, str]:
     if every is Every.MONTH:
         start = day.replace(day=1)
         return start, add_months(start, 1), f"{start:%Y-%m}"
+    if every is Every.TWO_MONTHS:
+        start = date(day.year, day.month - (day.month - 1) % 2, 1)
+        return start, add_months(start, 2), f"{start:%Y-%m}+2m"
     if every is Every.QUARTER:
         quarter = (day.month - 1) // 3
         start = date(day.year, 3 * quarter + 1, 1)

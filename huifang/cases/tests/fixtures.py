@@ -27,6 +27,8 @@ SH = ZoneInfo("Asia/Shanghai")
 
 # A paid service answered fully: what a reached customer of the property script says.
 ANSWERS = {"resolved": "yes", "on_time": "yes", "repair_quality": "good", "attitude": "good"}
+# A second follow-up (二次回访) asks whether the problem was put right, and the satisfaction.
+SECOND_ANSWERS = {"problem_resolved": "yes"}
 
 
 def at(text: str) -> datetime:
@@ -82,8 +84,9 @@ class Estate:
     def answer(
         self, task: Task, *, satisfaction: str, when: str, reason: str = "地漏还是堵，水排不下去"
     ) -> Task:
-        """The agent reaches the customer and walks the script to ``satisfaction``."""
-        answers = {**ANSWERS, "satisfaction": satisfaction}
+        """The agent reaches the customer and walks the script to ``satisfaction``: the original
+        script, or on a second follow-up the questions about the handling (R6.1)."""
+        answers = {**(SECOND_ANSWERS if task.case_id else ANSWERS), "satisfaction": satisfaction}
         if satisfaction == "dissatisfied":
             answers["satisfaction_reason"] = reason
         record_attempt(task=task, agent=self.org.agent, result="connected", at=at(when), answers=answers)

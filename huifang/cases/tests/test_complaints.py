@@ -243,7 +243,7 @@ def test_a_repeat_complaint_about_a_repair_gets_rework_and_a_special_follow_up_w
     assert special.channel == "on_site"
 
 
-def test_a_first_complaint_about_a_repair_is_not_a_repeat(estate: Estate) -> None:
+def test_a_first_complaint_about_a_paid_service_is_not_a_repeat(estate: Estate) -> None:
     repair = estate.service()
     case = estate.complaint(when="2026-11-10 10:00", customer=repair.customer, event=repair)
     assert not Case.objects.filter(parent=case).exists()

@@ -88,6 +88,8 @@ ATTRIBUTE_ALIASES: dict[str, tuple[str, ...]] = {
     "anonymous": ("匿名", "是否匿名"),
     "community": ("小区", "社区", "楼盘"),
     "channel": ("渠道", "来源渠道", "受理渠道"),
+    # A complaint's order: the repair it comes back about (R6.2), as the complaints file's column.
+    "order": ("关联单号",),
 }
 
 COLUMNS = {CUSTOMERS: CUSTOMER_COLUMNS, EVENTS: EVENT_COLUMNS, COMPLAINTS: COMPLAINT_COLUMNS}

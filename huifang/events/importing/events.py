@@ -3,6 +3,11 @@
 An event's unit is its row's department, else its region, else its customer's unit. A row whose
 ``customer_ref`` is unknown creates the customer from ``customer_name`` (and ``phone``) in that
 same unit; an existing customer is never changed by an events file.
+
+A complaint that comes back about a repair (R6.2) — the repair its ``order`` column names, or naming
+none, the customer's repair of the last 30 days (``events.repairs``) — is kept with the attributes
+``after_repair=1`` and ``repair`` (the repair's id), which the complaint policies test, unless the
+file gives ``after_repair`` itself.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from huifang.events.importing.base import (
 )
 from huifang.events.importing.bulk import BulkInserter, BulkUpdater, one_of
 from huifang.events.importing.lookups import UnitError
-from huifang.events.models import Event
+from huifang.events.models import Event, EventType
+from huifang.events.repairs import REPAIR_COMEBACK, REPAIR_TYPES, repaired_before
 
 _EVENT_FIELDS = (
     "type",
@@ -158,6 +164,7 @@ class EventImporter(RowImporter[EventRow]):
 
     def flush(self, rows: list[EventRow]) -> None:
         rows = self._with_customers(rows)
+        self._mark_repeat_complaints(rows)
         existing = self._existing_events(rows)
         counts = self.report.main
         new: list[tuple[Any, ...]] = []
@@ -199,6 +206,45 @@ class EventImporter(RowImporter[EventRow]):
         counts.created += len(new)
         self.event_updater.update(changed)
         counts.updated += len(changed)
+
+    def _mark_repeat_complaints(self, rows: list[EventRow]) -> None:
+        """R6.2: mark each complaint row that comes back about a repair (see the module's
+        docstring); the repairs of these rows count as well as stored ones, so a file that brings
+        the repair and the complaint together is read as it would be in two files. Complaints are
+        few: one query each."""
+        repairs = [r for r in rows if r.type in REPAIR_TYPES]
+        for row in rows:
+            if row.type != EventType.COMPLAINT or "after_repair" in row.attributes:
+                continue
+            order = row.attributes.get("order", "")
+            customer_id = self.customers[row.customer_ref][0]
+            found = [
+                (r.completed_at, r.external_id)
+                for r in repairs
+                if r.customer_ref == row.customer_ref
+                and r.completed_at < row.completed_at
+                and (
+                    r.external_id == order if order else row.completed_at - r.completed_at <= REPAIR_COMEBACK
+                )
+            ]
+            if order:
+                # The repair the complaint names, if it is one of the customer's and came first.
+                stored = (
+                    Event.objects.filter(
+                        customer_id=customer_id,
+                        external_id=order,
+                        type__in=REPAIR_TYPES,
+                        completed_at__lt=row.completed_at,
+                    )
+                    .order_by("-completed_at")
+                    .first()
+                )
+            else:
+                stored = repaired_before(customer_id=customer_id, at=row.completed_at)
+            if stored is not None:
+                found.append((stored.completed_at, stored.external_id))
+            if found:
+                row.attributes = {**row.attributes, "after_repair": "1", "repair": max(found)[1]}
 
     def _with_customers(self, rows: list[EventRow]) -> list[EventRow]:
         """Find each row's customer, creating unknown ones that the row names; returns the rows

@@ -15,6 +15,8 @@ from huifang.followups.questionnaires import (
     QuestionnaireError,
     available_questionnaires,
     load_questionnaire,
+    second_key,
+    validate_answers,
 )
 from huifang.rules.codes import PRESET_NAMES, Satisfaction
 
@@ -24,9 +26,13 @@ PRESETS_WITH_A_SCRIPT = [
     "appliance-after-sales",
     "b2b-visits",
     "brokerage-showing",
+    "it-services",
+    "membership-card",
     "property-housing-repair",
     "property-management",
     "real-estate-sales",
+    "recruitment",
+    "vehicle-repair",
 ]
 
 
@@ -52,6 +58,50 @@ def test_a_satisfaction_question_uses_the_contract_key_and_codes(key: str) -> No
     assert "dissatisfied" in satisfaction.opens_ticket_on
     reason = questionnaire.question(str(satisfaction.reason_key))
     assert reason.kind == "text" and reason.condition == "satisfaction = dissatisfied"
+
+
+@pytest.mark.parametrize("key", PRESETS_WITH_A_SCRIPT)
+def test_every_script_has_a_second_follow_up_about_the_handling(key: str) -> None:
+    """R6.1: the second follow-up asks whether the problem was put right, the satisfaction with the
+    result (the CONTRACT key and codes) and the customer's words; satisfaction alone is enough."""
+    second = load_questionnaire(available_questionnaires()[key]).second
+    assert second is not None
+    assert (second.key, second.version) == (second_key(key), 1)
+    assert [q.key for q in second.questions] == [
+        "problem_resolved",
+        "satisfaction",
+        "satisfaction_reason",
+        "customer_words",
+    ]
+    assert second.question("satisfaction").codes() == tuple(Satisfaction)
+    assert second.question("satisfaction").opens_ticket_on == ("dissatisfied",)
+    assert not second.question("problem_resolved").required
+    assert validate_answers(second, answers={"satisfaction": "satisfied"}, attributes={}) == []
+    # Stored on its own (the second follow-up's questionnaire row), it reads back the same.
+    assert Questionnaire.from_dict(second.to_dict()) == second
+
+
+def test_a_second_follow_up_section_is_checked_as_a_script_and_names_its_place() -> None:
+    data = small()
+    data["second_followup"] = {
+        "title": "二次回访",
+        "greeting": "您好",
+        "closing": "再见",
+        "question": [{"key": "fixed", "kind": "yes_no", "text": "修好了吗？", "colour": "red"}],
+    }
+    with pytest.raises(QuestionnaireError, match=r"small: second_followup.question\[fixed\].colour: unknown"):
+        Questionnaire.from_dict(data)
+    data["second_followup"]["question"][0].pop("colour")
+    data["second_followup"]["key"] = "other"
+    with pytest.raises(QuestionnaireError, match="small: second_followup.key: unknown key"):
+        Questionnaire.from_dict(data)
+    data["second_followup"].pop("key")
+    loaded = Questionnaire.from_dict(data)
+    assert loaded.second is not None and loaded.second.key == "small-second"
+    assert Questionnaire.from_dict(loaded.to_dict()) == loaded
+    data["second_followup"] = "yes"
+    with pytest.raises(QuestionnaireError, match="small: second_followup: must be a table"):
+        Questionnaire.from_dict(data)
 
 
 def test_a_script_built_in_code_round_trips_with_its_defaults() -> None:

@@ -27,6 +27,13 @@ from huifang.rules.conditions import fact_text, first_failure, first_match, is_t
         ("class!=D", {"class": "C"}, True),
         ("class!=D", {"class": "D"}, False),
         ("class!=D", {}, True),
+        # A set of texts (a customer's tags): any one of them will do.
+        ("tags=维护合同", {"tags": frozenset({"维护合同", "VIP"})}, True),
+        ("tags=工程项目|维护合同", {"tags": frozenset({"VIP"})}, False),
+        ("tags!=工程项目", {"tags": frozenset({"维护合同"})}, True),
+        ("tags!=工程项目", {"tags": frozenset({"工程项目"})}, False),
+        ("tags", {"tags": frozenset({"VIP"})}, True),
+        ("tags", {"tags": frozenset()}, False),
     ],
 )
 def test_conditions_match_facts_as_text(text: str, facts: dict[str, object], matches: bool) -> None:
@@ -53,6 +60,7 @@ def test_malformed_conditions_are_refused(text: str, message: str) -> None:
 
 
 def test_facts_become_text_before_they_are_compared() -> None:
+    assert fact_text(frozenset({"工程项目", "维护合同", " VIP "})) == "VIP|工程项目|维护合同"
     assert (fact_text(None), fact_text(True), fact_text(False), fact_text(3), fact_text(" a ")) == (
         "",
         "1",

@@ -10,6 +10,7 @@ import pytest
 
 from huifang.rules import (
     PRESET_NAMES,
+    AfterEvent,
     AttemptResult,
     Batch,
     Cadence,
@@ -19,6 +20,7 @@ from huifang.rules import (
     Policy,
     PresetError,
     QuotaRule,
+    Repeat,
     available_presets,
     load_preset,
     load_preset_file,
@@ -28,7 +30,7 @@ from huifang.rules.presets import PRESET_DIR
 SPEC_NUMBER = re.compile(r"R\d+\.\d+")
 
 
-def test_the_six_presets_of_the_contract_are_shipped_and_load() -> None:
+def test_the_presets_of_the_contract_are_shipped_and_load() -> None:
     assert available_presets() == tuple(sorted(PRESET_NAMES))
     for name in PRESET_NAMES:
         preset = load_preset(name)
@@ -386,5 +388,59 @@ def test_a_visit_that_finds_nobody_there_is_retried_in_every_preset_that_visits(
         on_site.append(("quotas", preset.retry["default"]))
     for key, ladder in on_site:
         assert AttemptResult.NOT_HOME in ladder.unreachable, f"{name}: {key}"
-    visiting = {"b2b-visits", "property-management", "property-housing-repair"}
+    visiting = {"b2b-visits", "property-management", "property-housing-repair", "membership-card"}
     assert bool(on_site) is (name in visiting)
+
+
+def test_the_seed_presets_carry_the_seeds_numbers() -> None:
+    """R4.5, R4.6, R4.7, R4.18: the numbers of seeds 000, 001 and 004 as the presets hold them."""
+    card = load_preset("membership-card")
+    regular = card.policy("card-regular")
+    assert isinstance(regular.timing, Repeat)
+    assert (str(regular.timing.first), str(regular.timing.every)) == ("1 month", "6 months")
+    assert regular.event_types == frozenset({"card_sale", "install"})
+    quarterly = card.policy("card-regular-quarterly")
+    assert isinstance(quarterly.timing, Repeat) and str(quarterly.timing.every) == "3 months"
+    assert not quarterly.enabled
+    on_site = {
+        key: (str(policy.timing.every), policy.channel, [str(c) for c in policy.when], policy.enabled)
+        for key in ("large-on-site", "large-on-site-half-yearly", "key-on-site", "key-on-site-quarterly")
+        if isinstance((policy := card.policy(key)).timing, Repeat)
+    }
+    assert on_site == {
+        "large-on-site": ("12 months", Channel.ON_SITE, ["class=A2"], True),
+        "large-on-site-half-yearly": ("6 months", Channel.ON_SITE, ["class=A2"], False),
+        "key-on-site": ("6 months", Channel.ON_SITE, ["class=A1"], True),
+        "key-on-site-quarterly": ("3 months", Channel.ON_SITE, ["class=A1"], False),
+    }
+
+    recruitment = load_preset("recruitment")
+    windows = {
+        key: (str(timing.earliest), str(timing.latest))
+        for key in ("fair-quality", "online-quality", "new-customer")
+        if isinstance((timing := recruitment.policy(key).timing), AfterEvent)
+    }
+    assert windows == {
+        "fair-quality": ("7 days", "7 days"),
+        "online-quality": ("10 days", "10 days"),
+        "new-customer": ("3 days", "5 days"),
+    }
+    lost = recruitment.policy("lost-customer").timing
+    assert isinstance(lost, Inactivity) and [str(a) for a in lost.after] == ["6 months", "12 months"]
+
+    vehicle = load_preset("vehicle-repair")
+    within = vehicle.policy("vehicle-repair").timing
+    assert isinstance(within, AfterEvent) and str(within.latest) == "10 days"
+    survey = vehicle.policy("survey-sample").sampling
+    assert survey is not None and 6 * (survey.tiers[0].count or 0) >= 10
+
+    it = load_preset("it-services")
+    repair = it.policy("repair").timing
+    assert isinstance(repair, AfterEvent)
+    assert (str(repair.earliest), str(repair.latest)) == ("1 working day", "2 working days")
+    assert it.hours.days is DayKind.WORKING_DAYS
+    assert {(q.key, q.every.value, tuple(str(c) for c in q.when)) for q in it.quotas} == {
+        ("maintenance-a", "month", ("class=A1|A2", "tags=维护合同")),
+        ("maintenance-b", "two_months", ("class=B1|B2", "tags=维护合同")),
+        ("project", "two_months", ("class=A1|A2|B1|B2|C|D", "tags=工程项目")),
+    }

@@ -248,6 +248,8 @@ def test_cement_peak_season_visits_every_fortnight_off_season_monthly() -> None:
         (Every.TWO_WEEKS, date(2024, 1, 14), date(2024, 1, 1), date(2024, 1, 15), "2024-01-01+2w"),
         (Every.TWO_WEEKS, date(2026, 10, 1), date(2026, 9, 21), date(2026, 10, 5), "2026-09-21+2w"),
         (Every.MONTH, date(2026, 2, 14), date(2026, 2, 1), date(2026, 3, 1), "2026-02"),
+        (Every.TWO_MONTHS, date(2026, 2, 28), date(2026, 1, 1), date(2026, 3, 1), "2026-01+2m"),
+        (Every.TWO_MONTHS, date(2026, 12, 1), date(2026, 11, 1), date(2027, 1, 1), "2026-11+2m"),
         (Every.QUARTER, date(2026, 11, 30), date(2026, 10, 1), date(2027, 1, 1), "2026-Q4"),
         (Every.HALF_YEAR, date(2026, 6, 30), date(2026, 1, 1), date(2026, 7, 1), "2026-H1"),
         (Every.YEAR, date(2026, 6, 30), date(2026, 1, 1), date(2027, 1, 1), "2026"),

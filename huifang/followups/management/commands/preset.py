@@ -1,13 +1,14 @@
-"""``huifang preset apply NAME``: install a policy preset (CONTRACT "Command line").
-``huifang preset list [--format json]``: the presets this version ships (name, title, spec).
+"""``huifang preset apply NAME`` and ``huifang preset list [--format json]`` (CONTRACT "Command line").
 
-Prints each policy and questionnaire with what happened to it (created, updated, unchanged);
-applying the same preset twice changes nothing. An unknown name exits with code 2 and lists the
-presets there are.
+``apply`` prints each policy and questionnaire with what happened to it (created, updated,
+unchanged); applying the same preset twice changes nothing. An unknown name exits with code 2 and
+lists the presets there are. ``list`` prints the presets this version ships: ``name``, ``title`` and
+``spec`` (the SPEC numbers it implements) — CSV, or JSON with ``spec`` as a list.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 from argparse import ArgumentParser
 from typing import Any
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         apply = actions.add_parser("apply", help="install the preset NAME")
         apply.add_argument("name", help=f"one of {', '.join(rules.available_presets())}")
         listing = actions.add_parser("list", help="the presets this version ships")
-        listing.add_argument("--format", choices=["text", "json"], default="text")
+        listing.add_argument("--format", choices=("csv", "json"), default="csv")
 
     @no_translations
     def handle(self, *args: Any, **options: Any) -> None:
@@ -58,12 +59,13 @@ class Command(BaseCommand):
             f"{len(report.unchanged)} unchanged"
         )
 
-    def _list(self, output_format: str) -> None:
-        """One line per shipped preset (name, title, the SPEC rules it covers), or a JSON list."""
+    def _list(self, output: str) -> None:
         presets = [rules.load_preset(name) for name in rules.available_presets()]
-        if output_format == "json":
+        if output == "json":
             rows = [{"name": p.name, "title": p.title, "spec": list(p.spec)} for p in presets]
             self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
             return
+        writer = csv.writer(self.stdout, lineterminator="\n")
+        writer.writerow(("name", "title", "spec"))
         for preset in presets:
-            self.stdout.write(f"{preset.name}\t{preset.title}\t{' '.join(preset.spec)}")
+            writer.writerow((preset.name, preset.title, " ".join(preset.spec)))
