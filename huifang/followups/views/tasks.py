@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from huifang.accounts.models import Role, Staff
 from huifang.customers.services import record_export
-from huifang.followups import selectors, services
+from huifang.followups import exports, selectors, services
 from huifang.followups.forms import ReassignForm, TaskFilterForm
 from huifang.followups.models import Task
 from huifang.web.exports import csv_response, xlsx_response
@@ -114,7 +114,9 @@ def reassign(request: HttpRequest) -> HttpResponse:
 
 
 def export(request: HttpRequest) -> HttpResponseBase:
-    """The filtered list as CSV or XLSX with the CONTRACT columns; every export is logged."""
+    """The filtered list as CSV or XLSX for people (headers in the reader's language, labels,
+    names; ``followups.exports``); every export is logged. ``huifang tasks`` and the API keep
+    the CONTRACT's columns and codes."""
     user = _staff(request)
     if not (user.is_superuser or user.role in EXPORTING):
         raise PermissionDenied
@@ -130,8 +132,11 @@ def export(request: HttpRequest) -> HttpResponseBase:
         rows=tasks.count(),
         filters=form.as_filters() if form.is_bound else {},
     )
-    rows = selectors.task_rows(tasks.iterator(chunk_size=2000))
+    rows = exports.rows(tasks.select_related("worked_by").iterator(chunk_size=2000))
     name = f"tasks-{timezone.localdate():%Y%m%d}.{file_format}"
+    headers = exports.headers()
     if file_format == "xlsx":
-        return xlsx_response(rows=rows, columns=selectors.TASK_COLUMNS, filename=name, sheet="tasks")
-    return csv_response(rows=rows, columns=selectors.TASK_COLUMNS, filename=name)
+        return xlsx_response(
+            rows=rows, columns=exports.KEYS, filename=name, sheet=_("Follow-up tasks"), headers=headers
+        )
+    return csv_response(rows=rows, columns=exports.KEYS, filename=name, headers=headers)
