@@ -30,7 +30,6 @@ from pytest_django import DjangoDbBlocker
 from huifang.accounts.models import Role, Staff
 from huifang.cases.models import Case
 from huifang.customers.models import Customer
-from huifang.followups.models import Task
 from huifang.web.demo import STAFF, load_demo
 
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
@@ -177,11 +176,11 @@ def _routes() -> Iterator[tuple[str, str, list[str]]]:
 
 def _object_for(name: str, user: Staff) -> Model | None:
     """An object of the demo in ``user``'s scope for a route's ``pk``."""
+    from huifang.accounts.scope import scoped
     from huifang.cases.models import CommonIssue, PublicLetter
     from huifang.events.models import ImportBatch
     from huifang.followups import selectors as task_selectors
     from huifang.followups.models import Policy
-    from huifang.accounts.scope import scoped
 
     app = name.split(":")[0]
     if app == "followups":
