@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -323,7 +324,12 @@ class PolicyForm(forms.ModelForm[Policy]):
             "unit",
             "questionnaire_key",
         ]
-        labels = {"deadline": _("Deadline"), "unit": _("Only for"), "assignment": _("Assignment")}
+        labels = {
+            "title": _("Policy name"),
+            "deadline": _("Deadline"),
+            "unit": _("Only for"),
+            "assignment": _("Assignment"),
+        }
         help_texts = {
             "deadline": _("e.g. 3 days, 2 working days, 24 hours; empty: the rule's own."),
             "rectification_deadline": _(
@@ -336,8 +342,11 @@ class PolicyForm(forms.ModelForm[Policy]):
         super().__init__(*args, **kwargs)
         policy = self.instance
         self.fields["unit"].queryset = visible_units(user)  # type: ignore[attr-defined]
-        keys = sorted(set(Questionnaire.objects.values_list("key", flat=True)))
-        self.fields["questionnaire_key"].choices = [("", _("None")), *[(k, k) for k in keys]]  # type: ignore[attr-defined]
+        # Each questionnaire by the title of its latest version (the key is for files and commands).
+        titles: dict[str, str] = {}
+        for key, title in Questionnaire.objects.order_by("key", "version").values_list("key", "title"):
+            titles[key] = title or key
+        self.fields["questionnaire_key"].choices = [("", _("None")), *sorted(titles.items())]  # type: ignore[attr-defined]
         self.fields["event_types"].initial = policy.event_types
         self.fields["classes"].initial = policy.classes
         self.fields["categories_text"].initial = ", ".join(policy.categories)
@@ -383,10 +392,20 @@ class PolicyForm(forms.ModelForm[Policy]):
         }
 
 
+@functools.cache
+def _preset_title(name: str) -> str:
+    return rules.load_preset(name).title or name
+
+
+def preset_titles() -> dict[str, str]:
+    """Each shipped preset by its title (the files never change while a process runs)."""
+    return {name: _preset_title(name) for name in rules.available_presets()}
+
+
 class ApplyPresetForm(forms.Form):
     preset = forms.ChoiceField(label=_("Preset"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["preset"].choices = [(name, name) for name in rules.available_presets()]  # type: ignore[attr-defined]
+        self.fields["preset"].choices = list(preset_titles().items())  # type: ignore[attr-defined]
         style_fields(self)

@@ -41,7 +41,7 @@ def test_a_task_page_shows_how_it_was_made_and_its_history(org: Org, shop: Shop)
     task = shop.task()
     html = _client(org.east_supervisor).get(f"/followups/{task.pk}/").content.decode()
     assert task.event is not None and task.event.external_id in html
-    assert "→ 待回访" in html  # the status change that put it in the queue
+    assert "按「带看后回访」规则，为带看 " + task.event.external_id + " 生成回访任务" in html
 
 
 def test_a_supervisor_reassigns_ticked_tasks_and_each_move_is_on_record(org: Org, shop: Shop) -> None:

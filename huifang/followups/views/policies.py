@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 
 from huifang import rules
 from huifang.accounts.models import Role, Staff
+from huifang.events.models import EventType
 from huifang.followups import services
-from huifang.followups.forms import ApplyPresetForm, PolicyForm
+from huifang.followups.forms import ApplyPresetForm, PolicyForm, preset_titles
 from huifang.followups.models import Policy
 
 # Policies bind the whole organisation's work: HQ and administrators change them, others read.
@@ -32,7 +33,14 @@ def _staff(request: HttpRequest, allowed: frozenset[str]) -> Staff:
 
 def policy_list(request: HttpRequest) -> HttpResponse:
     user = _staff(request, READERS)
-    policies = Policy.objects.select_related("current_version", "unit").annotate(task_count=Count("tasks"))
+    policies = list(
+        Policy.objects.select_related("current_version", "unit").annotate(task_count=Count("tasks"))
+    )
+    # Codes by their labels (SPEC: people read business Chinese).
+    titles, types = preset_titles(), dict(EventType.choices)
+    for policy in policies:
+        policy.preset_title = titles.get(policy.preset, policy.preset)  # type: ignore[attr-defined]
+        policy.event_type_labels = [str(types.get(t, t)) for t in policy.event_types]  # type: ignore[attr-defined]
     return render(
         request,
         "followups/policy_list.html",

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from huifang.accounts.models import Role, Staff
 from huifang.customers.services import record_export
-from huifang.followups import exports, selectors, services
+from huifang.followups import exports, record, selectors, services
 from huifang.followups.forms import ReassignForm, TaskFilterForm
 from huifang.followups.models import Task
 from huifang.web.exports import csv_response, xlsx_response
@@ -76,18 +76,31 @@ def unfollowed(request: HttpRequest) -> HttpResponse:
 
 
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One task: what made it, its window, every status change, attempt and reassignment."""
+    """One task as a record for people (``followups.record``): why it exists, each attempt with
+    its answers in words, respondent, duration, notes and signature, and the history as sentences;
+    the rule engine's own trace under a technical detail."""
     user = _staff(request)
     task = get_object_or_404(
-        selectors.tasks_for(user).select_related("policy_version", "sampling_record", "claimed_by"), pk=pk
+        selectors.tasks_for(user).select_related(
+            "policy_version", "sampling_record", "claimed_by", "worked_by", "questionnaire"
+        ),
+        pk=pk,
     )
+    script = services.load_script(task.questionnaire) if task.questionnaire is not None else None
+    attempts = list(task.attempt_set.select_related("agent").order_by("at", "pk"))
+    now = timezone.now()
     return render(
         request,
         "followups/task_detail.html",
         {
             "task": task,
-            "history": selectors.task_history(task),
-            "attempts": task.attempt_set.select_related("agent").order_by("at"),
+            "history": record.history(task, now=now),
+            "attempts": record.attempt_records(task, attempts, script),
+            "answers": record.answer_lines(task.answers or {}, script),
+            "why": record.why(task, script, now=now),
+            "assignee": record.name_of(task.assignee) if task.assignee else _("Pool (unassigned)"),
+            "worked_by": record.name_of(task.worked_by) if task.worked_by else "",
+            "claimed_by": record.name_of(task.claimed_by) if task.claimed_by else "",
         },
     )
 
