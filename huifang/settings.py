@@ -267,6 +267,9 @@ CSRF_TRUSTED_ORIGINS = [
 # Organisation-wide defaults that the settings pages may later override.
 HUIFANG_PHONE_REGION = "CN"
 HUIFANG_DEMO_PASSWORD = "huifang-demo"
+# Days of follow-up work the demo lives through the real services before "today" (web.demo_history):
+# a month by default (about a minute on SQLite the first time); the events span three months.
+HUIFANG_DEMO_HISTORY_DAYS = int(os.environ.get("HUIFANG_DEMO_HISTORY_DAYS", "30"))
 
 LOGGING: dict[str, Any] = {
     "version": 1,

@@ -223,7 +223,7 @@ def _object_for(name: str, user: Staff) -> Model | None:
 @pytest.fixture(scope="module")
 def demo(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=[FAST_HASHER]):
-        load_demo(now=NOW)
+        load_demo(now=NOW, history_days=7)  # a week lived: every report has figures
     yield
     with django_db_blocker.unblock():
         call_command("flush", interactive=False, verbosity=0)
