@@ -268,8 +268,9 @@ CSRF_TRUSTED_ORIGINS = [
 HUIFANG_PHONE_REGION = "CN"
 HUIFANG_DEMO_PASSWORD = "huifang-demo"
 # Days of follow-up work the demo lives through the real services before "today" (web.demo_history):
-# a month by default (about a minute on SQLite the first time); the events span three months.
-HUIFANG_DEMO_HISTORY_DAYS = int(os.environ.get("HUIFANG_DEMO_HISTORY_DAYS", "30"))
+# two weeks by default, which the first `serve --demo` makes in about a minute on SQLite; 92 lives
+# the events' whole three months (several minutes). See docs/demo.md.
+HUIFANG_DEMO_HISTORY_DAYS = int(os.environ.get("HUIFANG_DEMO_HISTORY_DAYS", "14"))
 
 LOGGING: dict[str, Any] = {
     "version": 1,

@@ -96,20 +96,29 @@ def _answer_words(question: scripts.Question | None, value: Any) -> str:
     return question.label(text)
 
 
-def _question_text(question: scripts.Question) -> str:
+def _question_text(question: scripts.Question, context: scripts.ScriptContext | None) -> str:
+    if context is not None:
+        try:
+            return scripts.fill(question.text, context).strip()
+        except scripts.QuestionnaireError:
+            pass  # a variable this task cannot fill: shown as … below
     return re.sub(r"\{[a-z_]+\}", "…", question.text).strip()
 
 
-def answer_lines(answers: Mapping[str, Any], script: scripts.Questionnaire | None) -> list[AnswerLine]:
-    """``answers`` in the questionnaire's order, each as question and answer in words (the
-    script's variables shown as …: the record is not a call); an answer to a question the script
+def answer_lines(
+    answers: Mapping[str, Any],
+    script: scripts.Questionnaire | None,
+    context: scripts.ScriptContext | None = None,
+) -> list[AnswerLine]:
+    """``answers`` in the questionnaire's order, each as question (as the agent read it, its
+    variables filled from ``context``) and answer in words; an answer to a question the script
     does not have keeps its key as the question."""
     questions = {question.key: question for question in script.questions} if script else {}
     order = [key for key in questions if key in answers] + [key for key in answers if key not in questions]
     return [
         AnswerLine(
             key,
-            _question_text(questions[key]) if key in questions else key,
+            _question_text(questions[key], context) if key in questions else key,
             _answer_words(questions.get(key), answers[key]),
             bool(key in questions and questions[key].key_question),
         )
@@ -142,7 +151,10 @@ REACHED = frozenset({AttemptResult.CONNECTED, AttemptResult.VISITED, AttemptResu
 
 
 def attempt_records(
-    task: Task, attempts: Sequence[Attempt], script: scripts.Questionnaire | None
+    task: Task,
+    attempts: Sequence[Attempt],
+    script: scripts.Questionnaire | None,
+    context: scripts.ScriptContext | None = None,
 ) -> list[AttemptRecord]:
     results, outcomes = dict(AttemptResult.choices), dict(Outcome.choices)
     out = []
@@ -161,7 +173,7 @@ def attempt_records(
                 signature=signature,
                 incomplete=attempt.incomplete,
                 outcome=str(outcomes[attempt.outcome]) if attempt.outcome else "",
-                answers=answer_lines(attempt.answers or {}, script),
+                answers=answer_lines(attempt.answers or {}, script, context),
                 technical=attempt.explanation,
             )
         )

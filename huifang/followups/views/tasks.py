@@ -32,7 +32,7 @@ def _staff(request: HttpRequest) -> Staff:
 
 def _filtered(request: HttpRequest, user: Staff) -> tuple[TaskFilterForm, QuerySet[Task]]:
     form = TaskFilterForm(request.GET or None, user=user)
-    tasks = selectors.tasks_for(user).order_by("latest_at", "pk")
+    tasks = selectors.tasks_for(user).select_related("worked_by").order_by("latest_at", "pk")
     if form.is_valid():
         tasks = form.apply(tasks)
     return form, tasks
@@ -89,14 +89,16 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     script = services.load_script(task.questionnaire) if task.questionnaire is not None else None
     attempts = list(task.attempt_set.select_related("agent").order_by("at", "pk"))
     now = timezone.now()
+    # The questions as the agent read them: the customer's and the broker's names filled in.
+    context = selectors.script_context(task, caller=task.worked_by or user) if script else None
     return render(
         request,
         "followups/task_detail.html",
         {
             "task": task,
             "history": record.history(task, now=now),
-            "attempts": record.attempt_records(task, attempts, script),
-            "answers": record.answer_lines(task.answers or {}, script),
+            "attempts": record.attempt_records(task, attempts, script, context),
+            "answers": record.answer_lines(task.answers or {}, script, context),
             "why": record.why(task, script, now=now),
             "assignee": record.name_of(task.assignee) if task.assignee else _("Pool (unassigned)"),
             "worked_by": record.name_of(task.worked_by) if task.worked_by else "",
