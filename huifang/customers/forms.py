@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from huifang.customers.models import Channel, Contact, Customer, CustomerClass, DataQualityFlag
 from huifang.customers.phones import InvalidPhone, normalize_phone
+from huifang.events.importing.values import EARLIEST_BIRTHDAY
 from huifang.web.forms import style_fields
 
 
@@ -70,6 +73,15 @@ class CustomerForm(forms.ModelForm[Customer]):
         if self.instance.pk:
             self.fields["tag_names"].initial = "; ".join(t.name for t in self.instance.tags.all())
         style_fields(self)
+
+    def clean_birthday(self) -> date | None:
+        """No birthday in the future, none before 1900 (a typing error, not a customer)."""
+        value: date | None = self.cleaned_data.get("birthday")
+        if value is not None and value > timezone.localdate():
+            raise forms.ValidationError(_("A birthday cannot be in the future."))
+        if value is not None and value < EARLIEST_BIRTHDAY:
+            raise forms.ValidationError(_("A birthday before 1900 is a typing error; check the year."))
+        return value
 
     def clean_tag_names(self) -> list[str]:
         raw = self.cleaned_data.get("tag_names") or ""

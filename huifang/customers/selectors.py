@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,10 @@ def customers_for(user: Staff) -> QuerySet[Customer]:
     return scoped(Customer.objects.all(), user)
 
 
+TITLED = re.compile(r"(.+?)\s*(先生|女士)")
+LAST_DIGITS = re.compile(r"\d{4}")
+
+
 def search_customers(
     user: Staff, *, text: str = "", klass: str = "", unit_id: int | None = None
 ) -> QuerySet[Customer]:
@@ -27,6 +32,14 @@ def search_customers(
     text = text.strip()
     if text:
         condition = Q(name__icontains=text) | Q(ref__icontains=text) | Q(address__icontains=text)
+        # 王丽女士, 王女士: the name (or the surname) with the title people say it with.
+        if (titled := TITLED.fullmatch(text)) is not None:
+            base, title = titled.group(1).strip(), titled.group(2)
+            name = Q(name__icontains=base) if len(base) > 1 else Q(name__startswith=base)
+            condition |= name & Q(title=title)
+        # The last four digits of a number, as a customer reads them out.
+        if LAST_DIGITS.fullmatch(text):
+            condition |= Q(phone__endswith=text) | Q(contacts__phone__endswith=text)
         try:
             phone = normalize_phone(text)
         except InvalidPhone:
