@@ -268,9 +268,9 @@ CSRF_TRUSTED_ORIGINS = [
 HUIFANG_PHONE_REGION = "CN"
 HUIFANG_DEMO_PASSWORD = "huifang-demo"
 # Days of follow-up work the demo lives through the real services before "today" (web.demo_history):
-# two weeks by default, which the first `serve --demo` makes in about a minute on SQLite; 92 lives
+# a week by default, which keeps the first `serve --demo` within a minute or so on SQLite; 92 lives
 # the events' whole three months (several minutes). See docs/demo.md.
-HUIFANG_DEMO_HISTORY_DAYS = int(os.environ.get("HUIFANG_DEMO_HISTORY_DAYS", "14"))
+HUIFANG_DEMO_HISTORY_DAYS = int(os.environ.get("HUIFANG_DEMO_HISTORY_DAYS", "7"))
 
 LOGGING: dict[str, Any] = {
     "version": 1,

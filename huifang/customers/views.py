@@ -58,7 +58,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "customer": customer,
             "contacts": customer.contacts.all(),
             "flags": customer.quality_flags.filter(rechecked_at__isnull=True),
-            "timeline": selectors.timeline(customer),
+            "timeline": selectors.timeline(customer, user),
             "may_reveal": may_reveal_phone(user),
             "reveal_form": RevealForm(),
             "flag_form": DataQualityFlagForm(),

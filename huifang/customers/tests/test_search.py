@@ -60,3 +60,31 @@ def test_an_imported_birthday_in_the_future_is_a_row_error() -> None:
             assert words in str(problem)
         else:
             raise AssertionError(f"{text} accepted")
+
+
+def test_the_customer_page_tells_the_whole_story(org: Org) -> None:
+    """Events, follow-ups with each attempt, cases and who viewed the number, on one time line."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from huifang.customers.services import reveal_phone
+    from huifang.followups.services import record_attempt
+    from huifang.followups.tests.conftest import Shop
+
+    shop = Shop(org)
+    task = shop.task()
+    record_attempt(
+        task=task,
+        agent=shop.agent,
+        result="no_answer",
+        at=datetime(2026, 11, 3, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")),
+    )
+    reveal_phone(staff=org.east_supervisor, customer=task.customer, reason="核实号码")
+    client = Client()
+    client.force_login(org.east_supervisor)
+    html = client.get(f"/customers/{task.customer_id}/").content.decode()
+    story = html.split('data-testid="timeline"')[1].split("</ul>")[0]
+    assert "带看" in story  # the event
+    assert f'href="/followups/{task.pk}/">回访：带看后回访' in story
+    assert "李晓 第 1 次联系：无人接听" in story
+    assert "陈静 查看了完整号码" in story and "核实号码" in story
