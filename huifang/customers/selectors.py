@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from huifang.accounts.models import Staff
 from huifang.accounts.scope import scoped
-from huifang.customers.models import Customer
+from huifang.customers.models import Customer, DataQualityFlag
 from huifang.customers.phones import InvalidPhone, normalize_phone
 
 
@@ -22,6 +22,13 @@ def customers_for(user: Staff) -> QuerySet[Customer]:
 
 TITLED = re.compile(r"(.+?)\s*(先生|女士)")
 LAST_DIGITS = re.compile(r"\d{4}")
+
+
+def flags_for(user: Staff) -> QuerySet[DataQualityFlag]:
+    """The data-quality flags on customers ``user`` may see."""
+    return scoped(
+        DataQualityFlag.objects.all(), user, unit_field="customer__unit", owner_field="customer__owner"
+    )
 
 
 def search_customers(
