@@ -80,3 +80,40 @@ def test_a_supervisor_reads_a_task_record_in_business_chinese(
     page.get_by_text("为什么有这条回访，为什么是这个时段").click()
     expect(page.get_by_test_id("why")).to_contain_text("按「带看后回访」规则")
     page.screenshot(path=str(SCREENSHOTS / "task-record.png"), full_page=True)
+
+
+def test_a_supervisor_works_the_recheck_queue_from_the_workbench_tile(
+    live_server: LiveServer, page: Page, org: Org
+) -> None:
+    from huifang.customers.models import DataQualityFlag
+    from huifang.customers.services import flag_data_quality
+    from huifang.factories import make_customer
+
+    problems = [
+        ("王建国", "先生", "empty_number", "拨打提示空号"),
+        ("李秀兰", "女士", "wrong_person", "接电话的是租户，不是业主"),
+        ("张伟", "先生", "mismatch", "地址与产权证不符"),
+    ]
+    for name, title, kind, note in problems:
+        customer = make_customer(unit=org.east_property, name=name, title=title, owner=org.agent)
+        flag_data_quality(customer=customer, kind=kind, by=org.agent, note=note, entered_by="前台 小刘")
+
+    _log_in(page, live_server, org.east_supervisor.username)
+    page.get_by_test_id("flags-tile").click()
+    expect(page.get_by_test_id("flag-total")).to_have_text("3")
+    page.get_by_label("问题").select_option("wrong_person")
+    page.get_by_role("button", name="筛选").click()
+    expect(page.get_by_test_id("flag-total")).to_have_text("1")
+    row = page.get_by_test_id("flag-row")
+    expect(row).to_contain_text("李秀兰女士")
+    expect(row).to_contain_text("王丽")  # who found it, by name
+    page.screenshot(path=str(SCREENSHOTS / "recheck-queue.png"), full_page=True)
+    row.get_by_label("复核结论").select_option("corrected")
+    row.get_by_placeholder("复核说明").fill("已与业主核实，更正为业主本人号码")
+    row.get_by_role("button", name="已复核").click()
+    expect(page.get_by_role("alert")).to_contain_text("已复核：李秀兰女士")
+    # Back on the queue with the same filter: nothing left of that kind.
+    expect(page.get_by_test_id("flag-total")).to_have_text("0")
+    assert "kind=wrong_person" in page.url
+    flag = DataQualityFlag.objects.get(kind="wrong_person")
+    assert flag.finding == "corrected" and flag.rechecked_by == org.east_supervisor
