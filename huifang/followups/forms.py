@@ -30,6 +30,7 @@ from huifang.accounts.scope import visible_units
 from huifang.accounts.selectors import agents_in_scope, staff_in_scope
 from huifang.customers.models import CustomerClass
 from huifang.events.models import EventType
+from huifang.followups import durations
 from huifang.followups import questionnaires as scripts
 from huifang.followups.models import AttemptResult, Outcome, Policy, Questionnaire, Task, TaskStatus
 from huifang.web.forms import style_fields
@@ -331,7 +332,7 @@ class PolicyForm(forms.ModelForm[Policy]):
             "assignment": _("Assignment"),
         }
         help_texts = {
-            "deadline": _("e.g. 3 days, 2 working days, 24 hours; empty: the rule's own."),
+            "deadline": _("e.g. 3个工作日, 24小时, 次日, 3 days; empty: the rule's own."),
             "rectification_deadline": _(
                 "The responsible department's time to put a bad result right, in working time: "
                 "e.g. 3 working days, 24 hours."
@@ -364,12 +365,15 @@ class PolicyForm(forms.ModelForm[Policy]):
     def _offset(self, name: str) -> str:
         text: str = (self.cleaned_data.get(name) or "").strip()
         if text:
+            # Chinese or English ("3个工作日", "24小时", "次日", "3 working days"), stored in the
+            # engine's own words.
             try:
-                rules.Offset.parse(text)
-            except ValueError as exc:
+                text = durations.to_engine(text)
+            except ValueError:
                 raise forms.ValidationError(
-                    _("Not a period the rules understand: %(error)s") % {"error": exc}
-                ) from exc
+                    _("“%(text)s” is not a period: write e.g. 3个工作日, 24小时, 次日, 3 days")
+                    % {"text": text}
+                ) from None
         return text
 
     def changes(self) -> dict[str, Any]:

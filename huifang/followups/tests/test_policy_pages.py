@@ -77,3 +77,24 @@ def test_a_supervisor_reads_policies_but_cannot_change_them(org: Org, shop: Shop
 
 def test_an_agent_has_no_policy_pages(org: Org) -> None:
     assert _client(org.agent).get("/settings/policies/").status_code == 403
+
+
+def test_hq_writes_a_deadline_in_chinese(org: Org, shop: Shop) -> None:
+    policy = shop.task().policy
+    client = _client(org.hq_staff)
+    response = client.post(f"/settings/policies/{policy.pk}/", _form(policy, deadline="三个工作日"))
+    assert response.status_code == 302
+    policy.refresh_from_db()
+    assert policy.deadline == "3 working days"  # stored in the engine's words
+    refused = client.post(f"/settings/policies/{policy.pk}/", _form(policy, deadline="三年"))
+    assert refused.status_code == 400 and "“三年” 不是有效的期限" in refused.content.decode()
+    assert policy.versions.count() == 2
+
+
+def test_the_policy_pages_name_presets_and_event_types_by_their_titles(org: Org, shop: Shop) -> None:
+    html = _client(org.hq_staff).get("/settings/policies/").content.decode()
+    assert '<td class="small">带看后回访（链家）</td>' in html  # the preset by its title
+    assert '<td class="small">带看</td>' in html  # the event type by its label
+    assert '<td class="small">showing</td>' not in html and ">brokerage-showing<" not in html
+    edit = _client(org.hq_staff).get(f"/settings/policies/{shop.task().policy.pk}/").content.decode()
+    assert "规则名称" in edit and "称谓" not in edit
