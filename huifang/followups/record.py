@@ -293,16 +293,16 @@ def history(task: Task, *, now: datetime | None = None) -> list[Sentence]:
         satisfaction = (attempt.answers or {}).get("satisfaction")
         if isinstance(satisfaction, str) and satisfaction in satisfactions:
             parts.append(str(satisfactions[satisfaction]))
-        change = by_attempt.get(attempt.pk)
-        if change is not None and change.to_status == TaskStatus.WAITING_RETRY:
-            following = _next_from(change.reason)
+        made = by_attempt.get(attempt.pk)
+        if made is not None and made.to_status == TaskStatus.WAITING_RETRY:
+            following = _next_from(made.reason)
             if following is None and number == len(attempts):
                 following = task.next_attempt_at
             if following is not None:
                 parts.append(gettext("next %(when)s") % {"when": short_moment(following, now=now)})
-        elif change is not None and change.to_status == TaskStatus.INVALID:
+        elif made is not None and made.to_status == TaskStatus.INVALID:
             parts.append(gettext("the follow-up is invalid"))
-        technical = "\n".join(filter(None, [attempt.explanation, change.reason if change else ""]))
+        technical = "\n".join(filter(None, [attempt.explanation, made.reason if made else ""]))
         sentences.append(
             Sentence(attempt.at, gettext(", ").join(str(p) for p in parts), "attempt", technical)
         )

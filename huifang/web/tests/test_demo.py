@@ -270,5 +270,7 @@ def test_this_mornings_calls_of_the_demo_never_lie_at_night(
 ) -> None:
     from huifang.web.demo import _in_calling_hours
 
-    moment = datetime(*local, tzinfo=SHANGHAI)
-    assert _in_calling_hours(moment) == datetime(*expected, tzinfo=SHANGHAI)
+    year, month, day, hour, minute = local
+    moment = datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
+    year, month, day, hour, minute = expected
+    assert _in_calling_hours(moment) == datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
