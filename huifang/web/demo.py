@@ -299,8 +299,21 @@ def _follow_ups(now: datetime, *, history: random.Random, days: int) -> int:
         for policy in Policy.objects.filter(preset=preset, unit__isnull=True).select_related(
             "current_version"
         ):
+            # The demo went live at ``start``: the orders before it are history, not late work
+            # (without a limit every one of them would be a late follow-up due at once).
+            base = dict(policy.current_version.definition) if policy.current_version else None
+            if base is not None and days > 0:
+                base["policy"] = [
+                    {"max_late": "1 day", **entry} if entry.get("event_types") else entry
+                    for entry in base.get("policy", [])
+                ]
             revise_policy(
-                policy=policy, by=None, at=start, note=f"demo: {units[code].name}", unit=units[code]
+                policy=policy,
+                by=None,
+                at=start,
+                note=f"demo: {units[code].name}",
+                unit=units[code],
+                base=base,
             )
     if days > 0:
         make_history(start=start, now=now, rng=history)
