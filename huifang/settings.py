@@ -92,7 +92,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "huifang.web.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -267,6 +267,10 @@ CSRF_TRUSTED_ORIGINS = [
 # Organisation-wide defaults that the settings pages may later override.
 HUIFANG_PHONE_REGION = "CN"
 HUIFANG_DEMO_PASSWORD = "huifang-demo"
+# Days of follow-up work the demo lives through the real services before "today" (web.demo_history):
+# a week by default, which keeps the first `serve --demo` within a minute or so on SQLite; 92 lives
+# the events' whole three months (several minutes). See docs/demo.md.
+HUIFANG_DEMO_HISTORY_DAYS = int(os.environ.get("HUIFANG_DEMO_HISTORY_DAYS", "7"))
 
 LOGGING: dict[str, Any] = {
     "version": 1,

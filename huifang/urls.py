@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from huifang.campaigns.views import survey
 from huifang.web.views import LoginView
@@ -9,6 +11,8 @@ urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Browsers ask for /favicon.ico whatever the page links; the icon is the static SVG.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     # For administrators: staff accounts, units, unlocking locked-out logins (axes). Customer data
     # is deliberately not registered there: it would show full phone numbers without an audit.
     path("admin/", admin.site.urls),

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from huifang.customers.models import Channel, Contact, Customer, CustomerClass, DataQualityFlag
+from huifang.customers.models import Channel, Contact, Customer, CustomerClass, DataQualityFlag, Finding
 from huifang.customers.phones import InvalidPhone, normalize_phone
+from huifang.events.importing.values import EARLIEST_BIRTHDAY
 from huifang.web.forms import style_fields
 
 
@@ -71,6 +74,15 @@ class CustomerForm(forms.ModelForm[Customer]):
             self.fields["tag_names"].initial = "; ".join(t.name for t in self.instance.tags.all())
         style_fields(self)
 
+    def clean_birthday(self) -> date | None:
+        """No birthday in the future, none before 1900 (a typing error, not a customer)."""
+        value: date | None = self.cleaned_data.get("birthday")
+        if value is not None and value > timezone.localdate():
+            raise forms.ValidationError(_("A birthday cannot be in the future."))
+        if value is not None and value < EARLIEST_BIRTHDAY:
+            raise forms.ValidationError(_("A birthday before 1900 is a typing error; check the year."))
+        return value
+
     def clean_tag_names(self) -> list[str]:
         raw = self.cleaned_data.get("tag_names") or ""
         names = [t.strip() for t in raw.replace("，", ";").replace(",", ";").replace("；", ";").split(";")]
@@ -79,7 +91,38 @@ class CustomerForm(forms.ModelForm[Customer]):
 
 class DataQualityFlagForm(forms.Form):
     kind = forms.ChoiceField(choices=DataQualityFlag.Kind.choices, label=_("Problem"))
-    note = forms.CharField(required=False, max_length=200, label=_("Note"))
+    # What is wrong, in words: the re-check works from it.
+    note = forms.CharField(max_length=200, label=_("Note"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_fields(self)
+
+
+class RecheckForm(forms.Form):
+    """The re-check of a data-quality flag (R2.4): what it found, a note, and who entered the
+    wrong data when that is known."""
+
+    finding = forms.ChoiceField(choices=Finding.choices, label=_("Finding"))
+    note = forms.CharField(max_length=200, label=_("Re-check note"))
+    entered_by = forms.CharField(required=False, max_length=64, label=_("Entered by"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_fields(self)
+
+
+class FlagFilterForm(forms.Form):
+    """The re-check queue's filters; they travel in the query string and survive each re-check."""
+
+    kind = forms.ChoiceField(
+        required=False, choices=[("", _("Every problem")), *DataQualityFlag.Kind.choices], label=_("Problem")
+    )
+    state = forms.ChoiceField(
+        required=False,
+        choices=[("", _("To re-check")), ("done", _("Re-checked"))],
+        label=_("State"),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -163,6 +163,14 @@ class Contact(models.Model):
         return self.name
 
 
+class Finding(models.TextChoices):
+    """What a re-check of a data-quality flag found."""
+
+    CORRECTED = "corrected", _("Wrong data, corrected")
+    CONFIRMED = "confirmed", _("Wrong data, cannot be corrected")
+    NOT_CONFIRMED = "not_confirmed", _("The data was right")
+
+
 class DataQualityFlag(models.Model):
     """A data problem found on a customer (R2.4); every open flag is re-checked (复核)."""
 
@@ -188,6 +196,9 @@ class DataQualityFlag(models.Model):
     rechecked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What the re-check found (复核结论) and what the checker wrote about it.
+    finding = models.CharField(_("finding"), max_length=16, choices=Finding.choices, blank=True)
+    finding_note = models.CharField(_("re-check note"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("data-quality flag")

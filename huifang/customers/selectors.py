@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,13 +11,24 @@ from django.utils.translation import gettext as _
 
 from huifang.accounts.models import Staff
 from huifang.accounts.scope import scoped
-from huifang.customers.models import Customer
+from huifang.customers.models import Customer, DataQualityFlag
 from huifang.customers.phones import InvalidPhone, normalize_phone
 
 
 def customers_for(user: Staff) -> QuerySet[Customer]:
     """Every customer ``user`` may see."""
     return scoped(Customer.objects.all(), user)
+
+
+TITLED = re.compile(r"(.+?)\s*(先生|女士)")
+LAST_DIGITS = re.compile(r"\d{4}")
+
+
+def flags_for(user: Staff) -> QuerySet[DataQualityFlag]:
+    """The data-quality flags on customers ``user`` may see."""
+    return scoped(
+        DataQualityFlag.objects.all(), user, unit_field="customer__unit", owner_field="customer__owner"
+    )
 
 
 def search_customers(
@@ -27,6 +39,14 @@ def search_customers(
     text = text.strip()
     if text:
         condition = Q(name__icontains=text) | Q(ref__icontains=text) | Q(address__icontains=text)
+        # 王丽女士, 王女士: the name (or the surname) with the title people say it with.
+        if (titled := TITLED.fullmatch(text)) is not None:
+            base, title = titled.group(1).strip(), titled.group(2)
+            name = Q(name__icontains=base) if len(base) > 1 else Q(name__startswith=base)
+            condition |= name & Q(title=title)
+        # The last four digits of a number, as a customer reads them out.
+        if LAST_DIGITS.fullmatch(text):
+            condition |= Q(phone__endswith=text) | Q(contacts__phone__endswith=text)
         try:
             phone = normalize_phone(text)
         except InvalidPhone:
@@ -50,10 +70,13 @@ class TimelineEntry:
     url: str = ""
 
 
-def timeline(customer: Customer) -> list[TimelineEntry]:
+def timeline(customer: Customer, user: Staff | None = None) -> list[TimelineEntry]:
     """Everything that happened to this customer, newest first: events, owner changes, data-quality
-    flags (follow-ups and cases join as their apps arrive)."""
+    flags and — as ``user`` may see them — follow-ups with each contact attempt, cases, and who
+    revealed the number (the audit, for everyone but agents)."""
     entries: list[TimelineEntry] = []
+    if user is not None:
+        entries += _followups_and_cases(customer, user)
     for event in customer.events.select_related("unit").order_by("-completed_at")[:500]:
         detail = " · ".join(x for x in (event.category, str(event.unit), event.staff_name) if x)
         entries.append(
@@ -70,4 +93,74 @@ def timeline(customer: Customer) -> list[TimelineEntry]:
         title = _("Data problem: %(kind)s") % {"kind": flag.get_kind_display()}
         entries.append(TimelineEntry(flag.raised_at, "quality", title, flag.note))
     entries.sort(key=lambda e: e.at, reverse=True)
+    return entries
+
+
+# The customer's whole story reads across apps that depend on this one, so they are imported
+# where they are used rather than at the top (customers must not import followups at load time).
+STORY_LIMIT = 200
+
+
+def _followups_and_cases(customer: Customer, user: Staff) -> list[TimelineEntry]:
+    from django.urls import reverse
+
+    from huifang.accounts.models import Role
+    from huifang.cases.selectors import cases_for
+    from huifang.followups import record
+    from huifang.followups.models import Attempt, AttemptResult
+    from huifang.followups.selectors import tasks_for
+
+    entries: list[TimelineEntry] = []
+    tasks = list(tasks_for(user).filter(customer=customer).order_by("-created_at")[:STORY_LIMIT])
+    results = dict(AttemptResult.choices)
+    for task in tasks:
+        words = [task.get_status_display()]
+        if task.outcome:
+            words.append(task.get_outcome_display())
+        if task.satisfaction:
+            words.append(task.get_satisfaction_display())
+        entries.append(
+            TimelineEntry(
+                task.created_at,
+                "followup",
+                _("Follow-up: %(policy)s") % {"policy": task.policy.title},
+                " · ".join(str(w) for w in words),
+                reverse("followups:detail", args=[task.pk]),
+            )
+        )
+    numbers: dict[int, int] = {}
+    attempts = Attempt.objects.filter(task__in=tasks).select_related("agent", "task").order_by("at", "pk")
+    for attempt in attempts:
+        numbers[attempt.task_id] = numbers.get(attempt.task_id, 0) + 1
+        title = _("%(who)s, attempt %(n)d: %(result)s") % {
+            "who": record.name_of(attempt.agent),
+            "n": numbers[attempt.task_id],
+            "result": results.get(attempt.result, attempt.result),
+        }
+        detail = " · ".join(x for x in (record.duration_text(attempt.duration), attempt.notes) if x)
+        entries.append(
+            TimelineEntry(
+                attempt.at, "attempt", title, detail, reverse("followups:detail", args=[attempt.task_id])
+            )
+        )
+    for case in cases_for(user).filter(customer=customer).order_by("-opened_at")[:STORY_LIMIT]:
+        entries.append(
+            TimelineEntry(
+                case.opened_at,
+                "case",
+                f"{case.get_kind_display()}: {case.title}",
+                str(case.get_status_display()),
+                reverse("cases:detail", args=[case.pk]),
+            )
+        )
+    if user.is_superuser or user.role != Role.AGENT:
+        for reveal in customer.reveals.select_related("staff")[:STORY_LIMIT]:
+            entries.append(
+                TimelineEntry(
+                    reveal.at,
+                    "reveal",
+                    _("%(who)s viewed the full number") % {"who": record.name_of(reveal.staff)},
+                    reveal.reason,
+                )
+            )
     return entries

@@ -90,7 +90,11 @@ def flag_data_quality(
     entered_by: str = "",
     at: datetime | None = None,
 ) -> DataQualityFlag:
-    """Record a data problem on a customer; it stays open until re-checked."""
+    """Record a data problem on a customer; it stays open until re-checked. The same problem
+    already open on the customer is not filed twice: that flag is returned (its note kept)."""
+    existing = DataQualityFlag.objects.filter(customer=customer, kind=kind, rechecked_at__isnull=True).first()
+    if existing is not None:
+        return existing
     return DataQualityFlag.objects.create(
         customer=customer,
         kind=kind,
@@ -102,11 +106,26 @@ def flag_data_quality(
 
 
 @transaction.atomic
-def recheck_data_quality(*, flag: DataQualityFlag, by: Staff, at: datetime | None = None) -> None:
-    """Mark a flag as re-checked (复核) by ``by``."""
+def recheck_data_quality(
+    *,
+    flag: DataQualityFlag,
+    by: Staff,
+    finding: str = "",
+    note: str = "",
+    entered_by: str | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Close a flag with the re-check's finding (复核结论) and note, by ``by``; ``entered_by``
+    names the staff who entered the wrong data when the check found out who."""
     flag.rechecked_at = at or timezone.now()
     flag.rechecked_by = by
-    flag.save(update_fields=["rechecked_at", "rechecked_by"])
+    flag.finding = finding
+    flag.finding_note = note
+    fields = ["rechecked_at", "rechecked_by", "finding", "finding_note"]
+    if entered_by is not None:
+        flag.entered_by = entered_by
+        fields.append("entered_by")
+    flag.save(update_fields=fields)
 
 
 @transaction.atomic

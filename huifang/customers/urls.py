@@ -5,6 +5,7 @@ from huifang.customers import views
 app_name = "customers"
 urlpatterns = [
     path("", views.customer_list, name="list"),
+    path("flags/", views.flag_queue, name="flags"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/reveal/", views.reveal, name="reveal"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),

@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,6 +20,8 @@ from huifang.customers.forms import (
     CustomerForm,
     CustomerSearchForm,
     DataQualityFlagForm,
+    FlagFilterForm,
+    RecheckForm,
     RevealForm,
 )
 from huifang.customers.phones import mask_phone, national
@@ -58,11 +62,12 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "customer": customer,
             "contacts": customer.contacts.all(),
             "flags": customer.quality_flags.filter(rechecked_at__isnull=True),
-            "timeline": selectors.timeline(customer),
+            "timeline": selectors.timeline(customer, user),
             "may_reveal": may_reveal_phone(user),
             "reveal_form": RevealForm(),
             "flag_form": DataQualityFlagForm(),
             "may_recheck": may_recheck(user),
+            "recheck_form": RecheckForm(),
         },
     )
 
@@ -132,14 +137,61 @@ def flag_problem(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def recheck_flag(request: HttpRequest, pk: int, flag_pk: int) -> HttpResponse:
+    """Close a flag with the re-check's finding and note; back to where the checker came from
+    (the queue, its filters kept, or the customer's page)."""
     user = _staff(request)
     customer = get_object_or_404(selectors.customers_for(user), pk=pk)
     if not may_recheck(user):
         raise PermissionDenied
     flag = get_object_or_404(customer.quality_flags, pk=flag_pk, rechecked_at__isnull=True)
-    services.recheck_data_quality(flag=flag, by=user)
-    messages.success(request, _("Marked as re-checked."))
-    return redirect("customers:detail", pk=customer.pk)
+    form = RecheckForm(request.POST)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    if not form.is_valid():
+        messages.error(request, _("Nothing was re-checked: choose the finding and write a note."))
+        return redirect(back or reverse("customers:detail", args=[customer.pk]))
+    entered_by = form.cleaned_data["entered_by"].strip()
+    services.recheck_data_quality(
+        flag=flag,
+        by=user,
+        finding=form.cleaned_data["finding"],
+        note=form.cleaned_data["note"],
+        entered_by=entered_by or None,
+    )
+    messages.success(request, _("Re-checked: %(customer)s.") % {"customer": customer})
+    return redirect(back or reverse("customers:detail", args=[customer.pk]))
+
+
+def flag_queue(request: HttpRequest) -> HttpResponse:
+    """数据复核: the data-quality flags of the user's scope to re-check (R2.4), oldest first, or
+    the re-checked ones with their findings."""
+    user = _staff(request)
+    if not may_recheck(user):
+        raise PermissionDenied
+    form = FlagFilterForm(request.GET or None)
+    flags = selectors.flags_for(user).select_related("customer", "raised_by", "rechecked_by")
+    kind, state = "", ""
+    if form.is_valid():
+        kind, state = form.cleaned_data["kind"], form.cleaned_data["state"]
+    if kind:
+        flags = flags.filter(kind=kind)
+    if state == "done":
+        flags = flags.filter(rechecked_at__isnull=False).order_by("-rechecked_at")
+    else:
+        flags = flags.filter(rechecked_at__isnull=True).order_by("raised_at", "pk")
+    page = Paginator(flags, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "customers/flags.html",
+        {
+            "form": form,
+            "page": page,
+            "done": state == "done",
+            "recheck_form": RecheckForm(),
+            "here": request.get_full_path(),
+        },
+    )
 
 
 def contact_add(request: HttpRequest, pk: int) -> HttpResponse:

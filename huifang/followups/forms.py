@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -29,6 +30,7 @@ from huifang.accounts.scope import visible_units
 from huifang.accounts.selectors import agents_in_scope, staff_in_scope
 from huifang.customers.models import CustomerClass
 from huifang.events.models import EventType
+from huifang.followups import durations
 from huifang.followups import questionnaires as scripts
 from huifang.followups.models import AttemptResult, Outcome, Policy, Questionnaire, Task, TaskStatus
 from huifang.web.forms import style_fields
@@ -323,9 +325,14 @@ class PolicyForm(forms.ModelForm[Policy]):
             "unit",
             "questionnaire_key",
         ]
-        labels = {"deadline": _("Deadline"), "unit": _("Only for"), "assignment": _("Assignment")}
+        labels = {
+            "title": _("Policy name"),
+            "deadline": _("Deadline"),
+            "unit": _("Only for"),
+            "assignment": _("Assignment"),
+        }
         help_texts = {
-            "deadline": _("e.g. 3 days, 2 working days, 24 hours; empty: the rule's own."),
+            "deadline": _("e.g. 3个工作日, 24小时, 次日, 3 days; empty: the rule's own."),
             "rectification_deadline": _(
                 "The responsible department's time to put a bad result right, in working time: "
                 "e.g. 3 working days, 24 hours."
@@ -336,8 +343,11 @@ class PolicyForm(forms.ModelForm[Policy]):
         super().__init__(*args, **kwargs)
         policy = self.instance
         self.fields["unit"].queryset = visible_units(user)  # type: ignore[attr-defined]
-        keys = sorted(set(Questionnaire.objects.values_list("key", flat=True)))
-        self.fields["questionnaire_key"].choices = [("", _("None")), *[(k, k) for k in keys]]  # type: ignore[attr-defined]
+        # Each questionnaire by the title of its latest version (the key is for files and commands).
+        titles: dict[str, str] = {}
+        for key, title in Questionnaire.objects.order_by("key", "version").values_list("key", "title"):
+            titles[key] = title or key
+        self.fields["questionnaire_key"].choices = [("", _("None")), *sorted(titles.items())]  # type: ignore[attr-defined]
         self.fields["event_types"].initial = policy.event_types
         self.fields["classes"].initial = policy.classes
         self.fields["categories_text"].initial = ", ".join(policy.categories)
@@ -355,12 +365,15 @@ class PolicyForm(forms.ModelForm[Policy]):
     def _offset(self, name: str) -> str:
         text: str = (self.cleaned_data.get(name) or "").strip()
         if text:
+            # Chinese or English ("3个工作日", "24小时", "次日", "3 working days"), stored in the
+            # engine's own words.
             try:
-                rules.Offset.parse(text)
-            except ValueError as exc:
+                text = durations.to_engine(text)
+            except ValueError:
                 raise forms.ValidationError(
-                    _("Not a period the rules understand: %(error)s") % {"error": exc}
-                ) from exc
+                    _("“%(text)s” is not a period: write e.g. 3个工作日, 24小时, 次日, 3 days")
+                    % {"text": text}
+                ) from None
         return text
 
     def changes(self) -> dict[str, Any]:
@@ -383,10 +396,20 @@ class PolicyForm(forms.ModelForm[Policy]):
         }
 
 
+@functools.cache
+def _preset_title(name: str) -> str:
+    return rules.load_preset(name).title or name
+
+
+def preset_titles() -> dict[str, str]:
+    """Each shipped preset by its title (the files never change while a process runs)."""
+    return {name: _preset_title(name) for name in rules.available_presets()}
+
+
 class ApplyPresetForm(forms.Form):
     preset = forms.ChoiceField(label=_("Preset"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["preset"].choices = [(name, name) for name in rules.available_presets()]  # type: ignore[attr-defined]
+        self.fields["preset"].choices = list(preset_titles().items())  # type: ignore[attr-defined]
         style_fields(self)

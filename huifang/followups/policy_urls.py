@@ -7,4 +7,5 @@ urlpatterns = [
     path("", policies.policy_list, name="list"),
     path("apply/", policies.apply, name="apply"),
     path("<int:pk>/", policies.policy_edit, name="edit"),
+    path("<int:pk>/copy/", policies.copy, name="copy"),
 ]

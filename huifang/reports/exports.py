@@ -1,9 +1,13 @@
-"""A report as a file: XLSX and CSV with the CONTRACT columns (``web.exports``: write-only
-openpyxl, formula-escaped cells, UTF-8 with a BOM), and a PDF of the page's table and charts
-(WeasyPrint, the CJK font embedded as a subset; the charts are SVG drawn by ``svg``).
+"""A report as a file for people: XLSX and CSV with the page's columns under the page's headers
+(``web.exports``: write-only openpyxl, formula-escaped cells, UTF-8 with a BOM), and a PDF of the
+page's table and charts (WeasyPrint, the CJK font embedded as a subset; the charts are SVG drawn
+by ``svg``).
 
 The files hold the same rows as the page, the scope's totals included (their grouping columns
-say 合计); rates are numbers from 0 to 1, or empty when their denominator is 0.
+say 合计), agents by name and periods as the reader writes them. In XLSX a rate is a number
+formatted as a percentage (Excel can still sum and chart it); in CSV it is written as the page
+shows it (15.4%); empty when its denominator is 0. ``huifang report`` and the API keep the
+CONTRACT's keys and fractions.
 """
 
 from __future__ import annotations
@@ -17,8 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from huifang.reports import svg
-from huifang.reports.figures import COUNTS, FIGURES
-from huifang.reports.selectors import ReportView, last_update, rate_keys
+from huifang.reports.selectors import ReportView, last_update
 from huifang.web.exports import csv_response, xlsx_bytes
 
 FORMATS = ("xlsx", "csv", "pdf")
@@ -36,11 +39,31 @@ class ReportFile:
     content_type: str
 
 
-def columns(view: ReportView) -> list[str]:
-    """The grouping keys, then every figure of the rows (CONTRACT keys, as ``huifang report``)."""
-    groups = [column.key for column in view.groups]
-    figures = list(view.rows[0]) if view.rows else [*FIGURES, *rate_keys()[len(FIGURES) - 2 :], *COUNTS]
-    return [*groups, *(key for key in figures if key not in groups)]
+RATE_FORMAT = "0.0%"
+
+
+def people_table(
+    view: ReportView, *, rates_as_text: bool
+) -> tuple[list[str], list[str], list[dict[str, Any]]]:
+    """(keys, headers, rows) of the page's table: the group cells as the page shows them, the
+    figures as numbers (a rate as a fraction for XLSX, as ``15.4%`` for CSV)."""
+    keys = [column.key for column in view.columns]
+    headers = [column.label for column in view.columns]
+    rows = []
+    for line in view.lines:
+        row: dict[str, Any] = {}
+        for cell in line.cells:
+            if cell.kind == "group":
+                row[cell.key] = cell.text
+            elif cell.kind == "rate":
+                if cell.value is None:
+                    row[cell.key] = None
+                else:
+                    row[cell.key] = cell.text if rates_as_text else round(float(cell.value), 4)
+            else:
+                row[cell.key] = cell.value
+        rows.append(row)
+    return keys, headers, rows
 
 
 def filename(view: ReportView, file_format: str) -> str:
@@ -48,11 +71,14 @@ def filename(view: ReportView, file_format: str) -> str:
 
 
 def xlsx_file(view: ReportView) -> bytes:
-    return xlsx_bytes(rows=view.rows, columns=columns(view), sheet=view.name)
+    keys, headers, rows = people_table(view, rates_as_text=False)
+    formats = {column.key: RATE_FORMAT for column in view.figures if column.kind == "rate"}
+    return xlsx_bytes(rows=rows, columns=keys, headers=headers, formats=formats, sheet=view.title)
 
 
 def csv_file(view: ReportView) -> bytes:
-    response = csv_response(rows=view.rows, columns=columns(view), filename=filename(view, "csv"))
+    keys, headers, rows = people_table(view, rates_as_text=True)
+    response = csv_response(rows=rows, columns=keys, headers=headers, filename=filename(view, "csv"))
     return b"".join(response.streaming_content)  # type: ignore[arg-type]
 
 

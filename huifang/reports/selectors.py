@@ -10,6 +10,7 @@ few and their age changes by the minute).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -378,10 +379,54 @@ def _previous_period(period: str) -> str:
     return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
 
 
+def staff_names(usernames: Iterable[Any]) -> dict[Any, str]:
+    """Each login as people know the person: by name (SPEC: staff by display name); no agent
+    (the pool's row, work nobody has touched yet) as words."""
+    wanted = {name for name in usernames if name}
+    names: dict[Any, str] = {
+        username: display or username
+        for username, display in Staff.objects.filter(username__in=wanted).values_list(
+            "username", "display_name"
+        )
+    }
+    names[None] = names[""] = gettext("Pool (unassigned)")
+    return names
+
+
+def period_text(value: Any) -> str:
+    """A period as Chinese readers write it (2026年11月, 2026年第46周, 2026年11月20日); English
+    readers keep the ISO forms."""
+    text = str(value or "")
+    if match := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text):
+        year, month, day = (int(part) for part in match.groups())
+        return gettext("%(year)d-%(month)02d-%(day)02d") % {"year": year, "month": month, "day": day}
+    if match := re.fullmatch(r"(\d{4})-W(\d{2})", text):
+        return gettext("%(year)d week %(week)d") % {"year": int(match[1]), "week": int(match[2])}
+    if match := re.fullmatch(r"(\d{4})-(\d{2})", text):
+        return gettext("%(year)d-%(month)02d") % {"year": int(match[1]), "month": int(match[2])}
+    return text or "—"
+
+
+def _group_text(key: str, value: Any, names: dict[Any, str]) -> str:
+    if key == "agent":
+        return names.get(value) or str(value)
+    if key in ("date", "period"):
+        return period_text(value)
+    return str(value or "—")
+
+
 def _cells(
-    line_row: dict[str, Any], groups: list[Column], figures: list[Column], before: dict[str, Any] | None
+    line_row: dict[str, Any],
+    groups: list[Column],
+    figures: list[Column],
+    before: dict[str, Any] | None,
+    names: dict[Any, str] | None = None,
 ) -> list[Cell]:
-    cells = [Cell(c.key, "group", line_row.get(c.key), str(line_row.get(c.key) or "—")) for c in groups]
+    names = names or {}
+    cells = [
+        Cell(c.key, "group", line_row.get(c.key), _group_text(c.key, line_row.get(c.key), names))
+        for c in groups
+    ]
     for column in figures:
         value = line_row.get(column.key)
         change = None
@@ -420,6 +465,7 @@ def build(name: str, *, start: date, end: date, by: str | None, user: Staff) -> 
             line = Line(row, [], level)
             before[(row["period"], *line.ident(keys))] = row
     pages = {}
+    names = staff_names(row.get("agent") for _level, row in raw) if "agent" in keys else {}
     if "agent" in keys:
         # Each agent's name leads to their own page (R9.4).
         usernames = {row.get("agent") for _level, row in raw}
@@ -430,7 +476,7 @@ def build(name: str, *, start: date, end: date, by: str | None, user: Staff) -> 
         previous = (
             before.get((_previous_period(row["period"]), *line.ident(keys))) if name == "monthly" else None
         )
-        cells = _cells(row, groups, figures, previous)
+        cells = _cells(row, groups, figures, previous, names)
         cells = [replace(c, link=pages.get(c.value, "")) if c.key == "agent" else c for c in cells]
         view.lines.append(Line(row, cells, level))
     if name == "monthly":
@@ -508,7 +554,7 @@ def charts(view: ReportView) -> dict[str, Any]:
             trend_rows = report(name, start=view.start, end=view.end, user=view.user)
     periods = [row[period] for row in trend_rows]
     if name != "agents" and len(periods) >= 2 and len(set(periods)) == len(periods):
-        out["trend"] = {"x": periods, "series": _series(trend_rows, CHART_RATES)}
+        out["trend"] = {"x": [period_text(p) for p in periods], "series": _series(trend_rows, CHART_RATES)}
     if view.own_only:
         return out
     by = "agent" if view.name == "agents" else (view.by or "region")
@@ -517,10 +563,11 @@ def charts(view: ReportView) -> dict[str, Any]:
         for row in report("monthly", start=view.start, end=view.end, by=by, user=view.user, total=True)
         if row.get("followups_due")
     ]
+    names = staff_names(row.get("agent") for row in rows) if by == "agent" else {}
     if len(rows) >= 1:
         out["bars"] = {
             "by": str(GROUP_LABELS[by]),
-            "x": [str(row[by] or "—") for row in rows],
+            "x": [_group_text(by, row[by], names) for row in rows],
             "series": _series(rows, ("completion_rate", "timeliness_rate", "satisfaction_rate")),
         }
     return out
@@ -640,5 +687,8 @@ def agent_figures(agent: Staff, *, viewer: Staff, start: date, end: date) -> Age
     months = [Line(row, _cells(row, groups, figures, None)) for row in monthly]
     out: dict[str, Any] = {"labels": {key: str(LABELS[key]) for key in CHART_RATES}}
     if len(monthly) >= 2:
-        out["trend"] = {"x": [row["period"] for row in monthly], "series": _series(monthly, CHART_RATES)}
+        out["trend"] = {
+            "x": [period_text(row["period"]) for row in monthly],
+            "series": _series(monthly, CHART_RATES),
+        }
     return AgentView(agent, start, end, previous, figures, summary, months, out)

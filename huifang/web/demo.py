@@ -228,10 +228,15 @@ class DemoConflict(Exception):
     """The database holds accounts with the demo's usernames, so the demo cannot be added to it."""
 
 
-def load_demo(*, seed: int = 2026, now: datetime | None = None) -> DemoSummary:
+def load_demo(
+    *, seed: int = 2026, now: datetime | None = None, history_days: int | None = None
+) -> DemoSummary:
     """Load the demo organisation once; when it is there already, change nothing and describe it.
 
-    All of it is written in one transaction, so an interrupted load leaves nothing half-made.
+    ``history_days`` (default ``HUIFANG_DEMO_HISTORY_DAYS``) is how many days before ``now`` the
+    organisation lives through the real services (``demo_history``): ticks, calls, tickets
+    resolved, second follow-ups. All of it is written in one transaction, so an interrupted load
+    leaves nothing half-made.
     Raises ``DemoConflict`` when a demo username belongs to someone else.
     """
     if OrgUnit.objects.filter(code=DEMO_MARKER).exists():
@@ -242,11 +247,29 @@ def load_demo(*, seed: int = 2026, now: datetime | None = None) -> DemoSummary:
     if taken:
         raise DemoConflict(", ".join(taken))
     now = now or timezone.now()
+    if history_days is None:
+        history_days = settings.HUIFANG_DEMO_HISTORY_DAYS
     with transaction.atomic():
         _Builder(random.Random(seed), now).build()
-        follow_ups = _follow_ups(now)
-        _cases(now)
+        follow_ups = _follow_ups(now, history=random.Random(seed + 1), days=history_days)
+        _cases(_in_calling_hours(now))
     return dataclasses.replace(_summary(created=True), tasks=follow_ups)
+
+
+# The demo's own work happens in these hours (the presets' calling hours all include them).
+WORKING_HOURS = (time(9, 30), time(17, 0))
+
+
+def _in_calling_hours(now: datetime) -> datetime:
+    """``now`` when it is inside the working day, else the end of the last working day before it:
+    the demo's "this morning's calls" never lie at night, whenever it is started."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    local = now.astimezone(zone)
+    start, end = WORKING_HOURS
+    if start <= local.time() <= end:
+        return now
+    day = local.date() if local.time() > end else local.date() - timedelta(days=1)
+    return datetime.combine(day, end, tzinfo=zone)
 
 
 # The presets that fit each demo department; their policies are bound to that department, so the
@@ -259,20 +282,41 @@ PRESETS = {
 }
 
 
-def _follow_ups(now: datetime) -> int:
-    """Apply each department's preset, bound to the department, and run the tick for ``now``, so
-    that the agents find open follow-ups on their workbench. Returns the live tasks made."""
+def _follow_ups(now: datetime, *, history: random.Random, days: int) -> int:
+    """Apply each department's preset, bound to the department, three months before ``now``; live
+    those months through the real services (``demo_history``: the daily tick, the agents' calls,
+    the handlers' resolutions); then run the tick for ``now``, so that the reports show a working
+    operation and the agents find open follow-ups on their workbench. Returns the live tasks."""
     from huifang.followups.models import LIVE, Policy, Task
     from huifang.followups.scheduler import tick
     from huifang.followups.services import apply_preset, revise_policy
+    from huifang.web.demo_history import make_history
 
+    start = now - timedelta(days=days)
     units = {unit.code: unit for unit in OrgUnit.objects.filter(code__in=PRESETS)}
     for code, preset in PRESETS.items():
-        apply_preset(name=preset, by=None, at=now)
+        apply_preset(name=preset, by=None, at=start)
         for policy in Policy.objects.filter(preset=preset, unit__isnull=True).select_related(
             "current_version"
         ):
-            revise_policy(policy=policy, by=None, at=now, note=f"demo: {units[code].name}", unit=units[code])
+            # The demo went live at ``start``: the orders before it are history, not late work
+            # (without a limit every one of them would be a late follow-up due at once).
+            base = dict(policy.current_version.definition) if policy.current_version else None
+            if base is not None and days > 0:
+                base["policy"] = [
+                    {"max_late": "1 day", **entry} if entry.get("event_types") else entry
+                    for entry in base.get("policy", [])
+                ]
+            revise_policy(
+                policy=policy,
+                by=None,
+                at=start,
+                note=f"demo: {units[code].name}",
+                unit=units[code],
+                base=base,
+            )
+    if days > 0:
+        make_history(start=start, now=now, rng=history)
     tick(now=now)
     return Task.objects.filter(status__in=LIVE).count()
 

@@ -9,6 +9,17 @@ from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
 from openpyxl import Workbook  # type: ignore[import-untyped]  # no stubs are published
+from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
+
+# Characters a worksheet's name may not hold, and its longest length (Excel's rules).
+SHEET_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
+SHEET_MAX = 31
+
+
+def sheet_name(title: str) -> str:
+    """``title`` as Excel accepts a worksheet's name."""
+    return title.translate(SHEET_FORBIDDEN).strip()[:SHEET_MAX] or "Sheet1"
+
 
 # A cell starting with one of these is a formula to Excel (CSV injection); prefix it with '.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -24,15 +35,20 @@ def safe_cell(value: Any) -> Any:
 
 
 def csv_response(
-    *, rows: Iterable[Mapping[str, Any]], columns: Sequence[str], filename: str
+    *,
+    rows: Iterable[Mapping[str, Any]],
+    columns: Sequence[str],
+    filename: str,
+    headers: Sequence[str] | None = None,
 ) -> StreamingHttpResponse:
-    """Stream ``rows`` as UTF-8 CSV with a BOM, so that Excel in China reads the Chinese right."""
+    """Stream ``rows`` as UTF-8 CSV with a BOM, so that Excel in China reads the Chinese right;
+    ``headers`` (the columns' labels for people) head the file instead of the keys when given."""
 
     def lines() -> Iterator[str]:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         yield "\ufeff"
-        writer.writerow(columns)
+        writer.writerow(headers or columns)
         for row in rows:
             writer.writerow([safe_cell(row.get(c)) for c in columns])
             yield buffer.getvalue()
@@ -45,24 +61,48 @@ def csv_response(
     return response
 
 
-def xlsx_bytes(*, rows: Iterable[Mapping[str, Any]], columns: Sequence[str], sheet: str = "Sheet1") -> bytes:
-    """``rows`` as an XLSX workbook, written by openpyxl in write-only mode."""
+def xlsx_bytes(
+    *,
+    rows: Iterable[Mapping[str, Any]],
+    columns: Sequence[str],
+    sheet: str = "Sheet1",
+    headers: Sequence[str] | None = None,
+    formats: Mapping[str, str] | None = None,
+) -> bytes:
+    """``rows`` as an XLSX workbook, written by openpyxl in write-only mode: ``headers`` head
+    the columns when given, and a column in ``formats`` gets that number format (``0.0%``: a
+    rate stays a number Excel can sum, shown as a percentage)."""
     workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(title=sheet)
-    worksheet.append(list(columns))
+    worksheet = workbook.create_sheet(title=sheet_name(sheet))
+    worksheet.append(list(headers or columns))
+    formats = formats or {}
     for row in rows:
-        worksheet.append([safe_cell(row.get(c)) for c in columns])
+        cells = []
+        for column in columns:
+            value = safe_cell(row.get(column))
+            if column in formats and isinstance(value, int | float):
+                cell = WriteOnlyCell(worksheet, value=value)
+                cell.number_format = formats[column]
+                cells.append(cell)
+            else:
+                cells.append(value)
+        worksheet.append(cells)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
 
 
 def xlsx_response(
-    *, rows: Iterable[Mapping[str, Any]], columns: Sequence[str], filename: str, sheet: str = "Sheet1"
+    *,
+    rows: Iterable[Mapping[str, Any]],
+    columns: Sequence[str],
+    filename: str,
+    sheet: str = "Sheet1",
+    headers: Sequence[str] | None = None,
 ) -> HttpResponse:
     """``rows`` as an XLSX download."""
     response = HttpResponse(
-        xlsx_bytes(rows=rows, columns=columns, sheet=sheet),
+        xlsx_bytes(rows=rows, columns=columns, sheet=sheet, headers=headers),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -1,12 +1,22 @@
-"""Every page but the login page and static files needs a logged-in user."""
+"""Every page but the login page and static files needs a logged-in user; the language is the
+organisation's (简体中文) unless the user chose another."""
 
 from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
-PUBLIC_PREFIXES = ("/login/", "/i18n/", "/" + settings.STATIC_URL.lstrip("/"), "/healthz", "/s/")
+PUBLIC_PREFIXES = (
+    "/login/",
+    "/i18n/",
+    "/" + settings.STATIC_URL.lstrip("/"),
+    "/healthz",
+    "/s/",
+    "/favicon.ico",
+)
 
 
 class LoginRequiredMiddleware:
@@ -17,3 +27,16 @@ class LoginRequiredMiddleware:
         if not request.user.is_authenticated and not request.path.startswith(PUBLIC_PREFIXES):
             return redirect_to_login(request.get_full_path())
         return self.get_response(request)
+
+
+class ChosenLanguageMiddleware(LocaleMiddleware):
+    """Django's locale middleware without the browser's Accept-Language: the product speaks
+    Simplified Chinese (``LANGUAGE_CODE``) to everyone — an office PC with an English Windows
+    included — until the user picks a language in the menu (the ``set_language`` cookie)."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        supported = {code for code, _name in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -21,6 +21,7 @@ from huifang.accounts.models import Role, Staff
 from huifang.accounts.scope import scoped
 from huifang.accounts.services import hand_over_book
 from huifang.customers.models import Customer, DataQualityFlag
+from huifang.customers.views import may_recheck
 from huifang.events.models import Event, ImportBatch
 from huifang.followups.models import TickFailure
 from huifang.followups.scheduler import failures
@@ -53,6 +54,8 @@ def workbench(request: HttpRequest) -> HttpResponse:
             unit_field="customer__unit",
             owner_field="customer__owner",
         ).count(),
+        # The tile leads to the re-check queue for those who work it.
+        "may_recheck": may_recheck(user),
         **home_context(user),
     }
     return render(request, "web/workbench.html", context)

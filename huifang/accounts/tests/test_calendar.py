@@ -146,7 +146,10 @@ def test_a_change_made_by_another_process_is_seen_within_a_minute(
 
 
 def _client(user: Staff) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = Client()
+    client.cookies["django_language"] = (
+        "en"  # the user chose English (the browser's language does not decide)
+    )
     client.force_login(user)
     return client
 

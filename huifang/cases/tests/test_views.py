@@ -22,7 +22,10 @@ from huifang.followups.models import Task
 
 
 def _client(user: object) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = Client()
+    client.cookies["django_language"] = (
+        "en"  # the user chose English (the browser's language does not decide)
+    )
     client.force_login(user)  # type: ignore[arg-type]
     return client
 

@@ -68,7 +68,9 @@ def test_an_empty_number_is_flagged_and_then_rechecked_by_a_supervisor(org: Org)
     assert "空号" in page and "拨打提示空号" in page
     # The agent may not close their own finding; the supervisor re-checks it.
     assert _client(org.agent).post(f"/customers/{customer.pk}/flags/{flag.pk}/recheck/").status_code == 403
-    _client(org.east_supervisor).post(f"/customers/{customer.pk}/flags/{flag.pk}/recheck/")
+    _client(org.east_supervisor).post(
+        f"/customers/{customer.pk}/flags/{flag.pk}/recheck/", {"finding": "confirmed", "note": "确为空号"}
+    )
     flag.refresh_from_db()
     assert flag.rechecked_by == org.east_supervisor and flag.rechecked_at is not None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huifang.customers.models import Customer, OwnerChange, Tag
@@ -141,7 +142,7 @@ class CustomerImporter(RowImporter[CustomerRow]):
             case "owner":
                 return self.ctx.staff.owner(text)
             case "birthday":
-                return values.parse_date(text)
+                return values.parse_birthday(text, today=timezone.localdate())
             case "visit_plan":
                 return values.visit_plan(text)
             case "geography":

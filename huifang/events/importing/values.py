@@ -103,6 +103,20 @@ def parse_date(text: str) -> date:
     return naive.date()
 
 
+# A person born before this is a typing error rather than a customer.
+EARLIEST_BIRTHDAY = date(1900, 1, 1)
+
+
+def parse_birthday(text: str, *, today: date) -> date:
+    """A birthday: a date (``parse_date``) no later than ``today`` and not before 1900."""
+    value = parse_date(text)
+    if value > today:
+        raise ValueError(_("“%(text)s” is in the future; a birthday cannot be") % {"text": text})
+    if value < EARLIEST_BIRTHDAY:
+        raise ValueError(_("“%(text)s” is before 1900; check the year") % {"text": text})
+    return value
+
+
 def _choice_table(choices: Iterable[tuple[str, object]], extra: dict[str, str]) -> dict[str, str]:
     """Codes, English labels, the labels of the Chinese catalogue (when installed) and ``extra``,
     all folded for comparison."""

@@ -77,3 +77,55 @@ def test_a_supervisor_reads_policies_but_cannot_change_them(org: Org, shop: Shop
 
 def test_an_agent_has_no_policy_pages(org: Org) -> None:
     assert _client(org.agent).get("/settings/policies/").status_code == 403
+
+
+def test_hq_writes_a_deadline_in_chinese(org: Org, shop: Shop) -> None:
+    policy = shop.task().policy
+    client = _client(org.hq_staff)
+    response = client.post(f"/settings/policies/{policy.pk}/", _form(policy, deadline="三个工作日"))
+    assert response.status_code == 302
+    policy.refresh_from_db()
+    assert policy.deadline == "3 working days"  # stored in the engine's words
+    refused = client.post(f"/settings/policies/{policy.pk}/", _form(policy, deadline="三年"))
+    assert refused.status_code == 400 and "“三年” 不是有效的期限" in refused.content.decode()
+    assert policy.versions.count() == 2
+
+
+def test_the_policy_pages_name_presets_and_event_types_by_their_titles(org: Org, shop: Shop) -> None:
+    html = _client(org.hq_staff).get("/settings/policies/").content.decode()
+    assert '<td class="small">带看后回访（链家）</td>' in html  # the preset by its title
+    assert '<td class="small">带看</td>' in html  # the event type by its label
+    assert '<td class="small">showing</td>' not in html and ">brokerage-showing<" not in html
+    edit = _client(org.hq_staff).get(f"/settings/policies/{shop.task().policy.pk}/").content.decode()
+    assert "规则名称" in edit and "称谓" not in edit
+
+
+def test_hq_copies_a_policy_which_starts_disabled_and_makes_nothing_twice(org: Org, shop: Shop) -> None:
+    from huifang.followups.models import Task
+    from huifang.followups.tests.conftest import at
+
+    policy = shop.task().policy
+    client = _client(org.hq_staff)
+    response = client.post(f"/settings/policies/{policy.pk}/copy/", {"title": "带看后回访（周末）"})
+    copy = Policy.objects.get(title="带看后回访（周末）")
+    assert response.status_code == 302 and response["Location"] == f"/settings/policies/{copy.pk}/"
+    assert copy.preset == "" and not copy.enabled and copy.event_types == policy.event_types
+    assert copy.current_version is not None and copy.current_version.number == 1
+    assert "未启用" in client.get(response["Location"]).content.decode()
+    shop.task(now="2026-11-04 09:30")
+    assert not Task.objects.filter(policy=copy).exists()
+    # Turned on, it makes follow-ups like its original.
+    client.post(f"/settings/policies/{copy.pk}/", _form(copy, enabled="on", note="启用"))
+    copy.refresh_from_db()
+    assert copy.enabled
+    shop.showing(completed="2026-11-05 15:00")
+    from huifang.followups.scheduler import tick
+
+    tick(now=at("2026-11-06 09:30"))
+    assert Task.objects.filter(policy=copy).exists()
+
+
+def test_a_supervisor_cannot_copy_a_policy(org: Org, shop: Shop) -> None:
+    policy = shop.task().policy
+    assert _client(org.east_supervisor).post(f"/settings/policies/{policy.pk}/copy/").status_code == 403
+    assert Policy.objects.count() == Policy.objects.filter(preset__gt="").count()

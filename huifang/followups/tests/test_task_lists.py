@@ -10,8 +10,7 @@ from django.test import Client
 
 from huifang.conftest import Org
 from huifang.customers.models import ExportRecord
-from huifang.followups.models import Reassignment, TaskStatus
-from huifang.followups.selectors import TASK_COLUMNS
+from huifang.followups.models import Reassignment, Task, TaskStatus
 from huifang.followups.tests.conftest import Shop
 
 
@@ -42,7 +41,7 @@ def test_a_task_page_shows_how_it_was_made_and_its_history(org: Org, shop: Shop)
     task = shop.task()
     html = _client(org.east_supervisor).get(f"/followups/{task.pk}/").content.decode()
     assert task.event is not None and task.event.external_id in html
-    assert "→ 待回访" in html  # the status change that put it in the queue
+    assert "按「带看后回访」规则，为带看 " + task.event.external_id + " 生成回访任务" in html
 
 
 def test_a_supervisor_reassigns_ticked_tasks_and_each_move_is_on_record(org: Org, shop: Shop) -> None:
@@ -74,16 +73,31 @@ def test_a_supervisor_cannot_reassign_another_regions_tasks(org: Org, shop: Shop
     assert task.status == TaskStatus.OPEN and not Reassignment.objects.exists()
 
 
-def test_the_csv_export_has_the_contract_columns_opens_in_excel_and_is_logged(org: Org, shop: Shop) -> None:
+def test_the_csv_export_reads_as_business_chinese_opens_in_excel_and_is_logged(org: Org, shop: Shop) -> None:
     shop.task(customer=shop.customer(ref="=HYPERLINK(1)"))
-    shop.task()
+    mine = shop.task()
+    Task.objects.filter(pk=mine.pk).update(assignee=shop.agent)  # the setting under test: one assigned
     response = _client(org.east_supervisor).get("/followups/export/?status=open&format=csv")
     body = b"".join(response.streaming_content).decode("utf-8")  # type: ignore[attr-defined]
     assert body.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
-    assert tuple(rows[0].keys()) == TASK_COLUMNS
+    assert list(rows[0])[:8] == [
+        "任务编号",
+        "回访规则",
+        "业务类型",
+        "单号",
+        "客户编号",
+        "客户",
+        "回访方式",
+        "状态",
+    ]
     assert len(rows) == 2
-    assert {r["customer_ref"][:2] for r in rows} >= {"'="}  # never a formula in Excel
+    assert {r["状态"] for r in rows} == {"待回访"} and {r["回访方式"] for r in rows} == {"电话"}
+    # Staff by name, the pool in words, times as people write them.
+    assert shop.agent.display_name in {r["负责回访员"] for r in rows}
+    assert not {r["负责回访员"] for r in rows} & {shop.agent.username, ""}
+    assert all(len(r["最早回访时间"]) == 16 and "T" not in r["最早回访时间"] for r in rows)
+    assert {r["客户编号"][:2] for r in rows} >= {"'="}  # never a formula in Excel
     record = ExportRecord.objects.get()
     assert (record.staff, record.what, record.rows) == (org.east_supervisor, "tasks.csv", 2)
     assert record.filters == {"status": "open"}
@@ -95,7 +109,8 @@ def test_the_xlsx_export_holds_the_same_rows(org: Org, shop: Shop) -> None:
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     assert sheet is not None
     values = list(sheet.values)
-    assert values[0] == TASK_COLUMNS and len(values) == 2
+    assert sheet.title == "回访任务"
+    assert values[0][:3] == ("任务编号", "回访规则", "业务类型") and len(values) == 2
     assert ExportRecord.objects.get().rows == 1
 
 

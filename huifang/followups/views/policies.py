@@ -13,9 +13,11 @@ from django.views.decorators.http import require_POST
 
 from huifang import rules
 from huifang.accounts.models import Role, Staff
+from huifang.events.models import EventType
 from huifang.followups import services
-from huifang.followups.forms import ApplyPresetForm, PolicyForm
+from huifang.followups.forms import ApplyPresetForm, PolicyForm, preset_titles
 from huifang.followups.models import Policy
+from huifang.followups.services.copies import copy_policy
 
 # Policies bind the whole organisation's work: HQ and administrators change them, others read.
 EDITORS = frozenset({Role.HQ, Role.ADMIN})
@@ -32,7 +34,14 @@ def _staff(request: HttpRequest, allowed: frozenset[str]) -> Staff:
 
 def policy_list(request: HttpRequest) -> HttpResponse:
     user = _staff(request, READERS)
-    policies = Policy.objects.select_related("current_version", "unit").annotate(task_count=Count("tasks"))
+    policies = list(
+        Policy.objects.select_related("current_version", "unit").annotate(task_count=Count("tasks"))
+    )
+    # Codes by their labels (SPEC: people read business Chinese).
+    titles, types = preset_titles(), dict(EventType.choices)
+    for policy in policies:
+        policy.preset_title = titles.get(policy.preset, policy.preset)  # type: ignore[attr-defined]
+        policy.event_type_labels = [str(types.get(t, t)) for t in policy.event_types]  # type: ignore[attr-defined]
     return render(
         request,
         "followups/policy_list.html",
@@ -59,6 +68,20 @@ def apply(request: HttpRequest) -> HttpResponse:
         % {"name": report.preset, "created": len(report.created), "unchanged": len(report.unchanged)},
     )
     return redirect("policies:list")
+
+
+@require_POST
+def copy(request: HttpRequest, pk: int) -> HttpResponse:
+    """A copy of the policy, disabled, for HQ to change and turn on (``services.copies``)."""
+    user = _staff(request, EDITORS)
+    policy = get_object_or_404(Policy.objects.select_related("current_version"), pk=pk)
+    title = (request.POST.get("title") or "").strip()[:200] or _("%(title)s (copy)") % {"title": policy.title}
+    made = copy_policy(policy=policy, title=title, by=user, at=timezone.now())
+    messages.success(
+        request,
+        _("Copied as “%(title)s”, not yet in force: change it, then tick “enabled”.") % {"title": title},
+    )
+    return redirect("policies:edit", pk=made.pk)
 
 
 def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from huifang.accounts.models import Role, Staff
 from huifang.customers.services import record_export
-from huifang.followups import selectors, services
+from huifang.followups import exports, record, selectors, services
 from huifang.followups.forms import ReassignForm, TaskFilterForm
 from huifang.followups.models import Task
 from huifang.web.exports import csv_response, xlsx_response
@@ -32,7 +32,7 @@ def _staff(request: HttpRequest) -> Staff:
 
 def _filtered(request: HttpRequest, user: Staff) -> tuple[TaskFilterForm, QuerySet[Task]]:
     form = TaskFilterForm(request.GET or None, user=user)
-    tasks = selectors.tasks_for(user).order_by("latest_at", "pk")
+    tasks = selectors.tasks_for(user).select_related("worked_by").order_by("latest_at", "pk")
     if form.is_valid():
         tasks = form.apply(tasks)
     return form, tasks
@@ -76,18 +76,33 @@ def unfollowed(request: HttpRequest) -> HttpResponse:
 
 
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One task: what made it, its window, every status change, attempt and reassignment."""
+    """One task as a record for people (``followups.record``): why it exists, each attempt with
+    its answers in words, respondent, duration, notes and signature, and the history as sentences;
+    the rule engine's own trace under a technical detail."""
     user = _staff(request)
     task = get_object_or_404(
-        selectors.tasks_for(user).select_related("policy_version", "sampling_record", "claimed_by"), pk=pk
+        selectors.tasks_for(user).select_related(
+            "policy_version", "sampling_record", "claimed_by", "worked_by", "questionnaire"
+        ),
+        pk=pk,
     )
+    script = services.load_script(task.questionnaire) if task.questionnaire is not None else None
+    attempts = list(task.attempt_set.select_related("agent").order_by("at", "pk"))
+    now = timezone.now()
+    # The questions as the agent read them: the customer's and the broker's names filled in.
+    context = selectors.script_context(task, caller=task.worked_by or user) if script else None
     return render(
         request,
         "followups/task_detail.html",
         {
             "task": task,
-            "history": selectors.task_history(task),
-            "attempts": task.attempt_set.select_related("agent").order_by("at"),
+            "history": record.history(task, now=now),
+            "attempts": record.attempt_records(task, attempts, script, context),
+            "answers": record.answer_lines(task.answers or {}, script, context),
+            "why": record.why(task, script, now=now),
+            "assignee": record.name_of(task.assignee) if task.assignee else _("Pool (unassigned)"),
+            "worked_by": record.name_of(task.worked_by) if task.worked_by else "",
+            "claimed_by": record.name_of(task.claimed_by) if task.claimed_by else "",
         },
     )
 
@@ -114,7 +129,9 @@ def reassign(request: HttpRequest) -> HttpResponse:
 
 
 def export(request: HttpRequest) -> HttpResponseBase:
-    """The filtered list as CSV or XLSX with the CONTRACT columns; every export is logged."""
+    """The filtered list as CSV or XLSX for people (headers in the reader's language, labels,
+    names; ``followups.exports``); every export is logged. ``huifang tasks`` and the API keep
+    the CONTRACT's columns and codes."""
     user = _staff(request)
     if not (user.is_superuser or user.role in EXPORTING):
         raise PermissionDenied
@@ -130,8 +147,11 @@ def export(request: HttpRequest) -> HttpResponseBase:
         rows=tasks.count(),
         filters=form.as_filters() if form.is_bound else {},
     )
-    rows = selectors.task_rows(tasks.iterator(chunk_size=2000))
+    rows = exports.rows(tasks.select_related("worked_by").iterator(chunk_size=2000))
     name = f"tasks-{timezone.localdate():%Y%m%d}.{file_format}"
+    headers = exports.headers()
     if file_format == "xlsx":
-        return xlsx_response(rows=rows, columns=selectors.TASK_COLUMNS, filename=name, sheet="tasks")
-    return csv_response(rows=rows, columns=selectors.TASK_COLUMNS, filename=name)
+        return xlsx_response(
+            rows=rows, columns=exports.KEYS, filename=name, sheet=_("Follow-up tasks"), headers=headers
+        )
+    return csv_response(rows=rows, columns=exports.KEYS, filename=name, headers=headers)

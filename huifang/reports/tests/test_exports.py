@@ -17,7 +17,7 @@ from huifang.customers.models import ExportRecord
 from huifang.events.models import Event
 from huifang.followups.scheduler import tick
 from huifang.reports import services
-from huifang.reports.figures import FIGURES, report
+from huifang.reports.figures import report
 from huifang.reports.models import Subscription
 from huifang.reports.rollups import rebuild
 from huifang.reports.tests.conftest import SH, client_for
@@ -46,32 +46,39 @@ def with_formula(reported: World) -> World:
     return reported
 
 
-def test_the_xlsx_export_has_the_contract_columns_and_no_formula(with_formula: World, org: Org) -> None:
+def test_the_xlsx_export_reads_as_the_page_and_has_no_formula(with_formula: World, org: Org) -> None:
     workbook = load_workbook(io.BytesIO(export(org.hq_staff, "xlsx")), read_only=True)
-    rows = list(workbook.active.iter_rows(values_only=True))
-    header = list(rows[0])
-    assert header[:2] == ["period", "category"]
-    assert set(FIGURES) <= set(header) and "showing_authenticity_rate" in header
-    cells = [cell for row in rows[1:] for cell in row if isinstance(cell, str)]
+    assert workbook.sheetnames == ["总部客服回访情况月报表"]
+    rows = list(workbook.active.iter_rows())
+    header = [cell.value for cell in rows[0]]
+    assert header[:2] == ["期间", "类别"]
+    assert {"完成率", "及时率", "满意率"} <= set(header)
+    values = [[cell.value for cell in row] for row in rows[1:]]
+    cells = [cell for row in values for cell in row if isinstance(cell, str)]
     assert "'" + FORMULA in cells
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
     expected = report(
         "monthly", start=date(2026, 11, 1), end=date(2026, 11, 30), by="category", user=org.hq_staff
     )
-    details = [
-        dict(zip(header, row, strict=True)) for row in rows[1:] if row[1] != "Total" and row[1] != "合计"
-    ]
-    assert [row["category"] or "" for row in details] == [safe_cell(row["category"]) for row in expected]
-    assert [row["completion_rate"] for row in details] == pytest.approx(
-        [row["completion_rate"] for row in expected]
+    details = [dict(zip(header, row, strict=True)) for row in values if row[1] != "合计"]
+    assert {row["期间"] for row in details} == {"2026年11月"}
+    assert [row["类别"] for row in details] == [safe_cell(row["category"]) or "—" for row in expected]
+    # A rate is a number Excel shows as a percentage, equal to the report's to four places.
+    assert [row["完成率"] for row in details] == pytest.approx(
+        [row["completion_rate"] for row in expected], abs=1e-4
     )
+    rate_cell = rows[1][header.index("完成率")]
+    assert rate_cell.number_format == "0.0%"
 
 
 def test_the_csv_export_starts_with_the_bom_and_is_logged(reported: World, org: Org) -> None:
     content = export(org.east_supervisor, "csv")
     assert content.startswith(b"\xef\xbb\xbf")
-    header = content.decode("utf-8-sig").splitlines()[0].split(",")
-    assert header[:2] == ["period", "category"] and "completion_rate" in header
+    lines = content.decode("utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    assert header[:2] == ["期间", "类别"] and "完成率" in header
+    rate = lines[1].split(",")[header.index("完成率")]
+    assert rate == "—" or (rate.endswith("%") and "." in rate and len(rate) <= 6)
     record = ExportRecord.objects.get()
     assert (record.staff, record.what) == (org.east_supervisor, "report-monthly.csv")
     assert record.filters == {
@@ -98,8 +105,8 @@ def test_the_pdf_export_embeds_the_chinese_font(reported: World, org: Org, tmp_p
 
 def test_an_agents_export_holds_their_own_row_only(reported: World, org: Org) -> None:
     content = export(org.agent, "csv").decode("utf-8-sig").splitlines()
-    assert content[0].startswith("period,agent,")
-    assert [line.split(",")[1] for line in content[1:]] == ["alice"]
+    assert content[0].startswith("期间,回访员,")
+    assert [line.split(",")[1] for line in content[1:]] == [org.agent.display_name]
 
 
 def test_an_unknown_format_is_refused(org: Org) -> None:

@@ -104,7 +104,7 @@ def test_an_agent_sees_only_their_own_row_whatever_they_ask(reported: World, org
         f"report=daily&{NOVEMBER}",
     ):
         rows = table(html_of(org.agent, query)).rows
-        assert rows and {row["agent"] for row in rows} == {"alice"}, query
+        assert rows and {row["agent"] for row in rows} == {"王丽"}, query  # by name, not login
     expected = [
         row
         for row in report("agents", start=MONTH[0], end=MONTH[1], user=org.agent)
@@ -121,8 +121,8 @@ def test_the_assessment_counts_only_the_work_done_in_the_supervisors_region(
 ) -> None:
     html = client_for(org.east_supervisor).get(f"/reports/agents/?{NOVEMBER}").content.decode()
     rows = table(html).rows
-    assert {"alice", "bob", "broker"} <= {row["agent"] for row in rows}
-    assert f'href="/reports/agents/{org.agent.pk}/">alice<' in html  # each name leads to the agent's page
+    assert {"王丽", "李强", "李晓"} <= {row["agent"] for row in rows}  # staff by name
+    assert f'href="/reports/agents/{org.agent.pk}/">王丽<' in html  # each name leads to the agent's page
     due = sum(int(row["followups_due"]) for row in rows)
     east = report("monthly", start=MONTH[0], end=MONTH[1], user=org.east_supervisor, total=True)[0]
     everything = report("monthly", start=MONTH[0], end=MONTH[1], user=org.hq_staff, total=True)[0]
@@ -175,13 +175,18 @@ def test_the_daily_report_lists_each_regions_categories_under_its_total(reported
         key=lambda r: (r["region"], r["date"]),
     )
     assert [(r["region"], r["date"], *(r[k] for k in keys)) for r in subtotals] == [
-        (r["region"], r["date"], *as_page(r, keys).values()) for r in expected
+        (r["region"], selectors.period_text(r["date"]), *as_page(r, keys).values()) for r in expected
     ]
+    assert subtotals[0]["date"] == "2026年10月1日"  # dates as Chinese readers write them
     east = OrgUnit.objects.get(code="east")
     categories = report("daily", start=start, end=end, by="category", user=org.hq_staff, within=east)
     shown = [r for r in rows if r["_level"] == "detail" and r["region"] == "华东区域"]
     assert sorted(
-        (r["category"] or "—", r["date"], as_page(r, ["completion_rate"])["completion_rate"])
+        (
+            r["category"] or "—",
+            selectors.period_text(r["date"]),
+            as_page(r, ["completion_rate"])["completion_rate"],
+        )
         for r in categories
     ) == sorted((r["category"], r["date"], r["completion_rate"]) for r in shown)
     assert "Orders dispatched" in html or "派单量" in html

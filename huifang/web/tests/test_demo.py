@@ -23,8 +23,11 @@ from huifang.followups.models import Policy, Task
 from huifang.followups.services import claim_next_task
 from huifang.web.demo import PRESETS, DemoSummary, load_demo
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # a Friday, 10:00 in Shanghai
+# The days the demo lives before NOW here: enough for every kind of history, quick to load.
+HISTORY_DAYS = 8
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +36,7 @@ def demo(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[
     # The same quick hasher as huifang/conftest.py's autouse fixture, which is not active yet at
     # module scope: the logins below are checked under it.
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=[FAST_HASHER]):
-        summary = load_demo(now=NOW)
+        summary = load_demo(now=NOW, history_days=HISTORY_DAYS)
     yield summary
     with django_db_blocker.unblock():
         call_command("flush", interactive=False, verbosity=0)
@@ -220,3 +223,54 @@ def test_the_workbench_of_a_demo_agent_shows_their_queue(loaded: DemoSummary) ->
     html = client.get("/").content.decode()
     assert 'data-testid="next-task"' in html
     assert 'data-testid="queue-empty"' not in html
+
+
+# --------------------------------------------------------------------------------------------------
+# A demo that lives: its history made through the real services
+
+
+def test_the_demo_has_lived_its_last_days_through_the_real_services(loaded: DemoSummary) -> None:
+    from huifang.cases.models import Case
+    from huifang.followups.models import Attempt
+    from huifang.reports.figures import report
+
+    start = (NOW - timedelta(days=HISTORY_DAYS)).astimezone(SHANGHAI)
+    attempts = Attempt.objects.filter(at__lt=NOW)
+    # Agents' calls every working day, in calling hours, with answers, respondents and lengths.
+    assert attempts.count() > 300
+    days = {a.at.astimezone(SHANGHAI).date() for a in attempts}
+    assert len(days) >= HISTORY_DAYS - 1
+    assert all(time(9, 0) <= a.at.astimezone(SHANGHAI).time() <= time(17, 30) for a in attempts)
+    answered = attempts.filter(result="connected").exclude(answers={})
+    assert answered.count() > 200 and answered.exclude(respondent="").exists()
+    assert attempts.filter(result="no_answer").exists() and attempts.filter(duration__gt=60).exists()
+    # Each department's agents worked, and their work is credited to them by name in the report.
+    rows = report("monthly", start=start.date(), end=NOW.astimezone(SHANGHAI).date(), by="agent")
+    worked = {row["agent"] for row in rows if row["followups_done"]}
+    assert {"agent1", "agent4", "agent7", "agent10"} <= worked
+    total = report("monthly", start=start.date(), end=NOW.astimezone(SHANGHAI).date())[-1]
+    assert total["completion_rate"] is not None and total["completion_rate"] > 0.6
+    assert 0.7 < total["satisfaction_rate"] < 1.0  # mostly satisfied, not all
+    # Dissatisfied customers opened tickets; handlers resolved some; second follow-ups followed.
+    tickets = Case.objects.filter(kind="rectification")
+    assert tickets.exists() and tickets.exclude(status="open").exists()
+    assert Task.objects.filter(origin="case").exists()
+
+
+@pytest.mark.parametrize(
+    ("local", "expected"),
+    [
+        ((2026, 11, 20, 10, 0), (2026, 11, 20, 10, 0)),  # in the working day: now
+        ((2026, 11, 20, 3, 0), (2026, 11, 19, 17, 0)),  # at night: the end of yesterday
+        ((2026, 11, 20, 21, 0), (2026, 11, 20, 17, 0)),  # in the evening: the end of today
+    ],
+)
+def test_this_mornings_calls_of_the_demo_never_lie_at_night(
+    local: tuple[int, ...], expected: tuple[int, ...]
+) -> None:
+    from huifang.web.demo import _in_calling_hours
+
+    year, month, day, hour, minute = local
+    moment = datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
+    year, month, day, hour, minute = expected
+    assert _in_calling_hours(moment) == datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
