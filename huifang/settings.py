@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "huifang.cases",
     "huifang.audits",
     "huifang.campaigns",
+    "huifang.visits",
     "huifang.reports",
     "huifang.web",
 ]

@@ -67,6 +67,8 @@ class Role(models.TextChoices):
     HQ = "hq", _("HQ customer-service centre")
     QUALITY = "quality", _("Quality department")
     HANDLER = "handler", _("Responsible handler")
+    # 业务员 / 大客户专员 (seed 004): sees their own customers and visits, as an agent does.
+    SALES = "sales", _("Salesperson")
     ADMIN = "admin", _("Administrator")
 
 
@@ -75,6 +77,8 @@ class Staff(AbstractUser):
 
     display_name = models.CharField(_("name"), max_length=64, blank=True)
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AGENT)
+    # Work phone from the HR export (``huifang import staff``); not a customer's number.
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
     unit = models.ForeignKey(
         OrgUnit,
         verbose_name=_("organisation unit"),

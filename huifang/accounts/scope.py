@@ -1,6 +1,6 @@
 """Row-level scope, decided in this one place for every list, page, export and API.
 
-An agent sees the rows they own; supervisors, managers, quality and handlers see their unit's
+An agent or a salesperson sees the rows they own; supervisors, managers, quality and handlers see their unit's
 subtree; HQ and administrators see everything. A user without a unit (and not HQ-wide) sees nothing.
 """
 
@@ -16,13 +16,16 @@ M = TypeVar("M", bound=Model)
 
 ORGANISATION_WIDE = frozenset({Role.HQ, Role.ADMIN})
 SUBTREE = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.QUALITY, Role.HANDLER})
+# Roles that see only their own rows (customers they own, their own visits); their supervisor sees
+# the team's through the unit's subtree.
+OWN_ROWS = frozenset({Role.AGENT, Role.SALES})
 
 
 def scope_filter(user: Staff, *, unit_field: str = "unit", owner_field: str | None = "owner") -> Q | None:
     """The condition a row must meet to be visible to ``user``; ``None`` means every row."""
     if user.is_superuser or user.role in ORGANISATION_WIDE:
         return None
-    if user.role == Role.AGENT and owner_field is not None:
+    if user.role in OWN_ROWS and owner_field is not None:
         return Q(**{owner_field: user})
     if user.unit_id is None or user.unit is None:
         return Q(pk__in=[])
@@ -48,7 +51,9 @@ def visible_units(user: Staff) -> QuerySet[OrgUnit]:
 
 
 # Roles whose work needs a customer's full number; each view of it is still an audited reveal.
-MAY_REVEAL_PHONE = frozenset({Role.AGENT, Role.SUPERVISOR, Role.MANAGER, Role.HQ, Role.HANDLER})
+MAY_REVEAL_PHONE = frozenset(
+    {Role.AGENT, Role.SALES, Role.SUPERVISOR, Role.MANAGER, Role.HQ, Role.HANDLER}
+)
 
 
 def may_reveal_phone(user: Staff) -> bool:

@@ -40,6 +40,9 @@ class ImportBatch(models.Model):
         CUSTOMERS = "customers", _("Customers")
         EVENTS = "events", _("Events")
         COMPLAINTS = "complaints", _("Complaints")
+        STAFF = "staff", _("Staff")
+        VISITS = "visits", _("Sales visits")
+        VISIT_PLANS = "visit-plans", _("Visit plans")
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("Uploaded")

@@ -4,6 +4,10 @@
 The pipeline: ``reader`` yields rows of text → ``columns`` says which cell is which field →
 an importer checks each row (``parse``, no database) and writes them a batch at a time (``flush``).
 The caller, ``events.services.import_file``, owns the one transaction and the ``ImportBatch``.
+
+Apps above this one bring their own importers for their kinds of file (``visits``: visits and
+visit plans) through ``register_importer`` in their ``AppConfig.ready`` — one explicit table, so
+this package never imports an app that depends on it.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -25,7 +29,15 @@ from huifang.accounts.services import headquarters
 from huifang.customers.phones import InvalidPhone, mask_phone, normalize_phone
 from huifang.events.importing.base import Context, RowImporter
 from huifang.events.importing.bulk import import_session
-from huifang.events.importing.columns import COMPLAINTS, CUSTOMERS, EVENTS, KINDS, ColumnMap, map_columns
+from huifang.events.importing.columns import (
+    COMPLAINTS,
+    CUSTOMERS,
+    EVENTS,
+    KINDS,
+    STAFF,
+    ColumnMap,
+    map_columns,
+)
 from huifang.events.importing.complaints import ComplaintImporter
 from huifang.events.importing.customers import CustomerImporter
 from huifang.events.importing.errors import ImportFileError, RowError
@@ -33,6 +45,7 @@ from huifang.events.importing.events import EventImporter
 from huifang.events.importing.lookups import StaffDirectory, UnitResolver
 from huifang.events.importing.reader import SUFFIXES, open_table
 from huifang.events.importing.report import Counts, CreatedUnit, ImportReport
+from huifang.events.importing.staff import StaffImporter
 
 __all__ = [
     "COMPLAINTS",
@@ -48,6 +61,7 @@ __all__ = [
     "Progress",
     "RowError",
     "preview_file",
+    "register_importer",
     "run_import",
 ]
 
@@ -57,6 +71,23 @@ BATCH_ROWS = 5000
 
 Progress = Callable[[int], None]
 R = TypeVar("R")
+
+ImporterFactory = Callable[[Context], RowImporter[Any]]
+# The importer of each kind; the kinds of other apps are added by ``register_importer``.
+_IMPORTERS: dict[str, ImporterFactory] = {
+    CUSTOMERS: CustomerImporter,
+    EVENTS: EventImporter,
+    COMPLAINTS: ComplaintImporter,
+    STAFF: StaffImporter,
+}
+# Kinds that change the organisation itself: imported only by HQ, an administrator or the command line.
+ORGANISATION_ONLY = frozenset({STAFF})
+
+
+def register_importer(kind: str, factory: ImporterFactory) -> None:
+    """Make ``kind`` (one of ``columns.KINDS``) importable by ``factory``; called by an app's ready()."""
+    assert kind in KINDS, f"{kind} has no columns in events.importing.columns"
+    _IMPORTERS[kind] = factory
 
 
 def _organisation_wide(by: Staff | None) -> bool:
@@ -108,18 +139,21 @@ def run_import(
     not accepted, or on a dry run. Raises ``ImportFileError`` for a file that cannot be imported at
     all. A supervisor or manager (``by``) imports only into their own subtree.
     """
-    if kind not in KINDS:
+    if kind not in _IMPORTERS:
         raise ImportFileError(
-            _("unknown kind of import “%(kind)s” (customers, events or complaints)") % {"kind": kind}
+            _("unknown kind of import “%(kind)s” (%(kinds)s)") % {"kind": kind, "kinds": ", ".join(KINDS)}
         )
     # Batches are written as they come; only the caller's transaction makes the file all-or-nothing.
     assert connection.in_atomic_block, "run_import must run inside a transaction"
     organisation_wide = _organisation_wide(by)
+    if kind in ORGANISATION_ONLY and not organisation_wide:
+        raise ImportFileError(_("only HQ or an administrator may import staff"))
     report = ImportReport(
         kind=kind,
         filename=filename,
         events=Counts() if kind == EVENTS else None,
         complaints=Counts() if kind == COMPLAINTS else None,
+        records=Counts() if kind not in (CUSTOMERS, EVENTS, COMPLAINTS) else None,
     )
     with open_table(path) as table:
         columns = map_columns(kind, table.header)
@@ -142,12 +176,7 @@ def run_import(
         )
         batch_rows = batch_rows or BATCH_ROWS
         with import_session():
-            if kind == CUSTOMERS:
-                _feed(CustomerImporter(ctx), table.rows, batch_rows, progress)
-            elif kind == EVENTS:
-                _feed(EventImporter(ctx), table.rows, batch_rows, progress)
-            else:
-                _feed(ComplaintImporter(ctx), table.rows, batch_rows, progress)
+            _feed(_IMPORTERS[kind](ctx), table.rows, batch_rows, progress)
     report.created_units = list(units.created)
     return report
 

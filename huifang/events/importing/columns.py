@@ -18,7 +18,10 @@ from huifang.events.importing.errors import ImportFileError
 CUSTOMERS = "customers"
 EVENTS = "events"
 COMPLAINTS = "complaints"
-KINDS = (CUSTOMERS, EVENTS, COMPLAINTS)
+STAFF = "staff"
+VISITS = "visits"
+VISIT_PLANS = "visit-plans"
+KINDS = (CUSTOMERS, EVENTS, COMPLAINTS, STAFF, VISITS, VISIT_PLANS)
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,40 @@ COMPLAINT_COLUMNS: tuple[Column, ...] = (
     Column("written_reply_only", ("仅书面回复", "书面回复", "只要书面回复")),
 )
 
+# Staff from an HR export (CONTRACT "Staff"): written by ``importing.staff``.
+STAFF_COLUMNS: tuple[Column, ...] = (
+    Column("username", ("用户名", "登录名", "账号", "工号", "员工编号"), required=True),
+    Column("name", ("姓名", "员工姓名"), required=True),
+    Column("role", ("角色", "岗位", "职务"), required=True),
+    Column("region", ("区域", "大区", "分公司")),
+    Column("department", ("部门", "管理处", "项目", "服务中心")),
+    Column("email", ("邮箱", "电子邮箱", "电子邮件")),
+    Column("phone", ("电话", "手机", "手机号", "联系电话")),
+)
+
+# Sales visits and monthly visit plans (CONTRACT "Visits", "Visit plans"), e.g. a form tool's export
+# (简道云); written by ``visits.importing``.
+VISIT_COLUMNS: tuple[Column, ...] = (
+    Column("visit_id", ("拜访编号", "记录编号", "编号", "数据ID"), required=True),
+    Column("agent", ("业务员", "拜访人", "销售人员", "客户经理"), required=True),
+    Column("customer_ref", ("客户编号", "客户编码", "客户代码", "客户号"), required=True),
+    Column("visited_at", ("拜访时间", "拜访日期"), required=True),
+    Column("channel", ("拜访方式", "方式")),
+    Column("purpose", ("拜访目的", "目的")),
+    Column("report_at", ("报告提交时间", "报告时间", "拜访报告时间")),
+    Column("promises", ("承诺事项", "答应事项", "后续事项")),
+    Column("lost_deal_reason", ("丢单原因",)),
+)
+VISIT_PLAN_COLUMNS: tuple[Column, ...] = (
+    Column("agent", ("业务员", "拜访人", "销售人员", "客户经理"), required=True),
+    Column("month", ("计划月份", "月份"), required=True),
+    Column("customer_ref", ("客户编号", "客户编码", "客户代码", "客户号"), required=True),
+    Column("planned_on", ("计划日期", "拜访日期", "日期"), required=True),
+    Column("purpose", ("拜访目的", "目的")),
+    Column("resources", ("所需资源", "携带物品", "资源")),
+    Column("expenses", ("费用", "预计费用", "费用预算")),
+)
+
 # Event attributes that policies test by their English key (CONTRACT), under the Chinese headers
 # an ERP export tends to use. Any other extra column is kept under its own header.
 ATTRIBUTE_ALIASES: dict[str, tuple[str, ...]] = {
@@ -92,7 +129,14 @@ ATTRIBUTE_ALIASES: dict[str, tuple[str, ...]] = {
     "order": ("关联单号",),
 }
 
-COLUMNS = {CUSTOMERS: CUSTOMER_COLUMNS, EVENTS: EVENT_COLUMNS, COMPLAINTS: COMPLAINT_COLUMNS}
+COLUMNS = {
+    CUSTOMERS: CUSTOMER_COLUMNS,
+    EVENTS: EVENT_COLUMNS,
+    COMPLAINTS: COMPLAINT_COLUMNS,
+    STAFF: STAFF_COLUMNS,
+    VISITS: VISIT_COLUMNS,
+    VISIT_PLANS: VISIT_PLAN_COLUMNS,
+}
 
 # Excel templates mark required columns with "*" and add hints in brackets: "完成时间（必填）".
 _BRACKETED = re.compile(r"[(（\[【].*?[)）\]】]")

@@ -61,6 +61,8 @@ class ImportReport:
     customers: Counts = field(default_factory=Counts)
     events: Counts | None = None
     complaints: Counts | None = None
+    # The records of the other kinds (staff, visits, planned visits), named by ``kind``.
+    records: Counts | None = None
     errors: list[RowError] = field(default_factory=list)
     total_errors: int = 0
     created_units: list[CreatedUnit] = field(default_factory=list)
@@ -76,6 +78,8 @@ class ImportReport:
     @property
     def main(self) -> Counts:
         """The counts of the records the file is about."""
+        if self.records is not None:
+            return self.records
         if self.complaints is not None:
             return self.complaints
         return self.events if self.events is not None else self.customers
@@ -102,6 +106,7 @@ class ImportReport:
     def from_json(cls, data: dict[str, Any]) -> ImportReport:
         events = data.get("events")
         complaints = data.get("complaints")
+        records = data.get("records")
         return cls(
             kind=data["kind"],
             filename=data.get("filename", ""),
@@ -109,6 +114,7 @@ class ImportReport:
             customers=Counts(**data.get("customers", {})),
             events=Counts(**events) if events is not None else None,
             complaints=Counts(**complaints) if complaints is not None else None,
+            records=Counts(**records) if records is not None else None,
             errors=[RowError(**e) for e in data.get("errors", [])],
             total_errors=data.get("total_errors", 0),
             created_units=[CreatedUnit(**u) for u in data.get("created_units", [])],
@@ -127,7 +133,9 @@ class ImportReport:
         lines = [f"{self.filename}: {self.rows} rows read"]
         if self.events is not None:
             lines.append(f"events: {self.events}")
-        if self.complaints is not None:
+        if self.records is not None:
+            lines.append(f"{self.kind}: {self.records}")
+        elif self.complaints is not None:
             # A complaints file neither creates nor changes customers: no customers line.
             lines.append(f"complaints: {self.complaints}")
         else:

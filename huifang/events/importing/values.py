@@ -19,6 +19,7 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from huifang.accounts.models import Role
 from huifang.cases.models import IntakeChannel, Level
 from huifang.customers.models import CustomerClass, CustomerType, Geography, VisitPlan
 from huifang.events.models import EventType
@@ -40,6 +41,10 @@ _EXCEL_EPOCH = datetime(1899, 12, 30)  # noqa: DTZ001 - a calendar origin, given
 def _fold(text: str) -> str:
     """Full-width digits and punctuation (１３８, ：) as plain ASCII."""
     return unicodedata.normalize("NFKC", text) if not text.isascii() else text
+
+
+# For the importers of other apps: the same folding as the cells read here.
+fold_text = _fold
 
 
 def _offset(text: str) -> tzinfo:
@@ -214,7 +219,35 @@ GEOGRAPHY_WORDS: dict[str, str] = {
 }
 
 
+# The words HR exports use for each role (staff files).
+ROLE_WORDS: dict[str, str] = {
+    "回访员": "agent",
+    "客服": "agent",
+    "客服助理": "agent",
+    "楼管员": "agent",
+    "物业管家": "agent",
+    "主管": "supervisor",
+    "客服主管": "supervisor",
+    "部门主管": "supervisor",
+    "销售主管": "supervisor",
+    "经理": "manager",
+    "项目经理": "manager",
+    "管理处主任": "manager",
+    "总部": "hq",
+    "总部客服": "hq",
+    "品质": "quality",
+    "品质部": "quality",
+    "整改责任人": "handler",
+    "责任人": "handler",
+    "销售": "sales",
+    "业务员": "sales",
+    "销售员": "sales",
+    "大客户专员": "sales",
+    "管理员": "admin",
+}
+
 _WORDS: dict[type[models.TextChoices], dict[str, str]] = {
+    Role: ROLE_WORDS,
     EventType: EVENT_TYPE_WORDS,
     CustomerType: CUSTOMER_TYPE_WORDS,
     VisitPlan: VISIT_PLAN_WORDS,
@@ -239,6 +272,11 @@ def _code(choices: type[models.TextChoices], text: str, unknown: str) -> str:
 def event_type(text: str) -> str:
     """The CONTRACT code of an event type given as code, English or Chinese label (维修 → repair)."""
     return _code(EventType, text, _("unknown event type “%(text)s”"))
+
+
+def staff_role(text: str) -> str:
+    """A CONTRACT role code from a code, a label or an HR word (业务员 → sales)."""
+    return _code(Role, text, _("unknown role “%(text)s” (agent/回访员, supervisor/主管, sales/业务员, …)"))
 
 
 def customer_type(text: str) -> str:

@@ -1,4 +1,4 @@
-"""``huifang import customers|events|complaints PATH``: import a CSV or Excel file (CONTRACT "Command line").
+"""``huifang import customers|events|complaints|staff|visits|visit-plans PATH``: import a CSV or Excel file (CONTRACT "Command line").
 
 Counts go to stdout, each bad row to stderr as "PATH: row N, column C: reason". Exit code 2 when
 the input is bad — no such file, not a table, a required column missing, or any bad row without
@@ -20,7 +20,8 @@ from huifang.events.services import import_file
 
 class Command(BaseCommand):
     help = (
-        "Import customers, completed orders (events) or complaints from a CSV or XLSX file, all or nothing."
+        "Import customers, completed orders (events), complaints, staff, sales visits or visit plans "
+        "from a CSV or XLSX file, all or nothing."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
