@@ -20,6 +20,7 @@ urlpatterns = [
     path("followups/", include("huifang.followups.urls")),
     path("cases/", include("huifang.cases.urls")),
     path("audits/", include("huifang.audits.urls")),
+    path("visits/", include("huifang.visits.urls")),
     path("settings/imports/", include("huifang.events.urls")),
     path("settings/policies/", include("huifang.followups.policy_urls")),
     path("settings/calendar/", include("huifang.accounts.urls")),

@@ -51,9 +51,7 @@ def visible_units(user: Staff) -> QuerySet[OrgUnit]:
 
 
 # Roles whose work needs a customer's full number; each view of it is still an audited reveal.
-MAY_REVEAL_PHONE = frozenset(
-    {Role.AGENT, Role.SALES, Role.SUPERVISOR, Role.MANAGER, Role.HQ, Role.HANDLER}
-)
+MAY_REVEAL_PHONE = frozenset({Role.AGENT, Role.SALES, Role.SUPERVISOR, Role.MANAGER, Role.HQ, Role.HANDLER})
 
 
 def may_reveal_phone(user: Staff) -> bool:

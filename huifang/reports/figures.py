@@ -24,6 +24,9 @@ from huifang.reports.models import CaseRollup, EventRollup, TaskRollup
 from huifang.reports.rollups import catch_up, zone
 
 REPORTS = ("daily", "weekly", "monthly", "agents")
+# Sales visits (R9.5) are counted from their own records by ``visits.selectors.visit_figures``, not
+# from the rollups; always by agent.
+VISITS = "visits"
 GROUPINGS = ("region", "category", "agent")
 # CONTRACT keys, in the order the CSV shows them.
 FIGURES = (
@@ -59,6 +62,20 @@ COUNTS = (
 
 class ReportError(ValueError):
     """A report asked for with bad arguments (unknown name, grouping, or an empty range)."""
+
+
+def _visits(
+    *, start: date, end: date, by: str | None, user: Staff | None, within: OrgUnit | None, total: bool
+) -> list[dict[str, Any]]:
+    from django.utils import timezone
+
+    from huifang.visits.selectors import visit_figures
+
+    if by not in (None, "agent"):
+        raise ReportError(f"the visits report is by agent only, not by {by!r}")
+    if end < start:
+        raise ReportError(f"the range ends ({end}) before it starts ({start})")
+    return visit_figures(start=start, end=end, now=timezone.now(), user=user, within=within, team_total=total)
 
 
 @dataclass
@@ -122,8 +139,10 @@ def report(
     ``within`` narrows to one unit's subtree besides ``user``'s scope (the daily report's
     categories of one region); ``total`` folds the periods into one, the whole range, as the
     agents' report does (the pages' range figures)."""
+    if name == VISITS:
+        return _visits(start=start, end=end, by=by, user=user, within=within, total=total)
     if name not in REPORTS:
-        raise ReportError(f"unknown report {name!r}; one of {', '.join(REPORTS)}")
+        raise ReportError(f"unknown report {name!r}; one of {', '.join((*REPORTS, VISITS))}")
     if by is not None and by not in GROUPINGS:
         raise ReportError(f"unknown grouping {by!r}; one of {', '.join(GROUPINGS)}")
     if end < start:

@@ -113,7 +113,9 @@ class VisitImporter(RowImporter[VisitRow]):
             if key in (reason.code.casefold(), reason.label.casefold()):
                 return reason
         known = "、".join(r.label for r in self.reasons)
-        raise ValueError(_("unknown lost-deal reason “%(text)s” (%(known)s)") % {"text": text, "known": known})
+        raise ValueError(
+            _("unknown lost-deal reason “%(text)s” (%(known)s)") % {"text": text, "known": known}
+        )
 
     def parse(self, number: int, cells: list[str]) -> VisitRow | None:
         if not self.prepare(number, cells):
@@ -153,7 +155,11 @@ class VisitImporter(RowImporter[VisitRow]):
             found = CHANNEL_WORDS.get(values.fold_text(cells[ix["channel"]]).casefold())
             if found is None:
                 problems.append(
-                    ("channel", _("unknown channel “%(text)s” (on_site/上门, phone/电话)") % {"text": cells[ix["channel"]]})
+                    (
+                        "channel",
+                        _("unknown channel “%(text)s” (on_site/上门, phone/电话)")
+                        % {"text": cells[ix["channel"]]},
+                    )
                 )
             else:
                 channel = found.value
@@ -183,7 +189,16 @@ class VisitImporter(RowImporter[VisitRow]):
             return None
         assert visited_at is not None
         return VisitRow(
-            number, visit_id, agent_id, ref, visited_at, channel, purpose, report_at, cells[ix["promises"]], lost
+            number,
+            visit_id,
+            agent_id,
+            ref,
+            visited_at,
+            channel,
+            purpose,
+            report_at,
+            cells[ix["promises"]],
+            lost,
         )
 
     def flush(self, rows: list[VisitRow]) -> None:
@@ -197,7 +212,9 @@ class VisitImporter(RowImporter[VisitRow]):
         for row in rows:
             customer = customers.get(row.ref)
             if customer is None:
-                self.reject(row.number, "customer_ref", _("no customer has the number “%(ref)s”") % {"ref": row.ref})
+                self.reject(
+                    row.number, "customer_ref", _("no customer has the number “%(ref)s”") % {"ref": row.ref}
+                )
                 continue
             if not self.ctx.units.in_scope(customer.unit_id):
                 self.reject(row.number, "customer_ref", outside_scope())
@@ -297,7 +314,10 @@ class PlanImporter(RowImporter[PlanRow]):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.first_row: dict[tuple[int, str, date], int] = {}
-        self.limits = {"purpose": max_length(PlanItem, "purpose"), "resources": max_length(PlanItem, "resources")}
+        self.limits = {
+            "purpose": max_length(PlanItem, "purpose"),
+            "resources": max_length(PlanItem, "resources"),
+        }
 
     @staticmethod
     def field_names() -> tuple[str, ...]:
@@ -331,7 +351,9 @@ class PlanImporter(RowImporter[PlanRow]):
             if cells[ix["planned_on"]]:
                 planned_on = values.parse_date(cells[ix["planned_on"]])
                 if month is not None and planned_on.replace(day=1) != month:
-                    problems.append(("planned_on", _("not in the plan's month %(month)s") % {"month": f"{month:%Y-%m}"}))
+                    problems.append(
+                        ("planned_on", _("not in the plan's month %(month)s") % {"month": f"{month:%Y-%m}"})
+                    )
             else:
                 problems.append(("planned_on", required()))
         except ValueError as exc:
@@ -339,7 +361,9 @@ class PlanImporter(RowImporter[PlanRow]):
         expenses = Decimal(0)
         if cells[ix["expenses"]]:
             try:
-                expenses = Decimal(values.fold_text(cells[ix["expenses"]]).replace(",", "").removesuffix("元"))
+                expenses = Decimal(
+                    values.fold_text(cells[ix["expenses"]]).replace(",", "").removesuffix("元")
+                )
                 if expenses < 0 or expenses >= Decimal("1e8"):
                     raise InvalidOperation
             except InvalidOperation:
@@ -356,7 +380,14 @@ class PlanImporter(RowImporter[PlanRow]):
             return None
         assert month is not None and planned_on is not None
         return PlanRow(
-            number, agent_id, month, ref, planned_on, cells[ix["purpose"]], cells[ix["resources"]], expenses.quantize(Decimal("0.01"))
+            number,
+            agent_id,
+            month,
+            ref,
+            planned_on,
+            cells[ix["purpose"]],
+            cells[ix["resources"]],
+            expenses.quantize(Decimal("0.01")),
         )
 
     def flush(self, rows: list[PlanRow]) -> None:
@@ -367,14 +398,18 @@ class PlanImporter(RowImporter[PlanRow]):
         for row in rows:
             customer = customers.get(row.ref)
             if customer is None:
-                self.reject(row.number, "customer_ref", _("no customer has the number “%(ref)s”") % {"ref": row.ref})
+                self.reject(
+                    row.number, "customer_ref", _("no customer has the number “%(ref)s”") % {"ref": row.ref}
+                )
                 continue
             if not self.ctx.units.in_scope(customer.unit_id):
                 self.reject(row.number, "customer_ref", outside_scope())
                 continue
             agent = agents[row.agent_id]
             if agent.unit_id is None:
-                self.reject(row.number, "agent", _("“%(name)s” belongs to no organisation unit") % {"name": agent})
+                self.reject(
+                    row.number, "agent", _("“%(name)s” belongs to no organisation unit") % {"name": agent}
+                )
                 continue
             plan = services.plan_for(agent=agent, month=row.month, at=self.ctx.now)
             exists = PlanItem.objects.filter(plan=plan, customer=customer, planned_on=row.planned_on).first()

@@ -20,11 +20,11 @@ from django.conf import settings
 from django.db import transaction
 
 from huifang import rules
-from huifang.rules.quotas import quota_period
-from huifang.rules.workcal import nth_working_day_after
 from huifang.accounts.models import Role, Staff
 from huifang.customers.models import Contact, Customer
 from huifang.customers.services import add_contact, update_customer
+from huifang.rules.quotas import quota_period
+from huifang.rules.workcal import nth_working_day_after
 from huifang.visits.models import (
     LostDeal,
     LostReason,
@@ -266,7 +266,9 @@ def _learn(visit: Visit, *, people_met: Sequence[KeyPerson], decision_process: s
     """What the visit taught about the customer goes into the archive: new key people as contacts,
     the decision process into the notes."""
     customer = visit.customer
-    known = {name.strip() for name in Contact.objects.filter(customer=customer).values_list("name", flat=True)}
+    known = {
+        name.strip() for name in Contact.objects.filter(customer=customer).values_list("name", flat=True)
+    }
     for person in people_met:
         if person.name.strip() and person.name.strip() not in known:
             add_contact(customer=customer, name=person.name.strip()[:64], role=person.role[:64])

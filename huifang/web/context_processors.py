@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from huifang.accounts.models import Staff
+from huifang.accounts.models import Role, Staff
 from huifang.cases.selectors import unread
 
 # The main navigation (Simplified Chinese labels come from the translation catalogue).
@@ -14,10 +14,13 @@ NAVIGATION = [
     ("followups:list", _("Follow-ups")),
     ("cases:home", _("Cases")),
     ("audits:home", _("Supervision")),
+    ("visits:home", _("Sales visits")),
     ("reports:home", _("Reports")),
     ("campaigns:list", _("Surveys")),
     ("web:settings", _("Settings")),
 ]
+# Entries only some roles see: sales visits are for salespeople and those who supervise them.
+ONLY_FOR = {"visits:home": frozenset({Role.SALES, Role.SUPERVISOR, Role.MANAGER, Role.HQ, Role.ADMIN})}
 # Pages that belong to a section although their URL lies under another one: working a task and
 # the daily closing are the agent's workbench, not the supervisors' task lists.
 SECTION_OF = {
@@ -37,14 +40,19 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     match = getattr(request, "resolver_match", None)
     section = SECTION_OF.get(match.view_name) if match is not None else None
     items = []
+    user = getattr(request, "user", None)
     for name, label in NAVIGATION:
+        allowed = ONLY_FOR.get(name)
+        if allowed is not None and not (
+            isinstance(user, Staff) and (user.is_superuser or user.role in allowed)
+        ):
+            continue
         url = reverse(name)
         if section is not None:
             active = name == section
         else:
             active = request.path == url if url == "/" else request.path.startswith(url)
         items.append({"url": url, "label": label, "active": active})
-    user = getattr(request, "user", None)
     # The bell in the navigation bar: the user's unread notifications about cases.
     unread_count = unread(user).count() if isinstance(user, Staff) else 0
     return {"navigation": items, "unread_notifications": unread_count}

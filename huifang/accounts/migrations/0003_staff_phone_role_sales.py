@@ -4,20 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_calendar_days'),
+        ("accounts", "0002_calendar_days"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='staff',
-            name='phone',
-            field=models.CharField(blank=True, max_length=32, verbose_name='phone'),
+            model_name="staff",
+            name="phone",
+            field=models.CharField(blank=True, max_length=32, verbose_name="phone"),
         ),
         migrations.AlterField(
-            model_name='staff',
-            name='role',
-            field=models.CharField(choices=[('agent', 'Follow-up agent'), ('supervisor', 'Supervisor'), ('manager', 'Manager'), ('hq', 'HQ customer-service centre'), ('quality', 'Quality department'), ('handler', 'Responsible handler'), ('sales', 'Salesperson'), ('admin', 'Administrator')], default='agent', max_length=16, verbose_name='role'),
+            model_name="staff",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("agent", "Follow-up agent"),
+                    ("supervisor", "Supervisor"),
+                    ("manager", "Manager"),
+                    ("hq", "HQ customer-service centre"),
+                    ("quality", "Quality department"),
+                    ("handler", "Responsible handler"),
+                    ("sales", "Salesperson"),
+                    ("admin", "Administrator"),
+                ],
+                default="agent",
+                max_length=16,
+                verbose_name="role",
+            ),
         ),
     ]

@@ -10,13 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from huifang.accounts.models import Role, Staff
 from huifang.accounts.services import create_staff
 from huifang.events.importing import values
 from huifang.events.importing.base import Context, RowImporter, already_on_row, max_length, required, too_long
 from huifang.events.importing.lookups import UnitError
+
 
 @dataclass(slots=True)
 class StaffRow:

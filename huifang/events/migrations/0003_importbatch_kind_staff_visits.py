@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0002_importbatch_kind_complaints'),
+        ("events", "0002_importbatch_kind_complaints"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='importbatch',
-            name='kind',
-            field=models.CharField(choices=[('customers', 'Customers'), ('events', 'Events'), ('complaints', 'Complaints'), ('staff', 'Staff'), ('visits', 'Sales visits'), ('visit-plans', 'Visit plans')], max_length=16, verbose_name='kind'),
+            model_name="importbatch",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("customers", "Customers"),
+                    ("events", "Events"),
+                    ("complaints", "Complaints"),
+                    ("staff", "Staff"),
+                    ("visits", "Sales visits"),
+                    ("visit-plans", "Visit plans"),
+                ],
+                max_length=16,
+                verbose_name="kind",
+            ),
         ),
     ]

@@ -6,195 +6,450 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0003_staff_phone_role_sales'),
-        ('customers', '0003_visit_plan_geography'),
+        ("accounts", "0003_staff_phone_role_sales"),
+        ("customers", "0003_visit_plan_geography"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LostReason',
+            name="LostReason",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=32, unique=True, verbose_name='code')),
-                ('label', models.CharField(max_length=64, unique=True, verbose_name='reason')),
-                ('active', models.BooleanField(default=True, verbose_name='in use')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=32, unique=True, verbose_name="code")),
+                ("label", models.CharField(max_length=64, unique=True, verbose_name="reason")),
+                ("active", models.BooleanField(default=True, verbose_name="in use")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
             ],
             options={
-                'verbose_name': 'lost-deal reason',
-                'verbose_name_plural': 'lost-deal reasons',
-                'ordering': ['position', 'pk'],
+                "verbose_name": "lost-deal reason",
+                "verbose_name_plural": "lost-deal reasons",
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='MonthlyPlan',
+            name="MonthlyPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(help_text='The first day of the month planned.', verbose_name='month')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('approved', 'Approved'), ('returned', 'Returned for changes')], default='draft', max_length=16, verbose_name='status')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='submitted at')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('comment', models.TextField(blank=True, verbose_name="supervisor's comment")),
-                ('created_at', models.DateTimeField()),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='salesperson')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='accounts.orgunit', verbose_name='organisation unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "month",
+                    models.DateField(help_text="The first day of the month planned.", verbose_name="month"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("approved", "Approved"),
+                            ("returned", "Returned for changes"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField(blank=True, null=True, verbose_name="submitted at")),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="decided at")),
+                ("comment", models.TextField(blank=True, verbose_name="supervisor's comment")),
+                ("created_at", models.DateTimeField()),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="salesperson",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="accounts.orgunit",
+                        verbose_name="organisation unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'visit plan',
-                'verbose_name_plural': 'visit plans',
-                'ordering': ['-month', 'agent'],
+                "verbose_name": "visit plan",
+                "verbose_name_plural": "visit plans",
+                "ordering": ["-month", "agent"],
             },
         ),
         migrations.CreateModel(
-            name='PlanItem',
+            name="PlanItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('planned_on', models.DateField(verbose_name='planned date')),
-                ('purpose', models.CharField(blank=True, max_length=200, verbose_name='purpose')),
-                ('resources', models.CharField(blank=True, max_length=200, verbose_name='materials and resources')),
-                ('expenses', models.DecimalField(decimal_places=2, default=0, max_digits=10, verbose_name='expenses (yuan)')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='customers.customer', verbose_name='customer')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='visits.monthlyplan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("planned_on", models.DateField(verbose_name="planned date")),
+                ("purpose", models.CharField(blank=True, max_length=200, verbose_name="purpose")),
+                (
+                    "resources",
+                    models.CharField(blank=True, max_length=200, verbose_name="materials and resources"),
+                ),
+                (
+                    "expenses",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=10, verbose_name="expenses (yuan)"
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="visits.monthlyplan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'planned visit',
-                'verbose_name_plural': 'planned visits',
-                'ordering': ['planned_on', 'pk'],
+                "verbose_name": "planned visit",
+                "verbose_name_plural": "planned visits",
+                "ordering": ["planned_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Visit',
+            name="Visit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(max_length=64, unique=True, verbose_name='visit number')),
-                ('visited_at', models.DateTimeField(verbose_name='visited at')),
-                ('channel', models.CharField(choices=[('on_site', 'On-site visit'), ('phone', 'Phone')], default='on_site', max_length=16, verbose_name='channel')),
-                ('purpose', models.CharField(blank=True, max_length=200, verbose_name='purpose')),
-                ('people_met', models.CharField(blank=True, max_length=300, verbose_name='key people met')),
-                ('findings', models.TextField(blank=True, verbose_name='findings')),
-                ('decision_process', models.TextField(blank=True, verbose_name='decision process')),
-                ('report_due_at', models.DateTimeField(verbose_name='report due')),
-                ('report_at', models.DateTimeField(blank=True, null=True, verbose_name='report filed at')),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='reviewed at')),
-                ('review_comment', models.TextField(blank=True, verbose_name="supervisor's comment")),
-                ('task_id', models.BigIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField()),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='salesperson')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sales_visits', to='customers.customer', verbose_name='customer')),
-                ('plan_item', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='visit', to='visits.planitem')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='accounts.orgunit', verbose_name='organisation unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=64, unique=True, verbose_name="visit number")),
+                ("visited_at", models.DateTimeField(verbose_name="visited at")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("on_site", "On-site visit"), ("phone", "Phone")],
+                        default="on_site",
+                        max_length=16,
+                        verbose_name="channel",
+                    ),
+                ),
+                ("purpose", models.CharField(blank=True, max_length=200, verbose_name="purpose")),
+                ("people_met", models.CharField(blank=True, max_length=300, verbose_name="key people met")),
+                ("findings", models.TextField(blank=True, verbose_name="findings")),
+                ("decision_process", models.TextField(blank=True, verbose_name="decision process")),
+                ("report_due_at", models.DateTimeField(verbose_name="report due")),
+                ("report_at", models.DateTimeField(blank=True, null=True, verbose_name="report filed at")),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True, verbose_name="reviewed at")),
+                ("review_comment", models.TextField(blank=True, verbose_name="supervisor's comment")),
+                ("task_id", models.BigIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="salesperson",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sales_visits",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "plan_item",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="visit",
+                        to="visits.planitem",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="accounts.orgunit",
+                        verbose_name="organisation unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'visit',
-                'verbose_name_plural': 'visits',
-                'ordering': ['-visited_at', '-pk'],
+                "verbose_name": "visit",
+                "verbose_name_plural": "visits",
+                "ordering": ["-visited_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Promise',
+            name="Promise",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.CharField(max_length=200, verbose_name='promise')),
-                ('due_on', models.DateField(verbose_name='due')),
-                ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='done at')),
-                ('done_note', models.CharField(blank=True, max_length=200, verbose_name='how it was kept')),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='accounts.orgunit')),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='promises', to='visits.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.CharField(max_length=200, verbose_name="promise")),
+                ("due_on", models.DateField(verbose_name="due")),
+                ("done_at", models.DateTimeField(blank=True, null=True, verbose_name="done at")),
+                ("done_note", models.CharField(blank=True, max_length=200, verbose_name="how it was kept")),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to="accounts.orgunit"),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="promises",
+                        to="visits.visit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'promise',
-                'verbose_name_plural': 'promises',
-                'ordering': ['due_on', 'pk'],
+                "verbose_name": "promise",
+                "verbose_name_plural": "promises",
+                "ordering": ["due_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Opportunity',
+            name="Opportunity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='opportunity')),
-                ('product', models.CharField(blank=True, max_length=100, verbose_name='product')),
-                ('status', models.CharField(choices=[('open', 'Following'), ('won', 'Won'), ('lost', 'Lost')], default='open', max_length=8, verbose_name='status')),
-                ('next_step', models.CharField(blank=True, max_length=200, verbose_name='next step')),
-                ('updated_at', models.DateTimeField(verbose_name='updated at')),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='customers.customer')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='accounts.orgunit')),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='opportunities', to='visits.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="opportunity")),
+                ("product", models.CharField(blank=True, max_length=100, verbose_name="product")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Following"), ("won", "Won"), ("lost", "Lost")],
+                        default="open",
+                        max_length=8,
+                        verbose_name="status",
+                    ),
+                ),
+                ("next_step", models.CharField(blank=True, max_length=200, verbose_name="next step")),
+                ("updated_at", models.DateTimeField(verbose_name="updated at")),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="customers.customer"
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to="accounts.orgunit"),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="opportunities",
+                        to="visits.visit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'opportunity',
-                'verbose_name_plural': 'opportunities',
-                'ordering': ['-updated_at', '-pk'],
+                "verbose_name": "opportunity",
+                "verbose_name_plural": "opportunities",
+                "ordering": ["-updated_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='LostDeal',
+            name="LostDeal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('competitor', models.CharField(blank=True, max_length=100, verbose_name='competitor')),
-                ('product', models.CharField(blank=True, max_length=100, verbose_name='product')),
-                ('lost_on', models.DateField(verbose_name='lost on')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='salesperson')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='customers.customer', verbose_name='customer')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='accounts.orgunit')),
-                ('reason', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='visits.lostreason', verbose_name='reason')),
-                ('opportunity', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='lost', to='visits.opportunity')),
-                ('visit', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='lost', to='visits.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("competitor", models.CharField(blank=True, max_length=100, verbose_name="competitor")),
+                ("product", models.CharField(blank=True, max_length=100, verbose_name="product")),
+                ("lost_on", models.DateField(verbose_name="lost on")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="salesperson",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to="accounts.orgunit"),
+                ),
+                (
+                    "reason",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="visits.lostreason",
+                        verbose_name="reason",
+                    ),
+                ),
+                (
+                    "opportunity",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="lost",
+                        to="visits.opportunity",
+                    ),
+                ),
+                (
+                    "visit",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="lost",
+                        to="visits.visit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lost deal',
-                'verbose_name_plural': 'lost deals',
-                'ordering': ['-lost_on', '-pk'],
+                "verbose_name": "lost deal",
+                "verbose_name_plural": "lost deals",
+                "ordering": ["-lost_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='WeeklySummary',
+            name="WeeklySummary",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('week', models.DateField(help_text='The Monday of the week summarised.', verbose_name='week')),
-                ('summary', models.TextField(verbose_name='this week')),
-                ('next_week', models.TextField(verbose_name="next week's plan")),
-                ('submitted_at', models.DateTimeField()),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='accounts.orgunit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "week",
+                    models.DateField(help_text="The Monday of the week summarised.", verbose_name="week"),
+                ),
+                ("summary", models.TextField(verbose_name="this week")),
+                ("next_week", models.TextField(verbose_name="next week's plan")),
+                ("submitted_at", models.DateTimeField()),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to="accounts.orgunit"),
+                ),
             ],
             options={
-                'verbose_name': 'weekly summary',
-                'verbose_name_plural': 'weekly summaries',
-                'ordering': ['-week'],
+                "verbose_name": "weekly summary",
+                "verbose_name_plural": "weekly summaries",
+                "ordering": ["-week"],
             },
         ),
         migrations.AddConstraint(
-            model_name='monthlyplan',
-            constraint=models.UniqueConstraint(fields=('agent', 'month'), name='visitplan_agent_month'),
+            model_name="monthlyplan",
+            constraint=models.UniqueConstraint(fields=("agent", "month"), name="visitplan_agent_month"),
         ),
         migrations.AddConstraint(
-            model_name='planitem',
-            constraint=models.UniqueConstraint(fields=('plan', 'customer', 'planned_on'), name='planitem_unique_day'),
+            model_name="planitem",
+            constraint=models.UniqueConstraint(
+                fields=("plan", "customer", "planned_on"), name="planitem_unique_day"
+            ),
         ),
         migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['agent', 'visited_at'], name='visits_visi_agent_i_9e6482_idx'),
+            model_name="visit",
+            index=models.Index(fields=["agent", "visited_at"], name="visits_visi_agent_i_9e6482_idx"),
         ),
         migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['unit', 'visited_at'], name='visits_visi_unit_id_819e24_idx'),
+            model_name="visit",
+            index=models.Index(fields=["unit", "visited_at"], name="visits_visi_unit_id_819e24_idx"),
         ),
         migrations.AddIndex(
-            model_name='promise',
-            index=models.Index(fields=['agent', 'done_at', 'due_on'], name='visits_prom_agent_i_9c3d6b_idx'),
+            model_name="promise",
+            index=models.Index(fields=["agent", "done_at", "due_on"], name="visits_prom_agent_i_9c3d6b_idx"),
         ),
         migrations.AddConstraint(
-            model_name='weeklysummary',
-            constraint=models.UniqueConstraint(fields=('agent', 'week'), name='weeklysummary_agent_week'),
+            model_name="weeklysummary",
+            constraint=models.UniqueConstraint(fields=("agent", "week"), name="weeklysummary_agent_week"),
         ),
     ]

@@ -1,4 +1,5 @@
-"""``huifang import customers|events|complaints|staff|visits|visit-plans PATH``: import a CSV or Excel file (CONTRACT "Command line").
+"""``huifang import customers|events|complaints|staff|visits|visit-plans PATH``: import a CSV or
+Excel file (CONTRACT "Command line").
 
 Counts go to stdout, each bad row to stderr as "PATH: row N, column C: reason". Exit code 2 when
 the input is bad — no such file, not a table, a required column missing, or any bad row without

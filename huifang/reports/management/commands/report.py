@@ -14,7 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.utils import timezone
 
-from huifang.reports.figures import GROUPINGS, REPORTS, ReportError, report
+from huifang.reports.figures import GROUPINGS, REPORTS, VISITS, ReportError, report
 from huifang.web.exports import xlsx_bytes
 
 
@@ -26,10 +26,10 @@ def _day(option: str, text: str) -> date:
 
 
 class Command(BaseCommand):
-    help = "Print or write a report: daily, weekly, monthly or agents."
+    help = "Print or write a report: daily, weekly, monthly, agents or visits."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("name", help=f"one of {', '.join(REPORTS)}")
+        parser.add_argument("name", help=f"one of {', '.join((*REPORTS, VISITS))}")
         parser.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD")
         parser.add_argument("--to", dest="end", required=True, help="last day, YYYY-MM-DD (included)")
         parser.add_argument("--by", help=f"group by {', '.join(GROUPINGS)}")
