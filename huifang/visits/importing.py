@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
@@ -220,7 +220,10 @@ class VisitImporter(RowImporter[VisitRow]):
                 self.reject(row.number, "customer_ref", outside_scope())
                 continue
             agent = agents[row.agent_id]
-            due = services.report_due(row.visited_at).astimezone(self.ctx.zone).date()
+            # The last day of the report's two working days (the deadline is that day's end).
+            due = (
+                (services.report_due(row.visited_at) - timedelta(seconds=1)).astimezone(self.ctx.zone).date()
+            )
             promises = parse_promises(row.promises, default_due=due)
             lost = services.LostInput(reason=row.lost) if row.lost is not None else None
             current = existing.get(row.visit_id)
