@@ -129,6 +129,23 @@ class VisitForm(LostFields):
     )
     file_report = forms.BooleanField(label=_("The visit report is complete"), required=False, initial=True)
 
+    # The lost-deal fields (inherited, so first by default) come last: most visits lose nothing.
+    field_order = [
+        "customer",
+        "visited_at",
+        "channel",
+        "purpose",
+        "people_met",
+        "findings",
+        "decision_process",
+        "opportunities",
+        "promises",
+        "file_report",
+        "lost_reason",
+        "competitor",
+        "lost_product",
+    ]
+
     def __init__(self, *args: Any, customers: QuerySet[Customer], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["customer"]
@@ -204,8 +221,8 @@ class WeeklyForm(Styled):
 
 
 class RangeForm(Styled):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

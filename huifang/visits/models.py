@@ -8,8 +8,11 @@ it: a salesperson their own, their supervisor the team's. Written only by ``visi
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from huifang.accounts.models import OrgUnit
@@ -144,6 +147,11 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer} {self.visited_at:%Y-%m-%d}"
+
+    @property
+    def report_due_day(self) -> date:
+        """The last day on which the report is on time (the deadline is that day's end)."""
+        return timezone.localtime(self.report_due_at - timedelta(seconds=1)).date()
 
 
 class Opportunity(models.Model):

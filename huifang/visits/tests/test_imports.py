@@ -42,6 +42,7 @@ def test_staff_from_an_hr_export_get_accounts_that_cannot_log_in_until_a_passwor
     ]
     assert "created unit: 大客户部 (department under 华东区域)" in out
     zhang = Staff.objects.get(username="zhangwei")
+    assert zhang.unit is not None
     assert (zhang.display_name, zhang.role, zhang.unit.name, zhang.phone) == (
         "张伟",
         Role.SALES,
@@ -129,6 +130,7 @@ def test_visits_with_chinese_headers_are_imported_once_however_often_the_file_co
     assert promises == {"寄送样品": "2026-12-05", "报价单": "2026-12-03"}
     assert Visit.objects.get(external_id="JDY-002").channel == "phone"
     lost = LostDeal.objects.get()
+    assert lost.visit is not None
     assert (lost.visit.external_id, lost.reason.label, lost.agent) == ("JDY-003", "价格", team.sara)
     again, _err = run("visits", str(path))
     assert "visits: 0 created, 0 updated, 3 unchanged, 0 rejected" in again

@@ -8,6 +8,7 @@ import json
 import random
 from datetime import date, timedelta
 from io import StringIO
+from typing import Any
 
 import pytest
 import time_machine
@@ -33,7 +34,7 @@ def generate(team: Team, rng: random.Random, *, visits: int) -> None:
     people = [team.sam, team.sara, team.south_sales]
     books: dict[int, list[Customer]] = {
         team.sam.pk: team.customers(),
-        team.sara.pk: [team.sara_customer, make_customer(unit=team.sara.unit, owner=team.sara)],
+        team.sara.pk: [team.sara_customer, make_customer(unit=team.org.east_property, owner=team.sara)],
         team.south_sales.pk: [team.south_customer],
     }
     reasons = list(LostReason.objects.all())
@@ -78,7 +79,7 @@ def generate(team: Team, rng: random.Random, *, visits: int) -> None:
                 services.keep_promise(promise=promise, note="", at=visited + timedelta(days=1))
 
 
-def brute_force(start: date, end: date) -> list[dict[str, object]]:
+def brute_force(start: date, end: date) -> list[dict[str, Any]]:
     """The figures by walking every record, as a person with the tables would count."""
     local = at("2026-01-01 00:00").tzinfo
 

@@ -82,6 +82,7 @@ def test_an_on_site_visit_closes_the_class_quota_task_it_fulfils_through_an_atte
     visit = services.record_visit(
         agent=team.sam, customer=team.a1, visited_at=at("2026-12-02 10:00"), at=at("2026-12-02 12:00")
     )
+    assert visit.task_id is not None
     closed = Task.objects.get(pk=visit.task_id)
     assert closed.status == TaskStatus.COMPLETED
     assert closed.series_key.startswith("a1-visit:2026-12:")

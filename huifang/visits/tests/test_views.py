@@ -50,15 +50,15 @@ def test_the_plan_shows_what_the_quotas_and_distances_still_miss_before_approval
     sam = client_for(team.sam)
     response = sam.get("/visits/plans/new/?month=2026-12")
     plan = MonthlyPlan.objects.get(agent=team.sam, month=date(2026, 12, 1))
-    assert response.url == f"/visits/plans/{plan.pk}/"
-    page = sam.get(response.url).content.decode()
+    assert response["Location"] == f"/visits/plans/{plan.pk}/"
+    page = sam.get(response["Location"]).content.decode()
     # A1: at least 4 on-site visits a month; the province customer once a quarter; elsewhere half-yearly.
     assert "徐州重工" in page and "上门拜访每月至少 4 次" in page and "还缺 4 次" in page
     assert "南京建材" in page and "上门拜访每季度至少 1 次" in page
     assert "成都矿业" in page and "上门拜访每半年至少 1 次" in page
     for day in ("2026-12-02", "2026-12-09", "2026-12-16", "2026-12-23"):
         added = sam.post(
-            response.url,
+            response["Location"],
             {
                 "action": "add",
                 "customer": team.a1.pk,
@@ -68,16 +68,17 @@ def test_the_plan_shows_what_the_quotas_and_distances_still_miss_before_approval
             },
         )
         assert added.status_code == 302
-    page = sam.get(response.url).content.decode()
+    page = sam.get(response["Location"]).content.decode()
     assert "上门拜访每月至少 4 次" not in page
     assert "400.00" in page
     refused = sam.post(
-        response.url, {"action": "add", "customer": team.a1.pk, "planned_on": "2027-01-05", "expenses": "0"}
+        response["Location"],
+        {"action": "add", "customer": team.a1.pk, "planned_on": "2027-01-05", "expenses": "0"},
     )
     assert "日期不在计划月份内。" in refused.content.decode()
     # Someone else's customer cannot be planned.
     other = sam.post(
-        response.url,
+        response["Location"],
         {"action": "add", "customer": team.sara_customer.pk, "planned_on": "2026-12-05", "expenses": "0"},
     )
     assert other.status_code == 200 and plan.items.count() == 4
@@ -128,7 +129,7 @@ def test_a_visit_recorded_on_the_phone_page_keeps_its_promises_and_opportunities
         },
     )
     visit = Visit.objects.get()
-    assert ok.url == f"/visits/visits/{visit.pk}/"
+    assert ok["Location"] == f"/visits/visits/{visit.pk}/"
     assert visit.report_at == at("2026-12-10 10:00") and visit.people_met == "王建国（采购部经理）"
     assert visit.promises.get().due_on == date(2026, 12, 12)
     assert visit.opportunities.get().product == "螺纹钢"
@@ -178,7 +179,7 @@ def test_the_report_exports_with_chinese_headers_and_rates_as_percentages(team: 
     page = client.get("/visits/report/?start=2026-12-01&end=2026-12-31").content.decode()
     assert "50.0%" in page
     csv_text = b"".join(
-        client.get("/visits/report/?start=2026-12-01&end=2026-12-31&format=csv").streaming_content
+        client.get("/visits/report/?start=2026-12-01&end=2026-12-31&format=csv").streaming_content  # type: ignore[attr-defined]
     ).decode()
     assert csv_text.splitlines()[0].lstrip("\ufeff").startswith("业务员,计划拜访,实际拜访,计划完成率")
 
