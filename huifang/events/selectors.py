@@ -45,7 +45,8 @@ class ColumnHelp:
 def column_reference() -> dict[str, list[ColumnHelp]]:
     """The accepted columns of each kind of file with their other headers, for the upload page."""
     reference = {
-        kind: [ColumnHelp(c.name, c.required, c.aliases) for c in columns]
+        # "visit-plans" as "visit_plans": templates read the keys as attributes.
+        kind.replace("-", "_"): [ColumnHelp(c.name, c.required, c.aliases) for c in columns]
         for kind, columns in COLUMNS.items()
     }
     reference["attributes"] = [

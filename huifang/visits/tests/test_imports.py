@@ -229,3 +229,35 @@ def test_a_plan_row_dated_outside_its_month_is_refused(team: Team, tmp_path: Pat
         f"{path}: row 3, column 费用: not an amount in yuan such as 350.00",
     ]
     assert MonthlyPlan.objects.count() == 0 and OrgUnit.objects.filter(name="大客户部").count() == 0
+
+
+def test_the_import_page_takes_a_visits_export_and_lists_the_visit_columns(
+    team: Team, tmp_path: Path
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from huifang.events.models import ImportBatch
+    from huifang.visits.tests.conftest import client_for
+
+    client = client_for(team.supervisor)
+    page = client.get("/settings/imports/").content.decode()
+    assert "拜访编号" in page and "计划月份" in page and "用户名" in page
+    content = write_csv(tmp_path / "visits.csv", VISIT_HEADER, visit_rows(team)).read_bytes()
+    client.post("/settings/imports/", {"kind": "visits", "file": SimpleUploadedFile("visits.csv", content)})
+    batch = ImportBatch.objects.get()
+    client.post(f"/settings/imports/{batch.pk}/validate/")
+    client.post(f"/settings/imports/{batch.pk}/confirm/")
+    result = client.get(f"/settings/imports/{batch.pk}/report/").content.decode()
+    assert 'data-testid="counts-records"' in result and Visit.objects.count() == 3
+    # Staff are the organisation's: a supervisor's staff file is refused as a whole.
+    staff = write_csv(
+        tmp_path / "staff.csv", STAFF_HEADER, [["zw", "张伟", "业务员", "", "", "", ""]]
+    ).read_bytes()
+    client.post("/settings/imports/", {"kind": "staff", "file": SimpleUploadedFile("staff.csv", staff)})
+    second = ImportBatch.objects.exclude(pk=batch.pk).get()
+    client.post(f"/settings/imports/{second.pk}/validate/")
+    assert (
+        "只有总部或管理员可以导入员工"
+        in client.get(f"/settings/imports/{second.pk}/report/").content.decode()
+    )
+    assert not Staff.objects.filter(username="zw").exists()
