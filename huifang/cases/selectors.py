@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from huifang.accounts.models import Role, Staff
-from huifang.accounts.scope import scope_filter, scoped
+from huifang.accounts.scope import OWN_ROWS, scope_filter, scoped
 from huifang.cases.models import Case, CommonIssue, Notification
 from huifang.cases.services import FINISHED
 from huifang.followups.models import Attempt, Task
@@ -44,7 +44,7 @@ def cases_for(
         cases = cases.filter(kind=kind)
     if user is not None:
         visible = scope_filter(user, unit_field="unit", owner_field=None)
-        if user.role == Role.AGENT:
+        if user.role in OWN_ROWS:
             # "Their own follow-ups": a pool task has no assignee, so also the tasks they called and
             # the second follow-ups given to them.
             visible = (

@@ -21,8 +21,8 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from huifang.accounts.models import OrgUnit, Role, Staff
-from huifang.accounts.scope import visible_units
+from huifang.accounts.models import OrgUnit, Staff
+from huifang.accounts.scope import OWN_ROWS, visible_units
 from huifang.cases.selectors import cases_for
 from huifang.cases.services import FINISHED
 from huifang.reports.definitions import CASE_NOTES, preset_metrics, presets_in_use, standard_metrics
@@ -107,8 +107,8 @@ AGE_BUCKETS: tuple[tuple[int, int | None, Any], ...] = (
 
 
 def is_agent(user: Staff) -> bool:
-    """An agent sees their own figures only (R9.4); everyone else their scope's."""
-    return not user.is_superuser and user.role == Role.AGENT
+    """An agent (or a salesperson) sees their own figures only (R9.4); everyone else their scope's."""
+    return not user.is_superuser and user.role in OWN_ROWS
 
 
 # --------------------------------------------------------------------------------------------------
