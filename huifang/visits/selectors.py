@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -156,13 +157,8 @@ def visit_figures(
     low, high = midnight(start), midnight(end + timedelta(days=1))
     units = _units(user, within)
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    items = _in(
-        PlanItem.objects.filter(
-            plan__status=MonthlyPlan.Status.APPROVED, planned_on__gte=start, planned_on__lte=end
-        ),
-        None,
-        None,
-        "plan__agent_id",
+    items = PlanItem.objects.filter(
+        plan__status=MonthlyPlan.Status.APPROVED, planned_on__gte=start, planned_on__lte=end
     )
     if units is not None:
         items = items.filter(plan__unit_id__in=units)
@@ -314,8 +310,7 @@ def visit_quotas() -> tuple[tuple[QuotaRule, ...], str]:
     if version is not None:
         engine = rules_of(version)
         return engine.quotas, engine.default_plan
-    preset = rules.load_preset("b2b-visits")
-    return preset.quotas, preset.default_plan
+    return _b2b().quotas, _b2b().default_plan
 
 
 def _periods_starting_in(every: Every, first: date, stop: date) -> int:
@@ -399,9 +394,15 @@ class WeekStatus:
         return self.phone_contacts >= self.required
 
 
+@lru_cache(maxsize=1)
+def _b2b() -> rules.Preset:
+    """The shipped b2b-visits preset, parsed once per process (it is a file of the package)."""
+    return rules.load_preset("b2b-visits")
+
+
 def agent_phone_quota() -> QuotaRule | None:
     """The per-salesperson weekly phone quota of the b2b-visits preset (鸿枫: 18 a week)."""
-    return next((q for q in rules.load_preset("b2b-visits").quotas if q.plan == "agent"), None)
+    return next((q for q in _b2b().quotas if q.plan == "agent"), None)
 
 
 def phone_contacts(agent: Staff, *, week: date) -> int:

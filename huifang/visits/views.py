@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -280,7 +281,11 @@ def keep_promise(request: HttpRequest, pk: int) -> HttpResponse:
     form.is_valid()
     services.keep_promise(promise=promise, note=form.cleaned_data.get("note", ""), at=clock())
     messages.success(request, _("The promise is marked as kept."))
-    return redirect(request.POST.get("next") or "visits:promises")
+    back = request.POST.get("next", "")
+    # Only back to a page of this site: a posted "next" is never trusted as a URL.
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("visits:promises")
 
 
 def deals(request: HttpRequest) -> HttpResponse:

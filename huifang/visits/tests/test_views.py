@@ -220,3 +220,22 @@ def test_the_lost_deal_analysis_groups_by_reason_product_and_salesperson_and_its
     assert (record.what, record.rows, record.staff) == ("lost-deals.xlsx", 3, team.supervisor)
     # A salesperson's analysis holds their own deals only.
     assert "本月丢单 1 笔。" in client_for(team.sara).get("/visits/lost/?month=2026-12").content.decode()
+
+
+def test_a_promise_is_kept_by_its_salesperson_and_never_redirects_off_site(team: Team) -> None:
+    visit = visit_of(
+        team,
+        team.sam,
+        team.a1,
+        "2026-12-08 10:00",
+        promises=[services.PromiseInput("寄送样品", date(2026, 12, 11))],
+    )
+    promise = visit.promises.get()
+    assert "寄送样品" in client_for(team.sam).get("/visits/").content.decode()  # a reminder: due in a day
+    assert client_for(team.sara).post(f"/visits/promises/{promise.pk}/kept/").status_code == 404
+    response = client_for(team.sam).post(
+        f"/visits/promises/{promise.pk}/kept/", {"note": "已寄出", "next": "https://evil.example/"}
+    )
+    assert response["Location"] == "/visits/promises/"
+    promise.refresh_from_db()
+    assert (promise.done_at, promise.done_note) == (at("2026-12-10 10:00"), "已寄出")
