@@ -103,6 +103,8 @@ STAFF = (
     ("agent10", "冯晓东", Role.AGENT, "hengxin-gz-accounts"),
     ("agent11", "邓雅婷", Role.AGENT, "hengxin-gz-accounts"),
     ("agent12", "曾文博", Role.AGENT, "hengxin-gz-accounts"),
+    # 大客户部's salesperson (seed 004): visit plans, visits and their reports under /visits/.
+    ("sales1", "韩雪", Role.SALES, "hengxin-gz-accounts"),
 )
 
 # Customers per department code, adding up to the ~2,000 of the brief.
