@@ -14,6 +14,7 @@ from huifang.accounts.services import create_staff
 from huifang.conftest import PASSWORD, Org
 from huifang.customers.models import Customer
 from huifang.factories import make_customer
+from huifang.visits import services
 
 # The browser fixtures (Debian's Chromium through Playwright), shared with the web app's journeys.
 from huifang.web.tests.conftest import chromium, page  # noqa: F401
@@ -26,9 +27,16 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=SH)
 
 
+# The reasons the data migration installs; a live-server test empties the tables after it runs, so
+# each test makes sure of them.
+REASONS = (("price", "价格"), ("quality", "产品质量"), ("delivery", "交期"), ("other", "其他"))
+
+
 class Team:
     def __init__(self, org: Org) -> None:
         self.org = org
+        for code, label in REASONS:
+            services.save_lost_reason(code=code, label=label)
         unit = org.east_property
         self.sam = create_staff(
             username="sam", display_name="孙明", role=Role.SALES, unit=unit, password=PASSWORD
