@@ -76,10 +76,15 @@ def home(request: HttpRequest) -> HttpResponse:
     if context["reviewer"]:
         context["to_approve"] = selectors.plans_for(user).filter(status=MonthlyPlan.Status.SUBMITTED)
         context["to_review"] = visits.filter(report_at__isnull=False, reviewed_at__isnull=True)[:20]
-        first = today.replace(day=1)
-        context["team"] = selectors.visit_figures(
-            start=first, end=_next_month(first) - timedelta(days=1), now=now, user=user, team_total=True
-        )
+    # This month's plan against actual: a salesperson's own row, a supervisor's team with its total.
+    first = today.replace(day=1)
+    context["team"] = selectors.visit_figures(
+        start=first,
+        end=_next_month(first) - timedelta(days=1),
+        now=now,
+        user=user,
+        team_total=context["reviewer"],
+    )
     return render(request, "visits/home.html", context)
 
 

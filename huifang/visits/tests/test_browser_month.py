@@ -73,6 +73,7 @@ def test_a_sales_month_from_plan_to_lost_deal_analysis(
     settings.HUIFANG_WORKBENCH_NOW = at("2026-11-28 09:30")
     _log_in(page, live_server, team.supervisor.username)
     page.goto(f"{live_server.url}/visits/")
+    page.screenshot(path=str(SCREENSHOTS / "visits-supervisor-home.png"), full_page=True)
     page.get_by_test_id("plans-to-approve").get_by_role("link").click()
     expect(page.get_by_test_id("shortfalls")).to_contain_text("成都矿业")
     page.get_by_test_id("decide").locator("textarea").fill("同意。成都矿业本半年须安排一次上门。")
@@ -121,6 +122,7 @@ def test_a_sales_month_from_plan_to_lost_deal_analysis(
     settings.HUIFANG_WORKBENCH_NOW = at("2026-12-05 10:00")
     page.goto(f"{live_server.url}/visits/")
     expect(page.get_by_test_id("reminders")).to_contain_text("寄送螺纹钢样品和检测报告")
+    page.screenshot(path=str(SCREENSHOTS / "visits-sales-home.png"), full_page=True)
     page.goto(f"{live_server.url}/visits/promises/")
     promise = Promise.objects.get()
     page.get_by_test_id(f"promise-{promise.pk}").locator("input[name=note]").fill(
