@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from huifang.accounts.models import OrgUnit
 from huifang.customers.models import Customer
@@ -50,7 +51,7 @@ class MonthlyPlan(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Submitted")
-        APPROVED = "approved", _("Approved")
+        APPROVED = "approved", pgettext_lazy("visit plan", "Approved")
         RETURNED = "returned", _("Returned for changes")
 
     agent = models.ForeignKey(
