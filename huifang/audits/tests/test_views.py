@@ -8,6 +8,7 @@ import io
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 from pytest_django.fixtures import Settings
@@ -25,7 +26,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _client(user: object, language: str = "en") -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client = Client()
+    # The language the user chose (the browser's Accept-Language no longer decides: 简体中文 first).
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     client.force_login(user)  # type: ignore[arg-type]
     return client
 
