@@ -4,6 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from huifang.api.main import api
 from huifang.campaigns.views import survey
 from huifang.web.views import LoginView
 
@@ -16,6 +17,7 @@ urlpatterns = [
     # For administrators: staff accounts, units, unlocking locked-out logins (axes). Customer data
     # is deliberately not registered there: it would show full phone numbers without an audit.
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
     path("customers/", include("huifang.customers.urls")),
     path("followups/", include("huifang.followups.urls")),
     path("cases/", include("huifang.cases.urls")),
