@@ -787,3 +787,16 @@ def team_day(user: Staff, *, day: date) -> list[AgentDay]:
         )
         for agent in agents
     ]
+
+
+def tasks_visible_to(user: Staff) -> QuerySet[Task]:
+    """The tasks ``user`` may see through the API and its webhooks: their scope (an agent: the
+    tasks assigned to them) and, for an agent, the pool tasks they hold or worked (a pool task has
+    no assignee)."""
+    tasks = Task.objects.select_related("policy", "event", "customer", "assignee", "unit")
+    condition = scope_filter(user, unit_field="unit", owner_field="assignee")
+    if condition is None:
+        return tasks
+    if user.role == Role.AGENT:
+        condition |= Q(claimed_by=user, status=TaskStatus.CLAIMED) | Q(worked_by=user)
+    return tasks.filter(condition)

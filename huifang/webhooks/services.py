@@ -26,11 +26,10 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from huifang.accounts.models import Staff
-from huifang.accounts.scope import scoped
 from huifang.cases.models import CaseStatus, CaseStep
 from huifang.cases.selectors import case_rows, cases_for
-from huifang.followups.models import Task, TaskStatus, TaskStatusChange
-from huifang.followups.selectors import task_rows
+from huifang.followups.models import TaskStatus, TaskStatusChange
+from huifang.followups.selectors import task_rows, tasks_visible_to
 from huifang.webhooks.models import Delivery, DeliveryAttempt, EventType, OutboxMark, Subscription
 
 # Change-log ids may commit out of order on PostgreSQL (a long transaction takes an id early):
@@ -129,12 +128,7 @@ def _payloads(changes: Sequence[Change], owner: Staff) -> dict[int, dict[str, An
         return {}
     ids = {change.object_id for change in changes}
     if changes[0].source == "task":
-        tasks = scoped(
-            Task.objects.filter(pk__in=ids).select_related("policy", "event", "customer", "assignee", "unit"),
-            owner,
-            unit_field="unit",
-            owner_field="assignee",
-        )
+        tasks = tasks_visible_to(owner).filter(pk__in=ids)
         return {row["id"]: row for row in task_rows(tasks)}
     cases = cases_for(owner).filter(pk__in=ids)
     return {row["id"]: row for row in case_rows(cases)}

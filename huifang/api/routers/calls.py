@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from pydantic import StrictInt, StrictStr
 
 from huifang.api import services
@@ -48,7 +48,7 @@ class CallOut(Schema):
 
 
 @router.post("", response={201: CallOut, **errors(403, 404, 413)}, summary="Attach a call record")
-def post_call(request: HttpRequest, body: CallIn) -> tuple[int, dict[str, Any]]:
+def post_call(request: HttpRequest, body: CallIn) -> Status[Any]:
     user = caller(request)
     if not (user.is_superuser or user.role in RECORDING_ROLES):
         from django.core.exceptions import PermissionDenied
@@ -83,13 +83,16 @@ def post_call(request: HttpRequest, body: CallIn) -> tuple[int, dict[str, Any]]:
         recording_url=body.recording_url,
         external_id=body.external_id,
     )
-    return 201, {
-        "id": record.pk,
-        "task_id": record.task_id,
-        "attempt_id": record.attempt_id,
-        "started_at": record.started_at,
-        "duration_s": record.duration_s,
-        "result": record.result,
-        "recording_url": record.recording_url,
-        "external_id": record.external_id,
-    }
+    return Status(
+        201,
+        {
+            "id": record.pk,
+            "task_id": record.task_id,
+            "attempt_id": record.attempt_id,
+            "started_at": record.started_at,
+            "duration_s": record.duration_s,
+            "result": record.result,
+            "recording_url": record.recording_url,
+            "external_id": record.external_id,
+        },
+    )

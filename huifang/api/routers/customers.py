@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import StrictStr
 
 from huifang.api import pagination, records
@@ -98,7 +98,7 @@ def list_customers(
     by_alias=True,
     summary="Add or update a customer",
 )
-def post_customer(request: HttpRequest, body: CustomerIn) -> tuple[int, dict[str, Any]]:
+def post_customer(request: HttpRequest, body: CustomerIn) -> Status[Any]:
     """One customer, as one row of a customers file: created, updated or unchanged by its
     ``customer_ref``; a bad value is a 422 naming the field."""
     user = caller(request)
@@ -110,4 +110,4 @@ def post_customer(request: HttpRequest, body: CustomerIn) -> tuple[int, dict[str
     customer = get_object_or_404(customers_for(user).select_related("unit", "owner"), ref=body.customer_ref)
     counts = report.customers
     result = "created" if counts.created else "updated" if counts.updated else "unchanged"
-    return (201 if counts.created else 200), {"customer": customer_row(customer), "result": result}
+    return Status((201 if counts.created else 200), {"customer": customer_row(customer), "result": result})

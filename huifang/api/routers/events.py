@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from pydantic import StrictBool, StrictFloat, StrictInt, StrictStr
 
 from huifang.accounts.scope import scoped
@@ -75,7 +75,7 @@ class BatchOut(Schema):
 
 
 @router.post("", response={200: EventOut, 201: EventOut, **errors(403, 413)}, summary="Take in one event")
-def post_event(request: HttpRequest, body: EventIn) -> tuple[int, dict[str, Any]]:
+def post_event(request: HttpRequest, body: EventIn) -> Status[Any]:
     """One completed order, as one row of an events file; a bad value is a 422 naming the field."""
     user = caller(request)
     records.may_import(user)
@@ -92,7 +92,7 @@ def post_event(request: HttpRequest, body: EventIn) -> tuple[int, dict[str, Any]
     assert report.events is not None
     counts = report.events
     result = "created" if counts.created else "updated" if counts.updated else "unchanged"
-    return (201 if counts.created else 200), _event_row(event, result)
+    return Status((201 if counts.created else 200), _event_row(event, result))
 
 
 def _event_row(event: Event, result: str) -> dict[str, Any]:

@@ -12,11 +12,10 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import StrictBool, StrictFloat, StrictInt, StrictStr
 
 from huifang.accounts.models import Role, Staff
-from huifang.accounts.scope import scope_filter
 from huifang.api import pagination
 from huifang.api.auth import caller
 from huifang.api.errors import Conflict, Invalid, invalid
@@ -85,13 +84,8 @@ class AttemptOut(Schema):
 
 
 def visible_tasks(user: Staff) -> QuerySet[Task]:
-    """The tasks ``user`` may see: their scope (an agent: assigned to them) and the tasks they
-    hold (a claimed pool task has no assignee)."""
-    tasks = Task.objects.select_related("policy", "event", "customer", "assignee", "unit")
-    condition = scope_filter(user, unit_field="unit", owner_field="assignee")
-    if condition is None:
-        return tasks
-    return tasks.filter(condition | Q(claimed_by=user, status=TaskStatus.CLAIMED))
+    """The tasks ``user`` may see (``followups.selectors.tasks_visible_to``)."""
+    return selectors.tasks_visible_to(user)
 
 
 def task_row(task: Task) -> dict[str, Any]:
@@ -136,7 +130,7 @@ def get_task(request: HttpRequest, task_id: int) -> dict[str, Any]:
 
 
 @router.post("/claim-next", response={200: TaskOut, 204: None, **errors(403)}, summary="Claim the next task")
-def claim_next(request: HttpRequest) -> tuple[int, Any]:
+def claim_next(request: HttpRequest) -> Status[Any]:
     """The agent's most urgent task, claimed (the workbench's 下一个); the task already held, if
     any; 204 when there is nothing to claim now."""
     user = caller(request)
@@ -146,11 +140,11 @@ def claim_next(request: HttpRequest) -> tuple[int, Any]:
         visible_tasks(user).filter(status=TaskStatus.CLAIMED, claimed_by=user).order_by("claimed_at").first()
     )
     if held is not None:
-        return 200, task_row(held)
+        return Status(200, task_row(held))
     task = services.claim_next_task(agent=user, now=timezone.now())
     if task is None:
-        return 204, None
-    return 200, task_row(get_object_or_404(visible_tasks(user), pk=task.pk))
+        return Status(204, None)
+    return Status(200, task_row(get_object_or_404(visible_tasks(user), pk=task.pk)))
 
 
 # A caller's clock may run a little ahead of ours.
@@ -163,7 +157,7 @@ _WHERE = {"--result": "result", "--answers": "answers", "--callback-at": "callba
     response={201: AttemptOut, **errors(403, 404, 409, 413)},
     summary="Record a contact attempt",
 )
-def post_attempt(request: HttpRequest, task_id: int, body: AttemptIn) -> tuple[int, dict[str, Any]]:
+def post_attempt(request: HttpRequest, task_id: int, body: AttemptIn) -> Status[Any]:
     """One contact attempt, as ``huifang attempt`` records it. 409 when the task is finished or
     claimed by someone else; 422 for a result, answer or time the task does not accept."""
     user = caller(request)
@@ -219,7 +213,7 @@ def post_attempt(request: HttpRequest, task_id: int, body: AttemptIn) -> tuple[i
             f"task {task.pk} changed meanwhile; nothing was recorded ({type(error).__name__})"
         ) from error
     task.refresh_from_db()
-    return 201, {"id": attempt.pk, "task": task_row(task), "result": attempt.result, "at": attempt.at}
+    return Status(201, {"id": attempt.pk, "task": task_row(task), "result": attempt.result, "at": attempt.at})
 
 
 def _aware(moment: datetime) -> datetime:

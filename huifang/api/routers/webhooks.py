@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from pydantic import StrictStr
 
 from huifang.api.auth import caller
@@ -70,7 +70,7 @@ def list_subscriptions(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("", response={201: NewSubscriptionOut, **errors(413)}, summary="Subscribe to events")
-def post_subscription(request: HttpRequest, body: SubscriptionIn) -> tuple[int, dict[str, Any]]:
+def post_subscription(request: HttpRequest, body: SubscriptionIn) -> Status[Any]:
     """A new subscription; its secret is in this answer (and on the settings page)."""
     subscription = services.create_subscription(
         owner=caller(request),
@@ -79,14 +79,14 @@ def post_subscription(request: HttpRequest, body: SubscriptionIn) -> tuple[int, 
         secret=body.secret,
         description=body.description,
     )
-    return 201, {**_row(subscription), "secret": subscription.secret}
+    return Status(201, {**_row(subscription), "secret": subscription.secret})
 
 
 @router.delete("/{int:subscription_id}", response={204: None, **errors(404)}, summary="Unsubscribe")
-def delete_subscription(request: HttpRequest, subscription_id: int) -> tuple[int, None]:
+def delete_subscription(request: HttpRequest, subscription_id: int) -> Status[Any]:
     subscription = get_object_or_404(services.subscriptions_of(caller(request)), pk=subscription_id)
     services.delete_subscription(subscription=subscription)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(
@@ -104,7 +104,7 @@ def list_deliveries(request: HttpRequest, subscription_id: int) -> list[Delivery
     response={202: DeliveryOut, **errors(404)},
     summary="Send a delivery again",
 )
-def redeliver(request: HttpRequest, delivery_id: int) -> tuple[int, Delivery]:
+def redeliver(request: HttpRequest, delivery_id: int) -> Status[Any]:
     delivery = get_object_or_404(Delivery.objects.filter(subscription__owner=caller(request)), pk=delivery_id)
     services.redeliver(delivery=delivery)
-    return 202, delivery
+    return Status(202, delivery)
