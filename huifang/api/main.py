@@ -55,13 +55,22 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     # into logs and proxies.
     problems = [
         {
-            "loc": list(error.get("loc", ())),
+            "loc": _loc(error.get("loc", ())),
             "msg": str(error.get("msg", "")),
             "type": str(error.get("type", "")),
         }
         for error in exc.errors
     ]
     return _detail(request, 422, problems)
+
+
+def _loc(loc: object) -> list[object]:
+    """ninja names the body parameter after "body" (``["body", "body", "events", 3]``): the
+    caller's path starts at the body itself."""
+    path = list(loc) if isinstance(loc, list | tuple) else [loc]
+    if path[:2] == ["body", "body"]:
+        del path[1]
+    return path
 
 
 @api.exception_handler(Invalid)

@@ -44,7 +44,7 @@ def _fields(kind: str) -> tuple[str, ...]:
 
 
 def to_table(
-    kind: str, records: Sequence[Mapping[str, Any]], *, where: list[str | int]
+    kind: str, records: Sequence[Mapping[str, Any]], *, where: list[str | int], single: bool = False
 ) -> tuple[Table, set[str]]:
     """The records as an import table (row numbers are the records' indexes) and the headers that
     are attributes. An attribute named like a field would be read as that field: refused."""
@@ -57,7 +57,7 @@ def to_table(
             if header_key(key) in field_keys:
                 problems.append(
                     {
-                        "loc": [*where, index, "attributes", key],
+                        "loc": [*where, *([] if single else [index]), "attributes", key],
                         "msg": "this is a column of the record: give it at the top level",
                         "type": "value_error",
                     }
@@ -101,9 +101,10 @@ def run(
     by: Staff,
     accept_good_rows: bool,
     where: list[str | int],
+    single: bool = False,
 ) -> tuple[ImportReport, set[str]]:
     """Import ``records`` as one ``import_file`` run (one transaction, an ``ImportBatch``)."""
-    table, attributes = to_table(kind, records, where=where)
+    table, attributes = to_table(kind, records, where=where, single=single)
     try:
         report = import_file(
             kind=kind,

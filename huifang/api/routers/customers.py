@@ -104,7 +104,9 @@ def post_customer(request: HttpRequest, body: CustomerIn) -> Status[Any]:
     user = caller(request)
     records.may_import(user)
     record = body.model_dump(by_alias=True, exclude_none=True)
-    report, attributes = records.run(CUSTOMERS, [record], by=user, accept_good_rows=False, where=["body"])
+    report, attributes = records.run(
+        CUSTOMERS, [record], by=user, accept_good_rows=False, where=["body"], single=True
+    )
     if report.rejected:
         raise Invalid(records.problems_of(report, where=["body"], attributes=attributes, single=True))
     customer = get_object_or_404(customers_for(user).select_related("unit", "owner"), ref=body.customer_ref)

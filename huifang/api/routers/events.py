@@ -80,7 +80,12 @@ def post_event(request: HttpRequest, body: EventIn) -> Status[Any]:
     user = caller(request)
     records.may_import(user)
     report, attributes = records.run(
-        EVENTS, [body.model_dump(exclude_none=True)], by=user, accept_good_rows=False, where=["body"]
+        EVENTS,
+        [body.model_dump(exclude_none=True)],
+        by=user,
+        accept_good_rows=False,
+        where=["body"],
+        single=True,
     )
     if report.rejected:
         raise Invalid(records.problems_of(report, where=["body"], attributes=attributes, single=True))

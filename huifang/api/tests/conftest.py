@@ -40,7 +40,8 @@ class Api:
     def __init__(self, user: Staff) -> None:
         self.user = user
         self.token = create_token(user=user, name="test", expires_in_days=None).secret
-        self.client = Client(HTTP_AUTHORIZATION=f"Bearer {self.token}")
+        # Messages in English, the msgids (the API speaks the caller's Accept-Language).
+        self.client = Client(HTTP_AUTHORIZATION=f"Bearer {self.token}", HTTP_ACCEPT_LANGUAGE="en")
 
     def get(self, path: str, **params: Any) -> Any:
         return self.client.get(f"/api/v1{path}", params)
