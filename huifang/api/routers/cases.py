@@ -73,7 +73,7 @@ def list_cases(
 
 
 @router.post(
-    "/{int:case_id}/resolve",
+    "/{case_id}/resolve",
     response={200: ResolveOut, **errors(403, 404, 409, 413)},
     summary="Record cause and action",
 )

@@ -124,11 +124,6 @@ def list_tasks(
     return pagination.paged(task_rows(rows), next_cursor)
 
 
-@router.get("/{int:task_id}", response={200: TaskOut, **errors(404)}, summary="One follow-up task")
-def get_task(request: HttpRequest, task_id: int) -> dict[str, Any]:
-    return task_row(get_object_or_404(visible_tasks(caller(request)), pk=task_id))
-
-
 @router.post("/claim-next", response={200: TaskOut, 204: None, **errors(403)}, summary="Claim the next task")
 def claim_next(request: HttpRequest) -> Status[Any]:
     """The agent's most urgent task, claimed (the workbench's 下一个); the task already held, if
@@ -147,13 +142,18 @@ def claim_next(request: HttpRequest) -> Status[Any]:
     return Status(200, task_row(get_object_or_404(visible_tasks(user), pk=task.pk)))
 
 
+@router.get("/{task_id}", response={200: TaskOut, **errors(404)}, summary="One follow-up task")
+def get_task(request: HttpRequest, task_id: int) -> dict[str, Any]:
+    return task_row(get_object_or_404(visible_tasks(caller(request)), pk=task_id))
+
+
 # A caller's clock may run a little ahead of ours.
 _LEEWAY = timedelta(minutes=5)
 _WHERE = {"--result": "result", "--answers": "answers", "--callback-at": "callback_at"}
 
 
 @router.post(
-    "/{int:task_id}/attempts",
+    "/{task_id}/attempts",
     response={201: AttemptOut, **errors(403, 404, 409, 413)},
     summary="Record a contact attempt",
 )

@@ -82,7 +82,7 @@ def post_subscription(request: HttpRequest, body: SubscriptionIn) -> Status[Any]
     return Status(201, {**_row(subscription), "secret": subscription.secret})
 
 
-@router.delete("/{int:subscription_id}", response={204: None, **errors(404)}, summary="Unsubscribe")
+@router.delete("/{subscription_id}", response={204: None, **errors(404)}, summary="Unsubscribe")
 def delete_subscription(request: HttpRequest, subscription_id: int) -> Status[Any]:
     subscription = get_object_or_404(services.subscriptions_of(caller(request)), pk=subscription_id)
     services.delete_subscription(subscription=subscription)
@@ -90,7 +90,7 @@ def delete_subscription(request: HttpRequest, subscription_id: int) -> Status[An
 
 
 @router.get(
-    "/{int:subscription_id}/deliveries",
+    "/{subscription_id}/deliveries",
     response={200: list[DeliveryOut], **errors(404)},
     summary="A subscription's delivery log",
 )
@@ -100,7 +100,7 @@ def list_deliveries(request: HttpRequest, subscription_id: int) -> list[Delivery
 
 
 @router.post(
-    "/deliveries/{int:delivery_id}/redeliver",
+    "/deliveries/{delivery_id}/redeliver",
     response={202: DeliveryOut, **errors(404)},
     summary="Send a delivery again",
 )

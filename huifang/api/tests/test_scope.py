@@ -4,9 +4,11 @@ do the thing at all) — never its data."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from huifang.api.tests.conftest import Api, at
@@ -73,11 +75,9 @@ SEES_EAST = {"agent", "east_supervisor", "hq_staff", "quality", "admin"}
 
 
 @pytest.fixture
-def world(org: Org) -> World:
-    import time_machine
-
+def world(org: Org) -> Iterator[World]:
     with time_machine.travel(at("2026-11-03 10:00"), tick=True):
-        yield World(org)  # type: ignore[misc]
+        yield World(org)
 
 
 def test_every_read_route_shows_another_regions_objects_to_no_one_outside_it(world: World) -> None:
