@@ -25,6 +25,7 @@ urlpatterns = [
     path("settings/imports/", include("huifang.events.urls")),
     path("settings/policies/", include("huifang.followups.policy_urls")),
     path("settings/calendar/", include("huifang.accounts.urls")),
+    path("settings/api/", include("huifang.api.urls")),
     path("reports/", include("huifang.reports.urls")),
     path("campaigns/", include("huifang.campaigns.urls")),
     # The households' survey page: public, the code is the key (no personal data in the URL).
