@@ -196,7 +196,8 @@ def main() -> None:
             verdict = "meets" if result["api_vs_file"] >= TARGET else "MISSES"
             print(
                 f"{result['database']}: {result['rows']:,} orders — file {result['file_seconds']} s "
-                f"({result['file_rows_per_s']:,}/s), API batches of {result['batch']} {result['api_seconds']} s "
+                f"({result['file_rows_per_s']:,}/s), "
+                f"API batches of {result['batch']} {result['api_seconds']} s "
                 f"({result['api_rows_per_s']:,}/s): API/file {result['api_vs_file']} ({verdict} ≥ {TARGET})"
                 f" median batch {result['median_batch']} s, slowest {result['slowest_batches']}"
             )
