@@ -18,7 +18,7 @@ class TokenForm(forms.Form):
 class SubscriptionForm(forms.Form):
     url = forms.URLField(label=_("Receiver URL"), max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
-        label=_("Events"), choices=EventType.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Events to send"), choices=EventType.choices, widget=forms.CheckboxSelectMultiple
     )
     description = forms.CharField(label=_("Description"), max_length=100, required=False)
 

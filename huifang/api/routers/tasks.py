@@ -124,7 +124,25 @@ def list_tasks(
     return pagination.paged(task_rows(rows), next_cursor)
 
 
-@router.post("/claim-next", response={200: TaskOut, 204: None, **errors(403)}, summary="Claim the next task")
+@router.post(
+    "/claim-next",
+    response={200: TaskOut, 204: None, **errors(403)},
+    summary="Claim the next task",
+    operation_id="claim_next",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "links": {
+                    "GetTask": {"operationId": "get_task", "parameters": {"task_id": "$response.body#/id"}},
+                    "RecordAttempt": {
+                        "operationId": "post_attempt",
+                        "parameters": {"task_id": "$response.body#/id"},
+                    },
+                }
+            }
+        }
+    },
+)
 def claim_next(request: HttpRequest) -> Status[Any]:
     """The agent's most urgent task, claimed (the workbench's 下一个); the task already held, if
     any; 204 when there is nothing to claim now."""
@@ -142,7 +160,12 @@ def claim_next(request: HttpRequest) -> Status[Any]:
     return Status(200, task_row(get_object_or_404(visible_tasks(user), pk=task.pk)))
 
 
-@router.get("/{task_id}", response={200: TaskOut, **errors(404)}, summary="One follow-up task")
+@router.get(
+    "/{task_id}",
+    response={200: TaskOut, **errors(404)},
+    summary="One follow-up task",
+    operation_id="get_task",
+)
 def get_task(request: HttpRequest, task_id: int) -> dict[str, Any]:
     return task_row(get_object_or_404(visible_tasks(caller(request)), pk=task_id))
 
@@ -156,6 +179,7 @@ _WHERE = {"--result": "result", "--answers": "answers", "--callback-at": "callba
     "/{task_id}/attempts",
     response={201: AttemptOut, **errors(403, 404, 409, 413)},
     summary="Record a contact attempt",
+    operation_id="post_attempt",
 )
 def post_attempt(request: HttpRequest, task_id: int, body: AttemptIn) -> Status[Any]:
     """One contact attempt, as ``huifang attempt`` records it. 409 when the task is finished or

@@ -69,7 +69,32 @@ def list_subscriptions(request: HttpRequest) -> list[dict[str, Any]]:
     return [_row(s) for s in services.subscriptions_of(caller(request))]
 
 
-@router.post("", response={201: NewSubscriptionOut, **errors(413)}, summary="Subscribe to events")
+# Links (OpenAPI): what a client — and schemathesis' stateful phase — may do next with the answer.
+_SUBSCRIPTION_LINKS = {
+    "responses": {
+        "201": {
+            "links": {
+                "ListDeliveries": {
+                    "operationId": "list_deliveries",
+                    "parameters": {"subscription_id": "$response.body#/id"},
+                },
+                "Unsubscribe": {
+                    "operationId": "delete_subscription",
+                    "parameters": {"subscription_id": "$response.body#/id"},
+                },
+            }
+        }
+    }
+}
+
+
+@router.post(
+    "",
+    response={201: NewSubscriptionOut, **errors(413)},
+    summary="Subscribe to events",
+    operation_id="post_subscription",
+    openapi_extra=_SUBSCRIPTION_LINKS,
+)
 def post_subscription(request: HttpRequest, body: SubscriptionIn) -> Status[Any]:
     """A new subscription; its secret is in this answer (and on the settings page)."""
     subscription = services.create_subscription(
@@ -82,7 +107,12 @@ def post_subscription(request: HttpRequest, body: SubscriptionIn) -> Status[Any]
     return Status(201, {**_row(subscription), "secret": subscription.secret})
 
 
-@router.delete("/{subscription_id}", response={204: None, **errors(404)}, summary="Unsubscribe")
+@router.delete(
+    "/{subscription_id}",
+    response={204: None, **errors(404)},
+    summary="Unsubscribe",
+    operation_id="delete_subscription",
+)
 def delete_subscription(request: HttpRequest, subscription_id: int) -> Status[Any]:
     subscription = get_object_or_404(services.subscriptions_of(caller(request)), pk=subscription_id)
     services.delete_subscription(subscription=subscription)
@@ -93,6 +123,7 @@ def delete_subscription(request: HttpRequest, subscription_id: int) -> Status[An
     "/{subscription_id}/deliveries",
     response={200: list[DeliveryOut], **errors(404)},
     summary="A subscription's delivery log",
+    operation_id="list_deliveries",
 )
 def list_deliveries(request: HttpRequest, subscription_id: int) -> list[Delivery]:
     subscription = get_object_or_404(services.subscriptions_of(caller(request)), pk=subscription_id)
