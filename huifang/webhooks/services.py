@@ -87,7 +87,13 @@ class Change:
 
 
 def _mark(source: str) -> OutboxMark:
-    mark, _created = OutboxMark.objects.select_for_update().get_or_create(source=source)
+    """The source's mark, locked. A new one starts at the log's end: the first collection of an
+    existing organisation does not read (or send) its whole history."""
+    mark = OutboxMark.objects.select_for_update().filter(source=source).first()
+    if mark is None:
+        log = TaskStatusChange if source == "task" else CaseStep
+        last = log.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        mark = OutboxMark.objects.create(source=source, last_id=max(0, last - OVERLAP))
     return mark
 
 
