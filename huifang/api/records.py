@@ -53,9 +53,12 @@ def to_table(
     fields = _fields(kind)
     field_keys = {header_key(name) for column in COLUMNS[kind] for name in (column.name, *column.aliases)}
     attributes: list[str] = []
+    seen: set[str] = set()
     problems = []
     for index, record in enumerate(records):
         for key in record.get("attributes") or {}:
+            if key in seen:
+                continue
             if header_key(key) in field_keys:
                 problems.append(
                     {
@@ -64,7 +67,8 @@ def to_table(
                         "type": "value_error",
                     }
                 )
-            elif key not in attributes:
+            else:
+                seen.add(key)
                 attributes.append(key)
     if problems:
         raise Invalid(problems)
