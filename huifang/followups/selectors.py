@@ -790,13 +790,10 @@ def team_day(user: Staff, *, day: date) -> list[AgentDay]:
 
 
 def tasks_visible_to(user: Staff) -> QuerySet[Task]:
-    """The tasks ``user`` may see through the API and its webhooks: their scope (an agent: the
-    tasks assigned to them) and, for an agent, the pool tasks they hold or worked (a pool task has
-    no assignee)."""
-    tasks = Task.objects.select_related("policy", "event", "customer", "assignee", "unit")
-    condition = scope_filter(user, unit_field="unit", owner_field="assignee")
-    if condition is None:
+    """The tasks ``user`` may see through the API and its webhooks: ``tasks_for``'s (an agent: the
+    tasks assigned to them or that they worked) and, for an agent, the pool task they hold now."""
+    tasks = tasks_for(user)
+    if user.role != Role.AGENT:
         return tasks
-    if user.role == Role.AGENT:
-        condition |= Q(claimed_by=user, status=TaskStatus.CLAIMED) | Q(worked_by=user)
-    return tasks.filter(condition)
+    held = Task.objects.filter(claimed_by=user, status=TaskStatus.CLAIMED)
+    return tasks | held.select_related("policy", "event", "customer", "assignee", "worked_by", "unit")
