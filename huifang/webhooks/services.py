@@ -162,8 +162,15 @@ def collect(*, now: datetime | None = None) -> int:
                     for c in changes
                     if c.event_type in subscription.events and c.at >= subscription.created_at
                 ]
-                rows = _payloads(wanted, subscription.owner)
-                deliveries = [
+                # The overlap re-reads changes already sent: drop them before building payloads.
+                known = set(
+                    Delivery.objects.filter(
+                        subscription=subscription, message_id__in=[c.message_id for c in wanted]
+                    ).values_list("message_id", flat=True)
+                )
+                fresh_changes = [c for c in wanted if c.message_id not in known]
+                rows = _payloads(fresh_changes, subscription.owner)
+                fresh = [
                     Delivery(
                         subscription=subscription,
                         message_id=change.message_id,
@@ -175,17 +182,11 @@ def collect(*, now: datetime | None = None) -> int:
                         },
                         created_at=now,
                     )
-                    for change in wanted
+                    for change in fresh_changes
                     if change.object_id in rows
                 ]
-                if not deliveries:
+                if not fresh:
                     continue
-                known = set(
-                    Delivery.objects.filter(
-                        subscription=subscription, message_id__in=[d.message_id for d in deliveries]
-                    ).values_list("message_id", flat=True)
-                )
-                fresh = [d for d in deliveries if d.message_id not in known]
                 Delivery.objects.bulk_create(fresh, ignore_conflicts=True)
                 made += Delivery.objects.filter(
                     subscription=subscription, message_id__in=[d.message_id for d in fresh]
