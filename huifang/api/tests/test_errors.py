@@ -33,6 +33,13 @@ def order(n: int, **fields: Any) -> dict[str, Any]:
     }
 
 
+def test_the_openapi_document_and_its_docs_page_are_served_without_data(org: Org) -> None:
+    document = Client().get("/api/v1/openapi.json")
+    assert document.status_code == 200 and document.json()["openapi"].startswith("3.1")
+    assert "/api/v1/events/batch" in document.json()["paths"]
+    assert Client().get("/api/v1/docs").status_code == 200
+
+
 def test_no_token_a_wrong_one_a_revoked_one_and_an_expired_one_are_401(org: Org) -> None:
     assert Client().get("/api/v1/tasks").status_code == 401
     assert Client(HTTP_AUTHORIZATION="Bearer hf_not-a-token").get("/api/v1/tasks").status_code == 401
