@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import translation
 from standardwebhooks import Webhook
@@ -40,8 +41,10 @@ class Api:
     def __init__(self, user: Staff) -> None:
         self.user = user
         self.token = create_token(user=user, name="test", expires_in_days=None).secret
-        # Messages in English, the msgids (the API speaks the caller's Accept-Language).
-        self.client = Client(HTTP_AUTHORIZATION=f"Bearer {self.token}", HTTP_ACCEPT_LANGUAGE="en")
+        # Messages in English, the msgids: the language cookie, as the pages' language menu sets it
+        # (the product speaks Simplified Chinese otherwise, whatever Accept-Language says).
+        self.client = Client(HTTP_AUTHORIZATION=f"Bearer {self.token}")
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
     def get(self, path: str, **params: Any) -> Any:
         return self.client.get(f"/api/v1{path}", params)
