@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+
+from django.utils import timezone
 
 
 class Conflict(Exception):
@@ -24,3 +27,17 @@ class Invalid(Exception):
 def invalid(loc: list[str | int], msg: str, kind: str = "value_error") -> Invalid:
     """One problem at ``loc``."""
     return Invalid([{"loc": loc, "msg": msg, "type": kind}])
+
+
+def moment(value: datetime, loc: list[str | int]) -> datetime:
+    """``value`` made aware (a time without a zone is the organisation's) and within the years a
+    database stores and the calendar knows (1970–9999 after conversion to UTC); else 422 at
+    ``loc`` — year 868 with an offset of -23:08 is valid ISO 8601 and nothing a database keeps."""
+    try:
+        aware = value if timezone.is_aware(value) else timezone.make_aware(value)
+        utc = aware.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise invalid(loc, "not a time Huifang can store") from None
+    if not 1970 <= utc.year <= 9998:
+        raise invalid(loc, "a time between 1970 and 9998") from None
+    return aware

@@ -15,7 +15,7 @@ from pydantic import StrictStr
 
 from huifang.api import pagination
 from huifang.api.auth import caller
-from huifang.api.errors import Conflict, Invalid
+from huifang.api.errors import Conflict, Invalid, moment
 from huifang.api.schemas import In, errors
 from huifang.cases import services
 from huifang.cases.models import CaseKind, CaseStatus
@@ -91,8 +91,7 @@ def resolve(request: HttpRequest, case_id: int, body: ResolveIn) -> dict[str, An
         raise Invalid(
             [{"loc": ["body", name], "msg": "must not be blank", "type": "value_error"} for name in blank]
         )
-    at = body.at or timezone.now()
-    at = at if timezone.is_aware(at) else timezone.make_aware(at)
+    at = moment(body.at, ["body", "at"]) if body.at is not None else timezone.now()
     try:
         resolution = services.resolve_case(case=case, by=user, at=at, cause=body.cause, action=body.action)
     except (services.CaseError, services.IllegalStep) as error:

@@ -18,7 +18,7 @@ from pydantic import StrictBool, StrictFloat, StrictInt, StrictStr
 from huifang.accounts.models import Role, Staff
 from huifang.api import pagination
 from huifang.api.auth import caller
-from huifang.api.errors import Conflict, Invalid, invalid
+from huifang.api.errors import Conflict, Invalid, invalid, moment
 from huifang.api.schemas import In, errors
 from huifang.customers.phones import mask_phone
 from huifang.followups import selectors, services
@@ -117,7 +117,7 @@ def list_tasks(
     if origin:
         tasks = tasks.filter(origin=origin)
     if updated_since is not None:
-        since = updated_since if timezone.is_aware(updated_since) else timezone.make_aware(updated_since)
+        since = moment(updated_since, ["query", "updated_since"])
         moved = TaskStatusChange.objects.filter(at__gte=since).values("task_id")
         tasks = tasks.filter(Q(created_at__gte=since) | Q(touched_at__gte=since) | Q(pk__in=moved))
     rows, next_cursor = pagination.page(tasks, cursor=cursor, limit=limit)
@@ -193,8 +193,8 @@ def post_attempt(request: HttpRequest, task_id: int, body: AttemptIn) -> Status[
     if task.status == TaskStatus.CLAIMED and task.claimed_by_id not in (None, user.pk):
         raise Conflict(f"task {task.pk} is claimed by another agent")
     now = timezone.now()
-    at = _aware(body.at) if body.at is not None else now
-    callback_at = _aware(body.callback_at) if body.callback_at is not None else None
+    at = moment(body.at, ["body", "at"]) if body.at is not None else now
+    callback_at = moment(body.callback_at, ["body", "callback_at"]) if body.callback_at is not None else None
     answers = dict(body.answers or {})
     found = selectors.check_attempt(
         task,
@@ -238,7 +238,3 @@ def post_attempt(request: HttpRequest, task_id: int, body: AttemptIn) -> Status[
         ) from error
     task.refresh_from_db()
     return Status(201, {"id": attempt.pk, "task": task_row(task), "result": attempt.result, "at": attempt.at})
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
