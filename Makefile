@@ -56,6 +56,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_rules.py
 	HUIFANG_DATA_DIR=$(CURDIR)/build/bench-data HUIFANG_SECRET_KEY=bench scripts/with-postgres.sh \
 		$(BIN)/python bench/bench_import.py
+	HUIFANG_DATA_DIR=$(CURDIR)/build/bench-data HUIFANG_SECRET_KEY=bench scripts/with-postgres.sh \
+		$(BIN)/python bench/bench_api.py
 # 200 agents, a connection each; a buffer pool that holds the hot part of 1,000,000 tasks.
 	HUIFANG_DATA_DIR=$(CURDIR)/build/bench-data HUIFANG_SECRET_KEY=bench \
 		HUIFANG_PG_OPTIONS="-c max_connections=300 -c shared_buffers=2GB" scripts/with-postgres.sh \

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "huifang.accounts",
@@ -86,6 +87,8 @@ INSTALLED_APPS = [
     "huifang.campaigns",
     "huifang.visits",
     "huifang.reports",
+    "huifang.webhooks",
+    "huifang.api",
     "huifang.web",
 ]
 
@@ -230,6 +233,13 @@ HUIFANG_MESSAGING: dict[str, Any] = {
 }
 # Where survey links point (the address customers open on their phones).
 HUIFANG_PUBLIC_URL = os.environ.get("HUIFANG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# The HTTP API (/api/v1/): requests per token per minute, and the largest body it reads (a batch of
+# 1,000 events is ~400 KB).
+HUIFANG_API_RATE = int(os.environ.get("HUIFANG_API_RATE", "600"))
+HUIFANG_API_MAX_BODY = int(os.environ.get("HUIFANG_API_MAX_BODY", str(2 * 1024 * 1024)))
+# Webhook receivers must answer within this many seconds; deliveries are tried this many times.
+HUIFANG_WEBHOOK_TIMEOUT = float(os.environ.get("HUIFANG_WEBHOOK_TIMEOUT", "10"))
+HUIFANG_WEBHOOK_ATTEMPTS = int(os.environ.get("HUIFANG_WEBHOOK_ATTEMPTS", "8"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 12 * 3600

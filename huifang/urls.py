@@ -4,6 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from huifang.api.main import api
 from huifang.campaigns.views import survey
 from huifang.web.views import LoginView
 
@@ -16,6 +17,7 @@ urlpatterns = [
     # For administrators: staff accounts, units, unlocking locked-out logins (axes). Customer data
     # is deliberately not registered there: it would show full phone numbers without an audit.
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
     path("customers/", include("huifang.customers.urls")),
     path("followups/", include("huifang.followups.urls")),
     path("cases/", include("huifang.cases.urls")),
@@ -24,6 +26,7 @@ urlpatterns = [
     path("settings/imports/", include("huifang.events.urls")),
     path("settings/policies/", include("huifang.followups.policy_urls")),
     path("settings/calendar/", include("huifang.accounts.urls")),
+    path("settings/api/", include("huifang.api.urls")),
     path("reports/", include("huifang.reports.urls")),
     path("campaigns/", include("huifang.campaigns.urls")),
     # The households' survey page: public, the code is the key (no personal data in the URL).

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huifang.accounts.models import Staff
-from huifang.events.importing import ImportFileError, ImportReport, Progress, run_import
+from huifang.events.importing import ImportFileError, ImportReport, Progress, Table, run_import
 from huifang.events.models import ImportBatch
 
 
@@ -52,6 +52,7 @@ def import_file(
     batch: ImportBatch | None = None,
     now: datetime | None = None,
     progress: Progress | None = None,
+    table: Table | None = None,
 ) -> ImportReport:
     """Import a customers, events or complaints file in ONE transaction and record it as an ``ImportBatch``.
 
@@ -61,6 +62,8 @@ def import_file(
     the transaction, so an import killed half-way leaves no trace at all. A run that wrote nothing
     is recorded afterwards in a short transaction of its own (a dry run from the command line is
     not recorded). Raises ``ImportFileError`` when the file cannot be imported; nothing is written.
+    ``table`` (the API's records as rows of text) is read instead of ``path``: the same checks,
+    the same report.
     """
     now = now or timezone.now()
     name = filename or path.name
@@ -68,7 +71,14 @@ def import_file(
         with transaction.atomic():
             record = batch or ImportBatch.objects.create(kind=kind, filename=name[:255], uploaded_by=by)
             report = run_import(
-                kind=kind, path=path, filename=name, batch_id=record.pk, by=by, now=now, progress=progress
+                kind=kind,
+                path=path,
+                filename=name,
+                batch_id=record.pk,
+                by=by,
+                now=now,
+                progress=progress,
+                table=table,
             )
             report.dry_run = dry_run
             report.accept_good_rows = accept_good_rows

@@ -787,3 +787,13 @@ def team_day(user: Staff, *, day: date) -> list[AgentDay]:
         )
         for agent in agents
     ]
+
+
+def tasks_visible_to(user: Staff) -> QuerySet[Task]:
+    """The tasks ``user`` may see through the API and its webhooks: ``tasks_for``'s (an agent: the
+    tasks assigned to them or that they worked) and, for an agent, the pool task they hold now."""
+    tasks = tasks_for(user)
+    if user.role != Role.AGENT:
+        return tasks
+    held = Task.objects.filter(claimed_by=user, status=TaskStatus.CLAIMED)
+    return tasks | held.select_related("policy", "event", "customer", "assignee", "worked_by", "unit")

@@ -1,5 +1,8 @@
 """Every page but the login page and static files needs a logged-in user; the language is the
-organisation's (简体中文) unless the user chose another."""
+organisation's (简体中文) unless the user chose another.
+
+The API (``/api/``) authenticates each request itself (a token or the session) and answers 401
+rather than redirecting to the login page."""
 
 from collections.abc import Callable
 
@@ -16,6 +19,7 @@ PUBLIC_PREFIXES = (
     "/healthz",
     "/s/",
     "/favicon.ico",
+    "/api/",
 )
 
 

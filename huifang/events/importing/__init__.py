@@ -13,6 +13,7 @@ this package never imports an app that depends on it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -43,7 +44,7 @@ from huifang.events.importing.customers import CustomerImporter
 from huifang.events.importing.errors import ImportFileError, RowError
 from huifang.events.importing.events import EventImporter
 from huifang.events.importing.lookups import StaffDirectory, UnitResolver
-from huifang.events.importing.reader import SUFFIXES, open_table
+from huifang.events.importing.reader import SUFFIXES, Table, open_table
 from huifang.events.importing.report import Counts, CreatedUnit, ImportReport
 from huifang.events.importing.staff import StaffImporter
 
@@ -60,6 +61,7 @@ __all__ = [
     "Preview",
     "Progress",
     "RowError",
+    "Table",
     "preview_file",
     "register_importer",
     "run_import",
@@ -132,8 +134,10 @@ def run_import(
     now: datetime,
     batch_rows: int | None = None,
     progress: Progress | None = None,
+    table: Table | None = None,
 ) -> ImportReport:
-    """Read ``path`` and write every good row, returning the report.
+    """Read ``path`` (or the rows of ``table``, the API's records) and write every good row,
+    returning the report.
 
     Must run inside a transaction: the caller rolls it back when the report has bad rows that were
     not accepted, or on a dry run. Raises ``ImportFileError`` for a file that cannot be imported at
@@ -155,7 +159,7 @@ def run_import(
         complaints=Counts() if kind == COMPLAINTS else None,
         records=Counts() if kind not in (CUSTOMERS, EVENTS, COMPLAINTS) else None,
     )
-    with open_table(path) as table:
+    with nullcontext(table) if table is not None else open_table(path) as table:
         columns = map_columns(kind, table.header)
         columns.require_complete()
         report.columns = columns.describe()

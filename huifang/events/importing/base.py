@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from functools import lru_cache
 from typing import Generic, TypeVar
 
 from django.conf import settings
@@ -71,7 +72,6 @@ class RowImporter(ABC, Generic[Row]):
         self.width = len(columns.headers)
         # A missing column reads as the "" that ``prepare`` appends after the last cell.
         self.index = {name: columns.fields.get(name, self.width) for name in self.field_names()}
-        self._phones: dict[str, str | None] = {}
 
     @staticmethod
     @abstractmethod
@@ -126,19 +126,18 @@ class RowImporter(ABC, Generic[Row]):
         return True
 
     def phone(self, text: str) -> str:
-        """``text`` as E.164; ``ValueError`` if it is not a number. Cached: a customer's number
-        repeats on every one of their rows."""
-        known = self._phones.get(text, "")
-        if known is None:
+        """``text`` as E.164; ``ValueError`` if it is not a number. Cached for the process: a
+        customer's number repeats on every one of their rows, and across the API's batches."""
+        value = _normalized(text, settings.HUIFANG_PHONE_REGION)
+        if value is None:
             raise ValueError(_("not a valid phone number"))
-        if known:
-            return known
-        try:
-            value = normalize_phone(text, settings.HUIFANG_PHONE_REGION)
-        except InvalidPhone:
-            self._phones[text] = None
-            raise ValueError(_("not a valid phone number")) from None
-        if len(self._phones) > 200_000:
-            self._phones.clear()
-        self._phones[text] = value
         return value
+
+
+@lru_cache(maxsize=200_000)
+def _normalized(text: str, region: str) -> str | None:
+    """``normalize_phone`` (pure), or None for text that is not a number."""
+    try:
+        return normalize_phone(text, region)
+    except InvalidPhone:
+        return None

@@ -12,17 +12,22 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from huifang.accounts.models import Role
 from huifang.cases.models import IntakeChannel, Level
 from huifang.customers.models import CustomerClass, CustomerType, Geography, VisitPlan
 from huifang.events.models import EventType
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 # 2026-11-02 10:30 · 2026/11/2 10:30:00 · 2026-11-02T10:30:00+08:00 · 20261102 103000 (and the
 # Chinese 2026年11月2日 10时30分, rewritten to the first form). The year comes first in every format
@@ -260,18 +265,22 @@ def _codes(choices: type[models.TextChoices]) -> dict[str, str]:
     return _choice_table(choices.choices, _WORDS[choices])
 
 
-def _code(choices: type[models.TextChoices], text: str, unknown: str) -> str:
+def _code(choices: type[models.TextChoices], text: str, unknown: str | StrPromise) -> str:
     """The code of ``choices`` that ``text`` gives (a code, a label in English or Chinese, or one
     of its words); else ``ValueError(unknown)``, with ``%(text)s`` for the text."""
     code = _codes(choices).get(_fold(text).casefold())
     if code is None:
-        raise ValueError(unknown % {"text": text})
+        raise ValueError(str(unknown % {"text": text}))
     return code
+
+
+# Translated only when a row is bad: every row of an events file passes through ``event_type``.
+_UNKNOWN_EVENT_TYPE = gettext_lazy("unknown event type “%(text)s”")
 
 
 def event_type(text: str) -> str:
     """The CONTRACT code of an event type given as code, English or Chinese label (维修 → repair)."""
-    return _code(EventType, text, _("unknown event type “%(text)s”"))
+    return _code(EventType, text, _UNKNOWN_EVENT_TYPE)
 
 
 def staff_role(text: str) -> str:

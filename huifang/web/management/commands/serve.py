@@ -66,8 +66,12 @@ class Command(BaseCommand):
         # the tick takes a lock and is idempotent.
         # ------------------------------------------------------------------------------------------
         from huifang.followups.scheduler import start_scheduler
+        from huifang.webhooks.background import start_background
 
         start_scheduler()
+        # Background work on the task framework (webhook deliveries), every few seconds, in a
+        # daemon thread of its own: a slow receiver never holds a web request or the tick.
+        start_background()
 
         # SIGTERM (docker stop, systemd, a test) ends the server like Ctrl+C: waitress catches
         # SystemExit in its loop, gives the worker threads a few seconds and closes its sockets.

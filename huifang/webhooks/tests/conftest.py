@@ -1,0 +1,5 @@
+"""The API tests' webhook receiver and English messages, shared here."""
+
+from huifang.api.tests.conftest import english, receiver
+
+__all__ = ["english", "receiver"]
