@@ -166,12 +166,13 @@ def run_import(
         report.file_format, report.encoding = table.format, table.encoding
         hq = headquarters()
         home = by.unit if by is not None and by.unit is not None else hq
-        units = UnitResolver(hq=hq, scope=None if organisation_wide else home)
+        scope = None if organisation_wide else home
+        units = UnitResolver(hq=hq, scope=scope)
         ctx = Context(
             report=report,
             columns=columns,
             units=units,
-            staff=StaffDirectory(),
+            staff=StaffDirectory(scope=scope),
             default_unit=home.pk,
             zone=ZoneInfo(settings.TIME_ZONE),
             now=now,

@@ -46,7 +46,9 @@ def max_length(model: type[models.Model], name: str) -> int:
 
 
 def outside_scope() -> str:
-    return _("the customer belongs to another part of the organisation")
+    """The one answer for a customer, order or case key that is not the importer's: it says no more
+    than that this file cannot use it, not whether or where it exists (SPEC R11.1)."""
+    return _("not available to your part of the organisation")
 
 
 def required() -> str:

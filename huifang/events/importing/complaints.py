@@ -26,7 +26,6 @@ from huifang.events.importing.base import (
     Context,
     RowImporter,
     max_length,
-    outside_scope,
     required,
 )
 from huifang.events.importing.lookups import UnitError
@@ -185,12 +184,10 @@ class ComplaintImporter(RowImporter[ComplaintRow]):
         for row in rows:
             customer = customers.get(row.customer_ref) if row.customer_ref else None
             if row.customer_ref:
-                if customer is None:
+                # Another region's customer reads exactly as an unknown one (SPEC R11.1).
+                if customer is None or not self.ctx.units.in_scope(customer.unit_id):
                     reason = _("unknown customer “%(ref)s”") % {"ref": row.customer_ref}
                     self.reject(row.number, "customer_ref", reason)
-                    continue
-                if not self.ctx.units.in_scope(customer.unit_id):
-                    self.reject(row.number, "customer_ref", outside_scope())
                     continue
             event = None
             if row.order:

@@ -173,6 +173,11 @@ class EventImporter(RowImporter[EventRow]):
             customer_id = self.customers[row.customer_ref][0]
             staff_id = self._staff_id(row.staff)
             stored = existing.get((row.type, row.external_id))
+            if stored is not None and not self.ctx.units.in_scope(stored[5]):
+                # Another region's order: never moved to this file's customer and unit; the
+                # message is the one every out-of-scope key gets, so it confirms nothing more.
+                self.reject(row.number, "external_id", outside_scope())
+                continue
             if stored is None:
                 new.append(
                     (

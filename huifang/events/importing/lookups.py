@@ -23,12 +23,21 @@ def name_key(text: str) -> str:
 
 
 class StaffDirectory:
-    """Every staff member by username and by display name."""
+    """Every staff member within ``scope`` (a unit's subtree; None: the whole organisation) by
+    username and by display name.
 
-    def __init__(self) -> None:
+    Staff outside the scope are not in the directory at all, so a supervisor's file can neither
+    hand customers or complaints to another region's people nor learn from the message whether a
+    username exists there (SPEC R11.1; the same "no staff member" answer either way).
+    """
+
+    def __init__(self, *, scope: OrgUnit | None = None) -> None:
         self._by_username: dict[str, tuple[int, bool]] = {}
         self._by_name: dict[str, list[int]] = {}
-        for pk, username, display_name, active in Staff.objects.values_list(
+        staff = Staff.objects.all()
+        if scope is not None:
+            staff = staff.filter(unit__path__startswith=scope.path)
+        for pk, username, display_name, active in staff.values_list(
             "pk", "username", "display_name", "is_active"
         ):
             self._by_username[username] = (pk, active)
