@@ -295,3 +295,8 @@ LOGGING: dict[str, Any] = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Import files are parsed in a child process limited to this much memory above the server's own
+# size and this much CPU time (issue 13: a hostile workbook is a refused file, not a dead server).
+HUIFANG_IMPORT_MEMORY_MB = int(os.environ.get("HUIFANG_IMPORT_MEMORY_MB", "1024"))
+HUIFANG_IMPORT_CPU_SECONDS = int(os.environ.get("HUIFANG_IMPORT_CPU_SECONDS", "600"))

@@ -56,3 +56,33 @@ def mask_phone(e164: str) -> str:
     if len(digits) <= 7:
         return "*" * len(digits)
     return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
+
+
+# Personal numbers hiding in free text (an extra column 业主电话, a remark): a mainland mobile
+# (maybe +86 / 0086 and separators), a landline with its area code, an ID-card number (18 or 15
+# characters). Digits next to other digits are not matched: an order number is not a phone.
+_PERSONAL = re.compile(
+    r"(?<![\dA-Za-z])(?:"
+    r"\d{17}[\dXx]|\d{15}"  # 居民身份证 (18, or the old 15)
+    r"|(?:\+?86[\s-]?|0086[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}"  # mobile
+    r"|0\d{2,3}[\s-]?\d{7,8}"  # landline with area code
+    r")(?![\dA-Za-z])"
+)
+
+
+def _mask_digits(found: re.Match[str]) -> str:
+    """Keep the first three and last four characters of the match, hide the rest."""
+    text = found.group(0)
+    if len(text) <= 7:
+        return "*" * len(text)
+    return text[:3] + "*" * (len(text) - 7) + text[-4:]
+
+
+def mask_personal(text: str) -> str:
+    """``text`` with every phone- or ID-card-shaped number masked like a phone (R11.1): for free
+    attributes and import previews, which have no reveal of their own."""
+    return _PERSONAL.sub(_mask_digits, text)
+
+
+def has_personal(text: str) -> bool:
+    return _PERSONAL.search(text) is not None

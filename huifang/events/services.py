@@ -127,6 +127,22 @@ def confirm_upload(*, batch: ImportBatch, by: Staff, accept_good_rows: bool) -> 
     )
 
 
+@transaction.atomic
+def discard_upload(*, batch: ImportBatch, by: Staff, now: datetime | None = None) -> None:
+    """Throw away an uploaded file that will not be imported (precondition: not imported): the
+    stored copy is deleted after the commit and the batch stays in the list as rejected, with who
+    discarded it. The file is not read, so a file that cannot be read can still be discarded."""
+    now = now or timezone.now()
+    report = ImportReport(
+        kind=batch.kind,
+        filename=batch.filename,
+        file_error=_("discarded by %(name)s") % {"name": by.display_name or by.username},
+    )
+    _finish(batch, report, status=ImportBatch.Status.REJECTED, now=now)
+    if batch.stored_path:
+        _forget_upload(batch)
+
+
 def _finish(record: ImportBatch, report: ImportReport, *, status: str, now: datetime) -> None:
     record.status = status
     record.report = report.to_json()

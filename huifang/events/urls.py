@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/validate/", views.validate, name="validate"),
     path("<int:pk>/report/", views.report, name="report"),
     path("<int:pk>/confirm/", views.confirm, name="confirm"),
+    path("<int:pk>/discard/", views.discard, name="discard"),
 ]

@@ -130,3 +130,15 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
         )
     messages.success(request, _("The file has been imported."))
     return redirect("events:report", pk=batch.pk)
+
+
+@require_POST
+def discard(request: HttpRequest, pk: int) -> HttpResponse:
+    """Throw an uploaded file away without reading it (a damaged or hostile file included)."""
+    user = _importer(request)
+    batch = _batch(user, pk)
+    if batch.status == ImportBatch.Status.IMPORTED:
+        return _bad_request(request, batch, _("This file has been imported already."))
+    services.discard_upload(batch=batch, by=user)
+    messages.success(request, _("The file has been discarded."))
+    return redirect("events:upload")

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from huifang.accounts.models import Staff
 from huifang.accounts.scope import ORGANISATION_WIDE
 from huifang.accounts.services import headquarters
-from huifang.customers.phones import InvalidPhone, mask_phone, normalize_phone
+from huifang.customers.phones import InvalidPhone, mask_personal, mask_phone, normalize_phone
 from huifang.events.importing.base import Context, RowImporter
 from huifang.events.importing.bulk import import_session
 from huifang.events.importing.columns import (
@@ -209,7 +209,8 @@ def preview_file(*, kind: str, path: Path, limit: int = 10) -> Preview:
                     cells[phone] = mask_phone(normalize_phone(cells[phone]))
                 except InvalidPhone:
                     cells[phone] = "*" * len(cells[phone])
-            rows.append((number, cells[: len(columns.headers)]))
+            # Any other cell may hold a number too (an extra column 业主电话, an ID card).
+            rows.append((number, [mask_personal(cell) for cell in cells[: len(columns.headers)]]))
             if len(rows) >= limit:
                 break
         return Preview(columns, rows, table.format, table.encoding)

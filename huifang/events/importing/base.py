@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -35,6 +36,9 @@ class Context:
 
 
 Row = TypeVar("Row")
+
+# What separates two numbers in one cell: ; , / | 、 and their full-width forms, or a line break.
+_SEVERAL_NUMBERS = re.compile(r"[;,/|、；，／\n]")
 
 
 def max_length(model: type[models.Model], name: str) -> int:
@@ -130,6 +134,10 @@ class RowImporter(ABC, Generic[Row]):
     def phone(self, text: str) -> str:
         """``text`` as E.164; ``ValueError`` if it is not a number. Cached for the process: a
         customer's number repeats on every one of their rows, and across the API's batches."""
+        if _SEVERAL_NUMBERS.search(text) or sum(ch.isdigit() for ch in text) > 15:
+            # "13800001111;13800001112": keeping one would lose the other without a word, so the
+            # row is refused (docs/import.md); a second person's number belongs to a contact.
+            raise ValueError(_("several phone numbers in one cell; give one number per cell"))
         value = _normalized(text, settings.HUIFANG_PHONE_REGION)
         if value is None:
             raise ValueError(_("not a valid phone number"))

@@ -58,7 +58,8 @@ def test_a_customer_of_another_region_is_not_changed_by_a_customers_file(org: Or
 def test_an_owner_of_another_region_reads_as_no_such_username(org: Org, tmp_path: Path) -> None:
     header = ["customer_ref", "name", "phone", "owner"]
     rows = [["C1", "张伟", "13900000001", "erin"], ["C2", "李娜", "13900000002", "nobody"]]
-    report = import_file(kind="customers", path=write_csv(tmp_path / "c.csv", header, rows), by=org.east_supervisor)
+    path = write_csv(tmp_path / "c.csv", header, rows)
+    report = import_file(kind="customers", path=path, by=org.east_supervisor)
     assert report.errors == [
         RowError(2, "owner", "no staff member has the username “erin”"),
         RowError(3, "owner", "no staff member has the username “nobody”"),

@@ -32,7 +32,7 @@ from huifang.accounts.models import Role, Staff
 from huifang.accounts.scope import may_reveal_phone
 from huifang.customers.forms import RevealForm
 from huifang.customers.models import Channel
-from huifang.customers.phones import mask_phone, national
+from huifang.customers.phones import mask_personal, mask_phone, national
 from huifang.customers.services import reveal_phone
 from huifang.followups import questionnaires as scripts
 from huifang.followups import selectors, services
@@ -124,7 +124,11 @@ def _attributes(task: Task) -> list[tuple[str, str]]:
     for name, value in task.event.attributes.items():
         text = str(value)
         label = ATTRIBUTE_LABELS.get(name)
-        shown.append((str(label) if label else name, str(FLAG_VALUES.get(text, text)) if label else text))
+        # A free column (业主电话, 身份证) may hold a number; only the audited reveal shows it whole.
+        if label:
+            shown.append((str(label), str(FLAG_VALUES.get(text, text))))
+        else:
+            shown.append((name, mask_personal(text)))
     return shown
 
 
