@@ -90,6 +90,8 @@ def check_workbook(path: Path, limits: Limits) -> None:
                 # ODS (content.xml) writes no references; its repeats meet the memory limit instead.
                 if name.startswith("xl/worksheets/") and name.endswith(".xml"):
                     _scan_sheet(archive, info, limits)
+                elif name == "xl/sharedstrings.xml":
+                    _check_shared_strings(archive, info)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as exc:
         raise ImportFileError(_("the workbook cannot be read: %(problem)s") % {"problem": exc}) from exc
 
@@ -118,3 +120,16 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits)
             if max_row * max(max_column, 1) > limits.cells:
                 raise _too_big(_("a cell at row %(row)d") % {"row": max_row})
             tail = text[-_OVERLAP:]
+
+
+_SST_COUNT = re.compile(rb'<(?:\w+:)?sst\b[^>]*?\b(?:count|uniqueCount)="(\d{1,20})"')
+
+
+def _check_shared_strings(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """calamine reserves room for the count the shared-strings part declares; each string takes at
+    least ``<si><t/></si>`` (12 bytes), so a count the part's size cannot hold is a lie."""
+    with archive.open(info) as stream:
+        head = stream.read(4096)
+    for match in _SST_COUNT.finditer(head):
+        if int(match[1]) > info.file_size // 12 + 1:
+            raise _too_big(_("%(count)s shared strings declared") % {"count": match[1].decode()})

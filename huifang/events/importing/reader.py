@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import faulthandler
 import io
 import itertools
 import logging
@@ -300,6 +301,9 @@ def _address_space() -> int:
 def _child(path: Path, limits: Limits, stream: io.BufferedWriter) -> None:
     """The reading process: limit itself, read, send the table; never returns."""
     code = 0
+    # A parser that runs out of memory aborts; one line on stderr says so, not a page of stack.
+    faulthandler.disable()
+    os.environ["RUST_BACKTRACE"] = "0"
     try:
         budget = _address_space() + limits.memory_mb * (1 << 20)
         resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
