@@ -33,11 +33,18 @@ def _secret_key() -> str:
     key_file = DATA_DIR / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    _private_data_dir()
     key = secrets.token_urlsafe(50)
     key_file.write_text(key)
     key_file.chmod(0o600)
     return key
+
+
+def _private_data_dir() -> None:
+    """The data folder holds the database, the key and uploaded files: its owner's only (0700)."""
+    DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if DATA_DIR.stat().st_uid == os.getuid():
+        DATA_DIR.chmod(0o700)
 
 
 def _database() -> dict[str, Any]:
@@ -45,7 +52,7 @@ def _database() -> dict[str, Any]:
     if url:
         config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
         return config
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    _private_data_dir()  # the database files themselves: huifang.web.apps (0600)
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": DATA_DIR / "huifang.sqlite3",
@@ -103,6 +110,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "huifang.web.middleware.LoginRequiredMiddleware",
+    "huifang.web.middleware.NoStoreMiddleware",
     # Last, so that it sees failed logins after authentication ran.
     "axes.middleware.AxesMiddleware",
 ]
@@ -143,10 +151,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-# Lock-out: five wrong passwords for one username from one address lock it for 30 minutes.
+# Lock-out (huifang.accounts.lockout): five wrong passwords for one username from one address lock
+# that username there for 30 minutes; twenty from one address, whatever the usernames, lock the
+# address (password spraying). The order of the parameters matters to the handler.
 AXES_FAILURE_LIMIT = int(os.environ.get("HUIFANG_LOGIN_FAILURE_LIMIT", "5"))
+HUIFANG_LOGIN_ADDRESS_LIMIT = int(os.environ.get("HUIFANG_LOGIN_ADDRESS_LIMIT", "20"))
 AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "huifang.accounts.lockout.UserAndAddressHandler"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -287,7 +299,16 @@ LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # A refused request (403, 404, 400) is one line, not a traceback: it is the user's mistake or
+    # a probe, not the server's fault (issue 13).
+    "filters": {"client_errors_in_one_line": {"()": "huifang.web.logs.ClientErrorsInOneLine"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_errors_in_one_line"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("HUIFANG_LOG_LEVEL", "INFO")},
     "loggers": {
         # Request lines carry URLs only; URLs never carry personal data (see docs/privacy.md).

@@ -31,5 +31,6 @@ urlpatterns = [
     path("campaigns/", include("huifang.campaigns.urls")),
     # The households' survey page: public, the code is the key (no personal data in the URL).
     path("s/<str:code>/", survey, name="survey"),
+    path("", include("huifang.accounts.account_urls")),
     path("", include("huifang.web.urls")),
 ]

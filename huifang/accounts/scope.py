@@ -55,4 +55,5 @@ MAY_REVEAL_PHONE = frozenset({Role.AGENT, Role.SALES, Role.SUPERVISOR, Role.MANA
 
 
 def may_reveal_phone(user: Staff) -> bool:
-    return user.is_superuser or user.role in MAY_REVEAL_PHONE
+    """By role only: a superuser account follows its role's rules like anyone (docs/privacy.md)."""
+    return user.role in MAY_REVEAL_PHONE

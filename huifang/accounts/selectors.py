@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from holidays import country_holidays
 
 from huifang import rules
@@ -99,3 +100,40 @@ def years_without_schedule(years: Iterable[int]) -> list[int]:
     if not estimated:
         return []
     return sorted(estimated - years_with_make_up_days(estimated))
+
+
+@dataclass(frozen=True)
+class LockOut:
+    """A username locked out from one address, or (``username`` "") a whole address."""
+
+    username: str
+    address: str
+    failures: int
+    last_at: datetime
+
+
+def lockouts(*, now: datetime) -> list[LockOut]:
+    """The login lock-outs in force (huifang.accounts.lockout): usernames at their limit from one
+    address, and addresses at the address limit whatever the usernames."""
+    from axes.models import AccessAttempt  # axes' own table
+
+    since = now - timedelta(hours=float(settings.AXES_COOLOFF_TIME))
+    recent = AccessAttempt.objects.filter(attempt_time__gte=since)
+    found: list[LockOut] = []
+    by_user = (
+        recent.values("username", "ip_address")
+        .annotate(failures=Sum("failures_since_start"), last_at=Max("attempt_time"))
+        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
+        .order_by("-last_at")
+    )
+    for row in by_user:
+        found.append(LockOut(row["username"] or "", row["ip_address"] or "", row["failures"], row["last_at"]))
+    by_address = (
+        recent.values("ip_address")
+        .annotate(failures=Sum("failures_since_start"), last_at=Max("attempt_time"))
+        .filter(failures__gte=settings.HUIFANG_LOGIN_ADDRESS_LIMIT)
+        .order_by("-last_at")
+    )
+    for row in by_address:
+        found.append(LockOut("", row["ip_address"] or "", row["failures"], row["last_at"]))
+    return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -9,6 +10,8 @@ from django.utils import timezone
 
 from huifang.accounts import workdays
 from huifang.accounts.models import CalendarDay, HandOver, OrgUnit, Role, Staff
+
+log = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -153,3 +156,18 @@ def remove_calendar_days(*, first: date, last: date) -> int:
     if removed:
         _forget_calendar()
     return removed
+
+
+@transaction.atomic
+def unlock_login(*, username: str, address: str, by: Staff) -> int:
+    """Lift a login lock-out (an administrator's act, logged with who did it): the failures of
+    ``username`` from ``address``, or with an empty ``username`` every failure from ``address``.
+    Returns the number of records removed."""
+    from axes.models import AccessAttempt  # axes' own table; imported here to keep the app light
+
+    attempts = AccessAttempt.objects.filter(ip_address=address)
+    if username:
+        attempts = attempts.filter(username=username)
+    count, _ = attempts.delete()
+    log.warning("login lock-out lifted for %s from %s by %s", username or "*", address, by.username)
+    return int(count)

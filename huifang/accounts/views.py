@@ -7,10 +7,11 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -111,3 +112,37 @@ def remove(request: HttpRequest) -> HttpResponse:
     else:
         messages.info(request, _("%(day)s was not entered.") % {"day": day.isoformat()})
     return redirect(_page(day.year))
+
+
+# --------------------------------------------------------------------------------------------------
+# Login lock-outs (设置 › 登录锁定) and the user's own password
+
+
+def lockouts(request: HttpRequest) -> HttpResponse:
+    """The lock-outs in force, for administrators to lift (docs/privacy.md "Accounts")."""
+    _staff(request, ORGANISATION_WIDE - {Role.HQ})
+    found = selectors.lockouts(now=timezone.now())
+    return render(request, "accounts/lockouts.html", {"lockouts": found})
+
+
+@require_POST
+def unlock(request: HttpRequest) -> HttpResponse:
+    """Lift one lock-out; the username and address come in the form, never in the URL."""
+    user = _staff(request, ORGANISATION_WIDE - {Role.HQ})
+    address = request.POST.get("address", "").strip()
+    if not address:
+        return HttpResponseBadRequest(_("Say which address to unlock."))
+    services.unlock_login(username=request.POST.get("username", "").strip(), address=address, by=user)
+    messages.success(request, _("The lock-out has been lifted."))
+    return redirect("account:lockouts")
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    """Every member of staff changes their own password (the old one, then the new one twice)."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("account:password_done")
+
+
+class PasswordChangeDone(auth_views.PasswordChangeDoneView):
+    template_name = "accounts/password_change_done.html"

@@ -14,8 +14,8 @@ from huifang.web.forms import style_fields
 
 
 class CustomerSearchForm(forms.Form):
-    """The customer list's filter. Sent by POST and kept in the session, so that names and
-    numbers typed here never appear in a URL or an access log."""
+    """The customer list's filter. Sent by POST and kept nowhere, so that names and numbers typed
+    here never appear in a URL, an access log or a stored session."""
 
     q = forms.CharField(required=False, max_length=64, label=_("Name, number or phone"))
     klass = forms.ChoiceField(

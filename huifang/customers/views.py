@@ -36,17 +36,25 @@ def _staff(request: HttpRequest) -> Staff:
 
 
 def customer_list(request: HttpRequest) -> HttpResponse:
-    """客户: the customers in the user's scope, searchable, 50 to a page."""
+    """客户: the customers in the user's scope, searchable, 50 to a page.
+
+    A search is sent by POST and answered at once; its words (a name, a number) are kept nowhere —
+    not in the URL, not in the session (issue 13) — so further pages of a search are POSTs too.
+    """
     user = _staff(request)
+    search: dict[str, str] = {}
+    page_number = request.GET.get("page")
     if request.method == "POST":
         form = CustomerSearchForm(request.POST)
         if form.is_valid():
-            request.session[SEARCH_SESSION_KEY] = form.cleaned_data
-        return redirect("customers:list")
-    search = request.session.get(SEARCH_SESSION_KEY, {})
-    form = CustomerSearchForm(initial=search)
+            search = {key: value for key, value in form.cleaned_data.items() if value}
+        page_number = request.POST.get("page")
+    else:
+        form = CustomerSearchForm()
+    # Sessions written by an earlier version kept the last search: forget it.
+    request.session.pop(SEARCH_SESSION_KEY, None)
     customers = selectors.search_customers(user, text=search.get("q", ""), klass=search.get("klass", ""))
-    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(customers, PAGE_SIZE).get_page(page_number)
     return render(request, "customers/list.html", {"form": form, "page": page, "searching": bool(search)})
 
 

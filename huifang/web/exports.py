@@ -21,17 +21,9 @@ def sheet_name(title: str) -> str:
     return title.translate(SHEET_FORBIDDEN).strip()[:SHEET_MAX] or "Sheet1"
 
 
-# A cell starting with one of these is a formula to Excel (CSV injection); prefix it with '.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from huifang.core.cells import FORMULA_START, safe_cell
 
-
-def safe_cell(value: Any) -> Any:
-    """``value`` as a spreadsheet may show it, never as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+__all__ = ["FORMULA_START", "csv_response", "safe_cell", "xlsx_bytes", "xlsx_response"]
 
 
 def csv_response(

@@ -1,5 +1,5 @@
-"""Every page but the login page and static files needs a logged-in user; the language is the
-organisation's (简体中文) unless the user chose another.
+"""Every page but the login page and static files needs a logged-in user, and none of them is kept
+in a cache; the language is the organisation's (简体中文) unless the user chose another.
 
 The API (``/api/``) authenticates each request itself (a token or the session) and answers 401
 rather than redirecting to the login page."""
@@ -11,6 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 
 PUBLIC_PREFIXES = (
     "/login/",
@@ -44,3 +45,18 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store, private`` on every response to a logged-in user: any page may
+    show a customer's name or number, and none must stay in a browser's or a proxy's cache
+    (issue 13). Static files are answered by whitenoise before this runs and stay cacheable."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            patch_cache_control(response, no_store=True, private=True)
+        return response

@@ -309,7 +309,7 @@ def test_revealing_the_number_on_the_work_page_is_logged(shop: Shop, clock: Any)
     client = _client(shop.agent)
     _claim(client)
     response = client.post(f"/followups/{task.pk}/reveal/", {"reason": "follow_up"})
-    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
     assert "13812345678" in response.content.decode()
     reveal = PhoneReveal.objects.get()
     assert (reveal.staff, reveal.customer, reveal.reason) == (shop.agent, task.customer, "follow_up")

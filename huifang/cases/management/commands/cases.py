@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, no_translatio
 
 from huifang.cases.models import CaseKind, CaseStatus
 from huifang.cases.selectors import CASE_COLUMNS, case_rows, cases_for
+from huifang.core.cells import safe_cell
 
 
 class Command(BaseCommand):
@@ -42,4 +43,5 @@ class Command(BaseCommand):
         writer = csv.DictWriter(self.stdout, fieldnames=CASE_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({key: "" if value is None else value for key, value in row.items()})
+            # Formula-escaped as the web exports are: a customer-typed "=…" never runs in Excel.
+            writer.writerow({key: safe_cell(value) for key, value in row.items()})

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, no_translations
 
+from huifang.core.cells import safe_cell
 from huifang.followups.models import TaskStatus
 from huifang.followups.selectors import TASK_COLUMNS, task_rows, tasks_for
 
@@ -37,4 +38,5 @@ class Command(BaseCommand):
         writer = csv.DictWriter(self.stdout, fieldnames=TASK_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({key: "" if value is None else value for key, value in row.items()})
+            # Formula-escaped as the web exports are: a customer-typed "=…" never runs in Excel.
+            writer.writerow({key: safe_cell(value) for key, value in row.items()})

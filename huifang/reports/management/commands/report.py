@@ -14,6 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.utils import timezone
 
+from huifang.core.cells import safe_cell
 from huifang.reports.figures import GROUPINGS, REPORTS, VISITS, ReportError, report
 from huifang.web.exports import xlsx_bytes
 
@@ -65,7 +66,8 @@ class Command(BaseCommand):
                 writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
                 writer.writeheader()
                 for row in rows:
-                    writer.writerow({key: "" if value is None else value for key, value in row.items()})
+                    # Formula-escaped as the web exports are: a typed "=…" never runs in Excel.
+                    writer.writerow({key: safe_cell(value) for key, value in row.items()})
         finally:
             if stream is not None:
                 stream.close()
