@@ -46,7 +46,7 @@ class AttemptInline(admin.TabularInline):  # type: ignore[type-arg]
     model = Attempt
     extra = 0
     can_delete = False
-    fields = ("at", "agent", "result", "outcome", "respondent", "duration")
+    fields = ("at", "agent", "result", "outcome", "duration")  # not the respondent's name
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -79,10 +79,12 @@ class SamplingRecordAdmin(ReadOnly):
 
 @admin.register(Task)
 class TaskAdmin(ReadOnly):
-    list_display = ["pk", "policy", "customer", "status", "earliest_at", "latest_at", "assignee", "outcome"]
+    # No customer (a name): the admin has neither the scope nor the masking of the task pages.
+    list_display = ["pk", "policy", "status", "earliest_at", "latest_at", "assignee", "outcome"]
     list_filter = ["status", "origin", "policy", "outcome"]
     search_fields = ["customer__ref", "event__external_id"]
-    raw_id_fields = ["customer", "event", "assignee", "claimed_by", "callback_by", "unit"]
+    exclude = ["customer"]
+    raw_id_fields = ["event", "assignee", "claimed_by", "callback_by", "unit"]
     inlines = [StatusChangeInline, AttemptInline]
 
 

@@ -1,0 +1,331 @@
+"""Row scope and masking, for every route the URL configuration has (issue 13, "What must be shown").
+
+Nothing here lists the routes: they are read from ``huifang.urls``, so a route added tomorrow (the
+HTTP API's included) is in the matrix and the scan without anyone remembering to add it.
+
+- **Row-scope matrix**: every route that takes an id × every role whose scope is a part of the
+  organisation × an object of the other region. Which ids are "the other region's object" for a
+  route is found by asking HQ (who sees everything): an id whose page shows the south's markers is
+  a south object of that route. Every east persona must then get no south marker — a 403, a 404
+  or a page without the object — and a POST must change nothing.
+- **Masking scan**: every page (GET) of every route, ids filled with objects HQ can open, plus the
+  export links those pages offer, per role: 0 unmasked mobile or ID-card numbers.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import FieldError
+from django.core.management import call_command
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RoutePattern
+from pytest_django import DjangoDbBlocker
+
+from huifang.accounts.models import OrgUnit, Staff
+from huifang.cases.services import ComplaintIntake, draft_letter, group_cases, receive_complaint
+from huifang.customers.models import Customer
+from huifang.events.models import Event, ImportBatch
+from huifang.reports.services import subscribe
+from huifang.web.demo import DemoSummary, load_demo
+
+FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+
+# The south's customers (refs HXSH…, HXKH…) and its units, as the demo names them.
+SOUTH_MARKER = re.compile(
+    r"HXSH\d|HXKH\d|广州售后服务中心|华南大客户部|华南区域"
+    r"|何丽华|罗嘉欣|林浩然|冯晓东|邓雅婷|曾文博|赵伟|黄志明|梁国栋"  # the south's staff
+)
+# East personas of every role whose scope is a part of the organisation (HQ, quality at HQ and the
+# administrator are organisation-wide by design: docs/privacy.md).
+EAST_PERSONAS = ("agent1", "supervisor_east", "manager_east", "handler_east")
+EVERY_PERSONA = (*EAST_PERSONAS, "hq", "quality", "admin")
+# Who may open a south object, to find which ids are south objects of a route.
+SOUTH_PROBERS = ("hq", "supervisor_south", "manager_south", "handler_south", "agent7")
+# Routes with an id whose objects belong to no region: what they show is the organisation's own
+# configuration, the same for everyone allowed to see it. A new id route that the matrix cannot
+# place in a region fails the test until it is placed here, with its reason.
+NOT_REGIONAL = {
+    "policies:": "follow-up policies and their versions are the organisation's rules",
+    "admin:": "the admin site: administrators only (the masking scan covers it)",
+}
+# How a model's row reaches its unit: the first of these lookups that the model has.
+UNIT_LOOKUPS = (
+    "path",  # OrgUnit itself
+    "unit",
+    "customer__unit",
+    "task__unit",
+    "case__unit",
+    "event__unit",
+    "uploaded_by__unit",
+    "recipient__unit",
+    "staff__unit",
+    "agent__unit",
+    "assignee__unit",
+    "from_staff__unit",
+)
+# A full mainland mobile (maybe +86) or an 18-character ID card, not inside a longer number.
+UNMASKED = re.compile(r"(?<![\d*])(?:\+?86)?1[3-9]\d{9}(?![\d*])|(?<![\d*])\d{17}[\dXx](?![\d*])")
+PLANTED_PHONE = "13987654321"
+PLANTED_ID_CARD = "110101199003077777"
+
+
+@dataclass(frozen=True)
+class Route:
+    route: str  # "customers/<int:pk>/"
+    name: str  # "customers:detail"
+    params: tuple[str, ...]
+
+    def url(self, value: object) -> str:
+        path = re.sub(r"<(?:\w+:)?\w+>", str(value), self.route)
+        return "/" + path
+
+
+def _walk(patterns: list[URLPattern | URLResolver], prefix: str, namespace: str) -> Iterator[Route]:
+    for entry in patterns:
+        if not isinstance(entry.pattern, RoutePattern):
+            continue  # regular-expression routes: i18n, static files, the admin's app index
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, route, inner)
+        else:
+            params = tuple(entry.pattern.converters)
+            yield Route(route, f"{namespace}{entry.name or ''}", params)
+
+
+def every_route() -> list[Route]:
+    return list(_walk(get_resolver().url_patterns, "", ""))
+
+
+def _client(username: str) -> Client:
+    client = Client()
+    client.force_login(Staff.objects.get(username=username))
+    return client
+
+
+def _region_ids(prefix: str, per_model: int = 2) -> list[int]:
+    """Ids of a few rows of every Huifang model that belong to the units under ``prefix``."""
+    ids: set[int] = set()
+    for model in apps.get_models():
+        if not model.__module__.startswith("huifang."):
+            continue
+        for lookup in UNIT_LOOKUPS:
+            condition = {f"{lookup}__startswith" if lookup == "path" else f"{lookup}__path__startswith": prefix}
+            try:
+                rows = model._default_manager.filter(**condition).order_by("-pk")
+                ids.update(rows.values_list("pk", flat=True)[:per_model])
+            except FieldError:
+                continue
+            break
+    return sorted(ids)
+
+
+def _elsewhere_ids(prefix: str) -> set[int]:
+    """Ids of every row of every regional model that is NOT under ``prefix``: an action tried at
+    an id outside this set can only meet a row of that region, or none."""
+    ids: set[int] = set()
+    for model in apps.get_models():
+        if not model.__module__.startswith("huifang."):
+            continue
+        for lookup in UNIT_LOOKUPS:
+            field = f"{lookup}__startswith" if lookup == "path" else f"{lookup}__path__startswith"
+            try:
+                ids.update(model._default_manager.exclude(**{field: prefix}).values_list("pk", flat=True))
+            except FieldError:
+                continue
+            break
+    return ids
+
+
+def _counts() -> dict[str, int]:
+    return {
+        model._meta.label: model._default_manager.count()
+        for model in apps.get_models()
+        if model.__module__.startswith("huifang.")
+    }
+
+
+def _body(response: object) -> str:
+    """The text of a page or an export (the XML of an XLSX); "" for what is neither."""
+    content = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content  # type: ignore[attr-defined]
+    kind = response.get("Content-Type", "")  # type: ignore[attr-defined]
+    if "spreadsheetml" in kind:
+        with zipfile.ZipFile(io.BytesIO(content)) as z:
+            return "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
+    if kind.startswith(("text/", "application/json")):
+        return content.decode("utf-8", "replace")
+    return ""
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[DemoSummary]:
+    """The demo organisation (two regions, every role, every kind of record), loaded once, with a
+    number and an ID card planted in free attributes of both regions' orders (业主电话, 身份证)."""
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=[FAST_HASHER]):
+        summary = load_demo(now=NOW)
+        for event in Event.objects.filter(tasks__isnull=False).distinct().order_by("pk")[:40]:
+            event.attributes = {**event.attributes, "业主电话": PLANTED_PHONE, "身份证": PLANTED_ID_CARD}
+            event.save(update_fields=["attributes"])
+        _south_issue_letter_and_import()
+    yield summary
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
+def _south_issue_letter_and_import() -> None:
+    """What the demo does not have: a common issue with its letter, and an uploaded import."""
+    south = OrgUnit.objects.get(code="hengxin-south")
+    supervisor = Staff.objects.get(username="supervisor_south")
+    unit = OrgUnit.objects.get(code="hengxin-gz-service")
+    customers = Customer.objects.filter(unit=unit).order_by("pk")
+    cases = [
+        receive_complaint(
+            intake=ComplaintIntake(
+                customer=customer, channel="hotline", level="general", title="维修不及时", words="等了三天", unit=unit
+            ),
+            by=Staff.objects.get(username="agent7"),
+            at=NOW,
+        )
+        for customer in customers[:2]
+    ]
+    issue = group_cases(cases=cases, title="水压不足", by=supervisor, at=NOW)
+    subscribe(staff=supervisor, report="daily", by="", file_format="xlsx", at=NOW)
+    draft_letter(issue=issue, by=supervisor, at=NOW)
+    folder = Path(settings.IMPORT_UPLOAD_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = folder / "matrix-south.csv"
+    ref = Customer.objects.filter(unit__path__startswith=south.path).values_list("ref", flat=True)[0]
+    stored.write_text(f"customer_ref,name,phone\n{ref},测试,13900000000\n")
+    ImportBatch.objects.create(kind="customers", filename="客户.csv", stored_path=str(stored), uploaded_by=supervisor)
+
+
+@pytest.fixture
+def loaded(demo: DemoSummary, db: None) -> DemoSummary:
+    return demo
+
+
+def test_the_routes_are_read_from_the_url_configuration() -> None:
+    names = {r.name for r in every_route()}
+    assert {"customers:detail", "events:preview", "cases:detail", "account:lockouts"} <= names
+
+
+def _id_prefix(route: Route) -> str:
+    """The route up to its first parameter: ``followups/<int:pk>/attempt/`` → ``followups/<>``."""
+    return re.split(r"<(?:\w+:)?\w+>", route.route)[0] + "<>"
+
+
+def _foreign_ids(route: Route, candidates: list[int], probers: dict[str, Client]) -> list[int]:
+    """The candidate ids at which ``route`` shows a south object to someone allowed to see it:
+    HQ first, then the south's own people (a task's work page is its agent's)."""
+    found: list[int] = []
+    for name, client in probers.items():
+        for pk in candidates:
+            response = client.get(route.url(pk))
+            assert response.status_code < 500, (route.name, pk, name, response.status_code)
+            if response.status_code == 405:
+                return []  # an action (POST only): placed by the page it belongs to
+            if response.status_code == 200 and SOUTH_MARKER.search(_body(response)):
+                found.append(pk)
+        if found:
+            return found
+    return found
+
+
+def _post_only(route: Route, client: Client) -> bool:
+    return client.get(route.url(1)).status_code == 405
+
+
+def test_no_route_shows_another_regions_object_to_any_role(loaded: DemoSummary) -> None:
+    south = OrgUnit.objects.get(code="hengxin-south")
+    candidates = _region_ids(south.path, per_model=1)
+    probers = {username: _client(username) for username in SOUTH_PROBERS}
+    personas = {username: _client(username) for username in EAST_PERSONAS}
+    routes = [r for r in every_route() if r.params and not r.name.startswith(tuple(NOT_REGIONAL))]
+    # First the routes that show an object, then the actions on it (same URL up to the id).
+    foreign = {route.name: _foreign_ids(route, candidates, probers) for route in routes}
+    by_prefix: dict[str, list[int]] = {}
+    for route in routes:
+        if foreign[route.name]:
+            by_prefix.setdefault(_id_prefix(route), []).extend(foreign[route.name])
+    leaks: list[str] = []
+    uncovered: list[str] = []
+    checked = 0
+    # An action with no page of its own (a POST whose URL no page shares) is tried at every south
+    # id that no other region's row has, so whatever it addresses is the south's or nothing.
+    lone_action_ids = sorted(set(_region_ids(south.path, per_model=1)) - _elsewhere_ids(south.path))
+    for route in routes:
+        ids = foreign[route.name] or sorted(set(by_prefix.get(_id_prefix(route), [])))
+        if not ids and _post_only(route, probers["hq"]):
+            ids = lone_action_ids
+        if not ids:
+            uncovered.append(route.name)
+            continue
+        for username, client in personas.items():
+            before = _counts()
+            for pk in ids if ids is lone_action_ids else ids[:3]:
+                checked += 1
+                url = route.url(pk)
+                for response in (client.get(url), client.post(url, {})):
+                    assert response.status_code < 500, (route.name, url, username, response.status_code)
+                    if response.status_code == 200 and SOUTH_MARKER.search(_body(response)):
+                        leaks.append(f"{username} {response.request['REQUEST_METHOD']} {route.name}")
+            if _counts() != before:
+                leaks.append(f"{username} POST {route.name}: wrote something")
+    print(f"\nrow-scope matrix: {len(routes)} routes with an id, {checked} (route, object, role) cells, {len(leaks)} leaks")
+    assert leaks == [], leaks
+    # Every route with an id met a south object (or is declared organisation-wide above).
+    assert uncovered == [], f"routes with an id that the matrix could not place: {uncovered}"
+
+
+def test_no_page_or_export_shows_an_unmasked_number_to_any_role(loaded: DemoSummary) -> None:
+    hq = _client("hq")
+    ids = _region_ids("/")
+    # The pages to read: every route without an id, and every route with an id at the objects HQ
+    # can open (reading them once as HQ is how the ids are matched to the routes).
+    pages: list[str] = []
+    for route in every_route():
+        if route.name == "logout" or "reveal" in route.name:
+            continue  # the reveal is the one place a number is shown, audited (a POST)
+        if not route.params:
+            pages.append(route.url(""))
+            continue
+        opened = [route.url(pk) for pk in ids if hq.get(route.url(pk)).status_code == 200]
+        pages.extend(opened[:3])
+    found: list[str] = []
+    read = 0
+    for username in EVERY_PERSONA:
+        client = _client(username)
+        exports: set[str] = set()
+        for url in pages:
+            response = client.get(url)
+            body = _body(response)
+            read += 1
+            for number in UNMASKED.findall(body):
+                found.append(f"{username} {url}: {number}")
+            # The exports a page offers (links with a format or "export"), followed once.
+            exports.update(
+                link
+                for link in re.findall(r'href="(/[^"]+)"', body)
+                if "format=" in link or "export" in link or "download" in link
+            )
+        for url in sorted(exports):
+            response = client.get(url.replace("&amp;", "&"))
+            read += 1
+            for number in UNMASKED.findall(_body(response)):
+                found.append(f"{username} {url}: {number}")
+    print(f"\nmasking scan: {read} pages and exports read, {len(found)} unmasked numbers")
+    assert found == []
+    assert read >= 300
+
