@@ -291,9 +291,7 @@ def test_no_route_shows_another_regions_object_to_any_role(loaded: DemoSummary) 
                         leaks.append(f"{username} {response.request['REQUEST_METHOD']} {route.name}")
             if _counts() != before:
                 leaks.append(f"{username} POST {route.name}: wrote something")
-    print(
-        f"\nrow-scope matrix: {len(routes)} id routes, {checked} (route, object, role) cells, {len(leaks)} leaks"
-    )
+    print(f"\nrow-scope matrix: {len(routes)} id routes, {checked} cells, {len(leaks)} leaks")
     assert leaks == [], leaks
     # Every route with an id met a south object (or is declared organisation-wide above).
     assert uncovered == [], f"routes with an id that the matrix could not place: {uncovered}"
