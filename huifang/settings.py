@@ -321,3 +321,7 @@ LOGGING: dict[str, Any] = {
 # size and this much CPU time (issue 13: a hostile workbook is a refused file, not a dead server).
 HUIFANG_IMPORT_MEMORY_MB = int(os.environ.get("HUIFANG_IMPORT_MEMORY_MB", "1024"))
 HUIFANG_IMPORT_CPU_SECONDS = int(os.environ.get("HUIFANG_IMPORT_CPU_SECONDS", "600"))
+
+# More reveals of full numbers than this in an hour by one user are refused and their supervisors
+# told (docs/privacy.md): an agent's day needs a few dozen, a harvest needs hundreds.
+HUIFANG_REVEAL_LIMIT_PER_HOUR = int(os.environ.get("HUIFANG_REVEAL_LIMIT_PER_HOUR", "60"))

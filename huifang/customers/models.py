@@ -270,3 +270,23 @@ class ExportRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.what} × {self.rows}"
+
+
+class RevealAlert(models.Model):
+    """A member of staff revealed full numbers at an unusual rate and was refused (docs/privacy.md):
+    one row per supervisor or manager above them, shown under the bell until read."""
+
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField()
+    reveals = models.PositiveIntegerField(help_text="reveals in the hour before")
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("unusual rate of reveals")
+        verbose_name_plural = _("unusual rates of reveals")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="revealalert_recipient_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} → {self.recipient_id} @ {self.at:%Y-%m-%d %H:%M}"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from huifang.accounts.models import HandOver, Staff
+from huifang.accounts.models import HandOver, Role, Staff
 from huifang.customers.models import (
     Contact,
     Customer,
@@ -16,6 +17,7 @@ from huifang.customers.models import (
     ExportRecord,
     OwnerChange,
     PhoneReveal,
+    RevealAlert,
     Tag,
 )
 
@@ -60,7 +62,11 @@ def change_owner(
     return change
 
 
-@transaction.atomic
+class RevealRefused(Exception):
+    """The user revealed more numbers in the last hour than anyone's work needs; their supervisors
+    have been told (``RevealAlert``)."""
+
+
 def reveal_phone(
     *,
     customer: Customer,
@@ -72,12 +78,42 @@ def reveal_phone(
     """Return the full number of ``customer`` (or of one of its contacts) and write the audit row.
 
     The caller has checked scope and ``accounts.scope.may_reveal_phone``; the audit row records
-    who, when, which customer and why, never the number.
+    who, when, which customer and why, never the number. Past ``HUIFANG_REVEAL_LIMIT_PER_HOUR``
+    reveals in an hour the reveal is refused (``RevealRefused``) and the user's supervisors and
+    managers are told once an hour, in a transaction of its own so that the alert stays.
     """
-    PhoneReveal.objects.create(
-        staff=staff, customer=customer, contact=contact, at=at or timezone.now(), reason=reason
-    )
+    at = at or timezone.now()
+    recent = PhoneReveal.objects.filter(staff=staff, at__gt=at - timedelta(hours=1), at__lte=at).count()
+    if recent >= settings.HUIFANG_REVEAL_LIMIT_PER_HOUR:
+        _alert_supervisors(staff=staff, reveals=recent, at=at)
+        raise RevealRefused(staff.pk)
+    with transaction.atomic():
+        PhoneReveal.objects.create(staff=staff, customer=customer, contact=contact, at=at, reason=reason)
     return contact.phone if contact is not None else customer.phone
+
+
+@transaction.atomic
+def mark_alerts_read(*, staff: Staff, at: datetime) -> int:
+    """Mark every unread reveal alert of ``staff`` read; returns how many."""
+    return RevealAlert.objects.filter(recipient=staff, read_at__isnull=True).update(read_at=at)
+
+
+@transaction.atomic
+def _alert_supervisors(*, staff: Staff, reveals: int, at: datetime) -> None:
+    """One ``RevealAlert`` per supervisor or manager of the units above ``staff`` (their own
+    included), at most once an hour per member of staff."""
+    if RevealAlert.objects.filter(staff=staff, at__gt=at - timedelta(hours=1)).exists():
+        return
+    unit = staff.unit
+    if unit is None:
+        return
+    above = [int(pk) for pk in unit.path.strip("/").split("/") if pk]
+    recipients = Staff.objects.filter(
+        unit_id__in=above, role__in=(Role.SUPERVISOR, Role.MANAGER), is_active=True
+    ).exclude(pk=staff.pk)
+    RevealAlert.objects.bulk_create(
+        RevealAlert(staff=staff, recipient=r, at=at, reveals=reveals) for r in recipients
+    )
 
 
 @transaction.atomic

@@ -25,8 +25,19 @@ from huifang.customers.forms import (
     RevealForm,
 )
 from huifang.customers.phones import mask_phone, national
+from huifang.customers.services import RevealRefused
 
 SEARCH_SESSION_KEY = "customers.search"
+
+
+def refused_message() -> str:  # noqa: N802  # read like the constant it almost is
+    """What a user sees when their rate of reveals is refused (translated at call time)."""
+    return _(
+        "Too many full numbers shown in the last hour: this one is refused and your supervisor has "
+        "been told. Work from the masked numbers, or ask your supervisor."
+    )
+
+
 PAGE_SIZE = 50
 
 
@@ -93,9 +104,12 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
     contact = None
     if form.cleaned_data["contact"]:
         contact = get_object_or_404(customer.contacts, pk=form.cleaned_data["contact"])
-    number = services.reveal_phone(
-        customer=customer, contact=contact, staff=user, reason=form.cleaned_data["reason"]
-    )
+    try:
+        number = services.reveal_phone(
+            customer=customer, contact=contact, staff=user, reason=form.cleaned_data["reason"]
+        )
+    except RevealRefused:
+        return HttpResponse(refused_message(), status=429)
     response = render(
         request, "customers/_revealed.html", {"number": national(number), "masked": mask_phone(number)}
     )

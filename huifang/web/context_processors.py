@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from huifang.accounts.models import Role, Staff
 from huifang.cases.selectors import unread
+from huifang.customers.models import RevealAlert
 
 # The main navigation (Simplified Chinese labels come from the translation catalogue).
 NAVIGATION = [
@@ -54,5 +55,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             active = request.path == url if url == "/" else request.path.startswith(url)
         items.append({"url": url, "label": label, "active": active})
     # The bell in the navigation bar: the user's unread notifications about cases.
-    unread_count = unread(user).count() if isinstance(user, Staff) else 0
+    # The bell also carries the alerts about a colleague's unusual rate of reveals (docs/privacy.md).
+    unread_count = (
+        unread(user).count() + RevealAlert.objects.filter(recipient=user, read_at__isnull=True).count()
+        if isinstance(user, Staff)
+        else 0
+    )
     return {"navigation": items, "unread_notifications": unread_count}

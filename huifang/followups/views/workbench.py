@@ -33,7 +33,8 @@ from huifang.accounts.scope import may_reveal_phone
 from huifang.customers.forms import RevealForm
 from huifang.customers.models import Channel
 from huifang.customers.phones import mask_personal, mask_phone, national
-from huifang.customers.services import reveal_phone
+from huifang.customers.services import RevealRefused, reveal_phone
+from huifang.customers.views import refused_message
 from huifang.followups import questionnaires as scripts
 from huifang.followups import selectors, services
 from huifang.followups.forms import ANSWER_ERRORS, AttemptForm, answers_from, question_views
@@ -362,7 +363,12 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
     form = RevealForm(request.POST)
     if not form.is_valid() or form.cleaned_data["contact"]:
         return HttpResponseBadRequest(_("Say why the full number is needed."))
-    number = reveal_phone(customer=task.customer, staff=user, reason=form.cleaned_data["reason"], at=clock())
+    try:
+        number = reveal_phone(
+            customer=task.customer, staff=user, reason=form.cleaned_data["reason"], at=clock()
+        )
+    except RevealRefused:
+        return HttpResponse(refused_message(), status=429)
     response = render(
         request, "customers/_revealed.html", {"number": national(number), "masked": mask_phone(number)}
     )
