@@ -13,8 +13,17 @@ class EventAdmin(admin.ModelAdmin[Event]):
     list_display = ["type", "external_id", "category", "staff_name", "unit", "completed_at"]
     list_filter = ["type"]
     search_fields = ["external_id", "customer__ref", "staff_name"]
-    fields = ["type", "external_id", "category", "staff_name", "staff", "unit", "completed_at", "batch"]
-    readonly_fields = fields
+    readonly_fields = (
+        "type",
+        "external_id",
+        "category",
+        "staff_name",
+        "staff",
+        "unit",
+        "completed_at",
+        "batch",
+    )
+    fields = readonly_fields
     date_hierarchy = "completed_at"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -32,8 +41,16 @@ class ImportBatchAdmin(admin.ModelAdmin[ImportBatch]):
     list_display = ["created_at", "kind", "filename", "status", "uploaded_by", "accept_good_rows"]
     list_filter = ["kind", "status"]
     # Not the report: its row errors quote the file's cells, numbers included.
-    fields = ["kind", "filename", "status", "uploaded_by", "created_at", "finished_at", "accept_good_rows"]
-    readonly_fields = fields
+    readonly_fields = (
+        "kind",
+        "filename",
+        "status",
+        "uploaded_by",
+        "created_at",
+        "finished_at",
+        "accept_good_rows",
+    )
+    fields = readonly_fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

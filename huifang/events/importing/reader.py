@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook
@@ -274,13 +274,13 @@ _HEAD = struct.Struct("!I")
 _ROWS_PER_MESSAGE = 500
 
 
-def _send(stream: io.BufferedWriter, message: tuple[object, ...]) -> None:
+def _send(stream: BinaryIO, message: tuple[object, ...]) -> None:
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     stream.write(_HEAD.pack(len(data)))
     stream.write(data)
 
 
-def _receive(stream: io.BufferedReader) -> tuple[Any, ...] | None:
+def _receive(stream: BinaryIO) -> tuple[Any, ...] | None:
     head = stream.read(_HEAD.size)
     if len(head) < _HEAD.size:
         return None  # the child ended without a word: it died
@@ -298,7 +298,7 @@ def _address_space() -> int:
         return int(f.read().split()[0]) * resource.getpagesize()
 
 
-def _child(path: Path, limits: Limits, stream: io.BufferedWriter) -> None:
+def _child(path: Path, limits: Limits, stream: BinaryIO) -> None:
     """The reading process: limit itself, read, send the table; never returns."""
     code = 0
     # A parser that runs out of memory aborts; one line on stderr says so, not a page of stack.
@@ -343,7 +343,7 @@ def _memory_message(limits: Limits) -> str:
     ) % {"limit": limits.memory_mb}
 
 
-def _parent_rows(stream: io.BufferedReader, reap: Callable[[], str]) -> Iterator[tuple[int, list[str]]]:
+def _parent_rows(stream: BinaryIO, reap: Callable[[], str]) -> Iterator[tuple[int, list[str]]]:
     """The rows the child sends, until its end or its error."""
     while True:
         message = _receive(stream)

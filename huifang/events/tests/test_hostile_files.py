@@ -418,7 +418,16 @@ def damaged(seed: int = 13) -> Iterator[tuple[str, Maker]]:
 
 
 def corpus() -> list[tuple[str, Maker]]:
-    families = [zip_bombs, huge_dimensions, nuls, encodings, formulas, giants, several_numbers, damaged]
+    families: list[Callable[[], Iterator[tuple[str, Maker]]]] = [
+        zip_bombs,
+        huge_dimensions,
+        nuls,
+        encodings,
+        formulas,
+        giants,
+        several_numbers,
+        damaged,
+    ]
     return [entry for family in families for entry in family()]
 
 

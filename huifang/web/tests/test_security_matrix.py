@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -160,12 +161,11 @@ def _counts() -> dict[str, int]:
     }
 
 
-def _body(response: object) -> str:
+def _body(response: Any) -> str:
     """The text of a page or an export (the XML of an XLSX); "" for what is neither."""
-    content = (
-        b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
-    )  # type: ignore[attr-defined]
-    kind = response.get("Content-Type", "")  # type: ignore[attr-defined]
+    streaming = getattr(response, "streaming", False)
+    content: bytes = b"".join(response.streaming_content) if streaming else response.content
+    kind: str = response.get("Content-Type", "")
     if "spreadsheetml" in kind:
         with zipfile.ZipFile(io.BytesIO(content)) as z:
             return "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
