@@ -292,10 +292,14 @@ def _receive(stream: BinaryIO) -> tuple[Any, ...] | None:
     return message
 
 
-def _address_space() -> int:
-    """This process's current address space in bytes (the child starts as a copy of it)."""
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[0]) * resource.getpagesize()
+def _address_space() -> int | None:
+    """This process's current address space in bytes (the child starts as a copy of it); None
+    where the system does not say (no /proc: a developer's Mac), and then no address-space limit."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[0]) * resource.getpagesize()
+    except OSError:
+        return None
 
 
 def _child(path: Path, limits: Limits, stream: BinaryIO) -> None:
@@ -305,8 +309,10 @@ def _child(path: Path, limits: Limits, stream: BinaryIO) -> None:
     faulthandler.disable()
     os.environ["RUST_BACKTRACE"] = "0"
     try:
-        budget = _address_space() + limits.memory_mb * (1 << 20)
-        resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
+        size = _address_space()
+        if size is not None:
+            budget = size + limits.memory_mb * (1 << 20)
+            resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
         with _read_here(path, limits) as table:
             _send(stream, ("header", table.header_row, table.header, table.format, table.encoding))
