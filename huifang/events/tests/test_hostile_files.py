@@ -483,8 +483,9 @@ def test_every_hostile_file_is_imported_or_refused_with_exit_2_within_the_memory
 
 
 def test_a_hostile_stored_upload_opens_with_a_message_and_can_be_discarded(
-    org: Org, tmp_path: Path, django_capture_on_commit_callbacks: Any
+    org: Org, tmp_path: Path, django_capture_on_commit_callbacks: Any, settings: Any
 ) -> None:
+    settings.IMPORT_UPLOAD_DIR = tmp_path / "uploads"
     client = Client()
     client.force_login(org.east_supervisor)
     body = _header_row() + f'<row r="2">{_inline("XFD1048576", "x")}</row>'
@@ -495,7 +496,7 @@ def test_a_hostile_stored_upload_opens_with_a_message_and_can_be_discarded(
     assert response.status_code == 302
     page = client.get(f"/settings/imports/{batch.pk}/")
     assert page.status_code == 400
-    assert "too large to import safely" in page.content.decode()
+    assert "工作簿过大，无法安全导入" in page.content.decode()  # "the workbook is too large to import safely"
     stored = Path(batch.stored_path)
     assert stored.exists()
     with django_capture_on_commit_callbacks(execute=True):
