@@ -8,6 +8,8 @@ from huifang.accounts.models import Role, Staff
 from huifang.cases.selectors import unread
 from huifang.customers.models import RevealAlert
 
+ALERTED_ROLES = frozenset({Role.SUPERVISOR, Role.MANAGER})
+
 # The main navigation (Simplified Chinese labels come from the translation catalogue).
 NAVIGATION = [
     ("web:workbench", _("Workbench")),
@@ -55,10 +57,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             active = request.path == url if url == "/" else request.path.startswith(url)
         items.append({"url": url, "label": label, "active": active})
     # The bell in the navigation bar: the user's unread notifications about cases.
-    # The bell also carries the alerts about a colleague's unusual rate of reveals (docs/privacy.md).
-    unread_count = (
-        unread(user).count() + RevealAlert.objects.filter(recipient=user, read_at__isnull=True).count()
-        if isinstance(user, Staff)
-        else 0
-    )
+    unread_count = unread(user).count() if isinstance(user, Staff) else 0
+    # The bell also carries the alerts about a colleague's unusual rate of reveals (docs/privacy.md),
+    # which only supervisors and managers receive: no extra query on an agent's every page.
+    if isinstance(user, Staff) and user.role in ALERTED_ROLES:
+        unread_count += RevealAlert.objects.filter(recipient=user, read_at__isnull=True).count()
     return {"navigation": items, "unread_notifications": unread_count}
