@@ -61,6 +61,7 @@ SOUTH_PROBERS = ("hq", "supervisor_south", "manager_south", "handler_south", "ag
 NOT_REGIONAL = {
     "policies:": "follow-up policies and their versions are the organisation's rules",
     "admin:": "the admin site: administrators only (the masking scan covers it)",
+    "survey": "the households' public survey page, keyed by an invitation's random code, not an id",
 }
 # Routes with an id that are scoped but that the matrix cannot yet meet with a south object,
 # because the demo organisation has none of their objects. Each is a debt: give the demo (or the
@@ -71,6 +72,10 @@ NO_SOUTH_OBJECT_YET = {
     "audits:review": "the demo has no submitted daily report (audits.selectors.team)",
     "audits:bulletin": "the demo has no bulletin (audits.selectors.bulletins_for)",
     "audits:bulletin_pdf": "the demo has no bulletin (audits.selectors.bulletins_for)",
+    "campaigns:detail": "the demo has no survey campaign",
+    "campaigns:print": "the demo has no survey campaign",
+    "campaigns:letter": "the demo has no survey campaign",
+    "campaigns:letter_pdf": "the demo has no survey campaign",
 }
 # How a model's row reaches its unit: the first of these lookups that the model has.
 UNIT_LOOKUPS = (
