@@ -11,6 +11,10 @@ from django.http import HttpResponse, StreamingHttpResponse
 from openpyxl import Workbook  # type: ignore[import-untyped]  # no stubs are published
 from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
 
+from huifang.core.cells import FORMULA_START, safe_cell
+
+__all__ = ["FORMULA_START", "csv_response", "safe_cell", "sheet_name", "xlsx_bytes", "xlsx_response"]
+
 # Characters a worksheet's name may not hold, and its longest length (Excel's rules).
 SHEET_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
 SHEET_MAX = 31
@@ -19,11 +23,6 @@ SHEET_MAX = 31
 def sheet_name(title: str) -> str:
     """``title`` as Excel accepts a worksheet's name."""
     return title.translate(SHEET_FORBIDDEN).strip()[:SHEET_MAX] or "Sheet1"
-
-
-from huifang.core.cells import FORMULA_START, safe_cell
-
-__all__ = ["FORMULA_START", "csv_response", "safe_cell", "xlsx_bytes", "xlsx_response"]
 
 
 def csv_response(

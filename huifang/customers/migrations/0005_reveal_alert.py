@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("customers", "0003_visit_plan_geography"),
+        ("customers", "0004_recheck_finding"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
