@@ -93,7 +93,8 @@ UNIT_LOOKUPS = (
     "from_staff__unit",
 )
 # A full mainland mobile (maybe +86) or an 18-character ID card, not inside a longer number.
-UNMASKED = re.compile(r"(?<![\d*])(?:\+?86)?1[3-9]\d{9}(?![\d*])|(?<![\d*])\d{17}[\dXx](?![\d*])")
+# (Not the digits of a decimal fraction: a chart's 0.012903225806451613 is no ID card.)
+UNMASKED = re.compile(r"(?<![\d*.])(?:\+?86)?1[3-9]\d{9}(?![\d*])|(?<![\d*.])\d{17}[\dXx](?![\d*])")
 PLANTED_PHONE = "13987654321"
 PLANTED_ID_CARD = "110101199003077777"
 
