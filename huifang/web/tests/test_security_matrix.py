@@ -76,6 +76,11 @@ NO_SOUTH_OBJECT_YET = {
     "campaigns:print": "the demo has no survey campaign",
     "campaigns:letter": "the demo has no survey campaign",
     "campaigns:letter_pdf": "the demo has no survey campaign",
+    "api:get_report": "a report's name, not an object's id (the rows are scoped like the pages')",
+    "api:list_deliveries": "the demo has no webhook subscription",
+    "visits:plan": "the demo has no sales visit plan",
+    "visits:visit": "the demo has no sales visit",
+    "visits:deal": "the demo has no lost deal",
 }
 # How a model's row reaches its unit: the first of these lookups that the model has.
 UNIT_LOOKUPS = (
