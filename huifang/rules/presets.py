@@ -207,6 +207,10 @@ def _batch(table: _Table) -> Batch:
     every = table.text("every")
     if every == "month":
         batch = partial(Batch, "month", table.integer("day"))
+    elif every == "quarter":
+        batch = partial(Batch, "quarter", table.integer("day"))
+    elif every == "half_year":
+        batch = partial(Batch, "half_year", table.integer("day"))
     elif every == "week":
         weekday = table.text("weekday").capitalize()
         if weekday not in WEEKDAYS:
@@ -215,7 +219,7 @@ def _batch(table: _Table) -> Batch:
     elif every == "day":
         batch = partial(Batch, "day", 0)
     else:
-        table.fail("every", f"unknown batch period {every!r}; one of day, week, month")
+        table.fail("every", f"unknown batch period {every!r}; one of day, week, month, quarter, half_year")
     return table.build("", partial(batch, table.offset("latest")))
 
 

@@ -57,18 +57,20 @@ class AfterEvent:
 class Batch:
     """A period batch: events completed in a period are followed up together when it closes.
 
-    ``every`` is ``day``, ``week`` (the batch day is ``day``, 0 = Monday) or ``month`` (``day`` of
-    the month, 1–28 so that every month has it). The period closes at the start of the batch day:
+    ``every`` is ``day``, ``week`` (the batch day is ``day``, 0 = Monday), ``month`` (``day`` of
+    the month, 1–28 so that every month has it), ``quarter`` or ``half_year`` (``day`` of the month
+    after each quarter or half-year of the calendar year: January, April, July, October / January,
+    July). The period closes at the start of the batch day:
     an event completed on the batch day itself belongs to the next batch. ``latest`` is how long after
     the batch day the batch may still be called.
     """
 
-    every: Literal["day", "week", "month"]
+    every: Literal["day", "week", "month", "quarter", "half_year"]
     day: int
     latest: Offset
 
     def __post_init__(self) -> None:
-        if self.every == "month" and not 1 <= self.day <= 28:
+        if self.every in MONTHS_OF and not 1 <= self.day <= 28:
             raise ValueError(f"a monthly batch day must be 1-28 so that every month has it, got {self.day}")
         if self.every == "week" and not 0 <= self.day <= 6:
             raise ValueError(f"a weekly batch day is 0 (Monday) to 6 (Sunday), got {self.day}")
@@ -79,6 +81,9 @@ class Batch:
             return "every morning, for the previous day"
         if self.every == "week":
             return f"every {WEEKDAYS[self.day]}, for the previous seven days"
+        if self.every != "month":
+            span = "quarter" if self.every == "quarter" else "half-year"
+            return f"on day {self.day} of the month after each {span}, for the events of the {span}"
         return f"on day {self.day} of every month, for the events since the previous batch"
 
 
@@ -183,6 +188,10 @@ def _month_day(year: int, month: int, day: int, tz: ZoneInfo) -> datetime:
     return midnight(date(year, month, day), tz)
 
 
+# Batch periods counted in months: how many months each spans.
+MONTHS_OF = {"month": 1, "quarter": 3, "half_year": 6}
+
+
 def batch_period(*, batch: Batch, at: datetime, tz: ZoneInfo) -> Period:
     """The period that an event completed at ``at`` belongs to."""
     require_aware(at, name="at")
@@ -197,12 +206,22 @@ def batch_period(*, batch: Batch, at: datetime, tz: ZoneInfo) -> Period:
             end += timedelta(days=7)
         year, week, _ = end.date().isocalendar()
         return Period(f"{year}-W{week:02d}", end - timedelta(days=7), end)
-    end = _month_day(today.year, today.month, batch.day, tz)
+    span = MONTHS_OF[batch.every]
+    # The closing months are January and every ``span`` months after it; the period ends on the
+    # batch day of the first one at or after this month whose batch day is still ahead.
+    month = add_months(today.replace(day=1), -(today.month - 1) % span)
+    end = _month_day(month.year, month.month, batch.day, tz)
     if end <= local:
-        following = add_months(today.replace(day=1), 1)
-        end = _month_day(following.year, following.month, batch.day, tz)
-    previous = add_months(end.date(), -1)
-    return Period(f"{end:%Y-%m}", midnight(previous, tz), end)
+        month = add_months(month, span)
+        end = _month_day(month.year, month.month, batch.day, tz)
+    first_day = add_months(end.date(), -span)
+    if span == 1:
+        key = f"{end:%Y-%m}"
+    elif span == 3:
+        key = f"{first_day.year}-Q{(first_day.month - 1) // 3 + 1}"
+    else:
+        key = f"{first_day.year}-H{(first_day.month - 1) // 6 + 1}"
+    return Period(key, midnight(first_day, tz), end)
 
 
 def last_closed_period(*, batch: Batch, now: datetime, tz: ZoneInfo) -> Period:

@@ -230,11 +230,13 @@ def test_vehicle_repairs_are_called_within_ten_days_and_two_a_month_are_drawn_fo
     assert window(one("vehicle-repair", "QX-2")) == ("2026-10-21T09:30", "2026-10-30T17:00")
     assert window(one("vehicle-repair", "QX-3")) == ("2026-10-22T09:30", "2026-10-30T17:00")
 
-    # 调度厂长's sample survey: 2 of October's repairs, drawn on 1 November (12 a half-year ≥ 10).
+    # 调度厂长's half-yearly sample survey (≥ 10): July–December's repairs, drawn on 1 January;
+    # with fewer than 10, all of them.
     tick("2026-11-02T09:00")
+    assert not [row for row in tasks() if row["policy"] == "survey-sample"]
+    tick("2027-01-04T09:00")
     drawn = [row for row in tasks() if row["policy"] == "survey-sample"]
-    assert len(drawn) == 2 and {row["external_id"] for row in drawn} <= {"QX-1", "QX-2", "QX-3"}
-    assert {row["earliest_at"][:16] for row in drawn} == {"2026-11-02T09:30"}
+    assert {row["external_id"] for row in drawn} == {"QX-1", "QX-2", "QX-3"}
 
 
 def test_it_services_repairs_and_the_contract_and_project_customers_by_class_and_tag(

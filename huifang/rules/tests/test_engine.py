@@ -433,3 +433,32 @@ latest = "3 days"
 """
     preset = parse_preset(tomllib.loads(text), file="test.toml")
     assert preset.policy("c").max_late == Offset(2, Unit.WEEKS)
+
+
+def test_a_quarterly_batch_is_read_from_a_preset_file() -> None:
+    import tomllib
+
+    from huifang.rules.presets import parse_preset
+
+    text = """
+name = "t"
+title = "t"
+spec = ["R4.15"]
+[calling_hours]
+windows = ["09:30-11:30"]
+[retry.default]
+max_attempts = 1
+spacing = "1 day"
+[[policy]]
+key = "q"
+spec = "R4.15"
+title = "q"
+event_types = ["repair"]
+[policy.timing]
+kind = "batch"
+every = "quarter"
+day = 5
+latest = "10 days"
+"""
+    timing = parse_preset(tomllib.loads(text), file="test.toml").policy("q").timing
+    assert isinstance(timing, Batch) and (timing.every, timing.day) == ("quarter", 5)

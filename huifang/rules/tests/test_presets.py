@@ -431,8 +431,9 @@ def test_the_seed_presets_carry_the_seeds_numbers() -> None:
     vehicle = load_preset("vehicle-repair")
     within = vehicle.policy("vehicle-repair").timing
     assert isinstance(within, AfterEvent) and str(within.latest) == "10 days"
-    survey = vehicle.policy("survey-sample").sampling
-    assert survey is not None and 6 * (survey.tiers[0].count or 0) >= 10
+    survey = vehicle.policy("survey-sample")
+    assert isinstance(survey.timing, Batch) and survey.timing.every == "half_year"
+    assert survey.sampling is not None and survey.sampling.tiers[0].count == 10
 
     it = load_preset("it-services")
     repair = it.policy("repair").timing

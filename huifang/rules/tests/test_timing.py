@@ -496,3 +496,32 @@ def test_a_chain_seen_after_its_last_step_has_nothing_left() -> None:
     )
     over = _next((), at(2026, 9, 30, 10, 0), cadence=two)
     assert over.window is None and over.reasons[0].code == "chain_complete"
+
+
+@pytest.mark.parametrize(
+    ("every", "completed", "key", "start", "end"),
+    [
+        ("half_year", at(2026, 1, 1, 0, 0), "2026-H1", at(2026, 1, 1), at(2026, 7, 1)),
+        ("half_year", at(2026, 6, 30, 23, 59), "2026-H1", at(2026, 1, 1), at(2026, 7, 1)),
+        ("half_year", at(2026, 7, 1, 0, 0), "2026-H2", at(2026, 7, 1), at(2027, 1, 1)),
+        ("half_year", at(2026, 12, 5, 9, 0), "2026-H2", at(2026, 7, 1), at(2027, 1, 1)),
+        ("quarter", at(2026, 2, 14, 9, 0), "2026-Q1", at(2026, 1, 1), at(2026, 4, 1)),
+        ("quarter", at(2026, 10, 1, 0, 0), "2026-Q4", at(2026, 10, 1), at(2027, 1, 1)),
+    ],
+)
+def test_quarterly_and_half_yearly_batches_follow_the_calendar_year(
+    every: str, completed: datetime, key: str, start: datetime, end: datetime
+) -> None:
+    batch = Batch(every, 1, Offset.parse("10 days"))  # type: ignore[arg-type]
+    period = batch_period(batch=batch, at=completed, tz=TZ)
+    assert (period.key, period.start, period.end) == (key, start, end)
+
+
+def test_every_day_of_two_years_falls_in_exactly_one_half_year() -> None:
+    batch = Batch("half_year", 1, Offset.parse("10 days"))
+    keys = [batch_period(batch=batch, at=at(2026, 1, 1) + timedelta(days=d), tz=TZ).key for d in range(730)]
+    assert sorted(set(keys)) == ["2026-H1", "2026-H2", "2027-H1", "2027-H2"]
+    assert batch.describe() == "on day 1 of the month after each half-year, for the events of the half-year"
+    assert Batch("quarter", 1, Offset.parse("1 day")).describe().endswith("of the quarter")
+    with pytest.raises(ValueError, match="1-28"):
+        Batch("quarter", 30, Offset.parse("1 day"))
