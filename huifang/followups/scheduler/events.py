@@ -175,6 +175,7 @@ def _evaluate_one_by_one(events: list[Event], *, current: _Current, units: Units
     says so: it is then on the supervisor's list of orders without a follow-up)."""
     total = _Done()
     assigner = Assigner()
+    retried = _failing(events)
     for event in events:
         key = f"event:{event.pk}"
         failed: list[TickFailure] = []
@@ -203,7 +204,8 @@ def _evaluate_one_by_one(events: list[Event], *, current: _Current, units: Units
                 )
                 total.evaluated += 1
             continue
-        failures.resolve(step=STEP, keys=[key], now=now)
+        if event.pk in retried:
+            failures.resolve(step=STEP, keys=[key], now=now)
         total.evaluated += done.evaluated
         total.created += done.created
         total.cancelled += done.cancelled
