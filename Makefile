@@ -24,6 +24,7 @@ run: $(STAMP) messages
 lint: $(STAMP)
 	$(BIN)/ruff check huifang bench setup.py
 	$(BIN)/ruff format --check huifang bench setup.py
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy huifang bench

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "huifang.reports",
     "huifang.webhooks",
     "huifang.api",
+    "huifang.ops",
     "huifang.web",
 ]
 
@@ -290,7 +291,7 @@ CSRF_TRUSTED_ORIGINS = [
 # Organisation-wide defaults that the settings pages may later override.
 HUIFANG_PHONE_REGION = "CN"
 HUIFANG_DEMO_PASSWORD = "huifang-demo"
-# Days of follow-up work the demo lives through the real services before "today" (web.demo_history):
+# Days of follow-up work the demo lives through the real services before "today" (ops.demo.history):
 # a week by default, which keeps the first `serve --demo` within a minute or so on SQLite; 92 lives
 # the events' whole three months (several minutes). See docs/demo.md.
 HUIFANG_DEMO_HISTORY_DAYS = int(os.environ.get("HUIFANG_DEMO_HISTORY_DAYS", "7"))

@@ -9,7 +9,7 @@ from django.utils.translation import pgettext_lazy
 from huifang.accounts.models import CalendarDay, Staff
 from huifang.accounts.selectors import agents_in_scope, staff_in_scope
 from huifang.accounts.services import MAX_CALENDAR_RANGE
-from huifang.web.forms import style_fields
+from huifang.core.forms import style_fields
 
 
 class HandOverForm(forms.Form):

@@ -6,10 +6,9 @@ import logging
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from huifang.accounts import workdays
-from huifang.accounts.models import CalendarDay, HandOver, OrgUnit, Role, Staff
+from huifang.accounts.models import CalendarDay, OrgUnit, Role, Staff
 
 log = logging.getLogger(__name__)
 
@@ -60,36 +59,6 @@ def create_staff(
         staff.set_unusable_password()
     staff.save()
     return staff
-
-
-@transaction.atomic
-def hand_over_book(
-    *, from_staff: Staff, to_staff: Staff, by: Staff, reason: str, at: datetime | None = None
-) -> HandOver:
-    """Move every customer and every open item of ``from_staff`` to ``to_staff`` in one transaction.
-
-    Each moved customer gets an ``OwnerChange`` row pointing at the returned ``HandOver``, so the
-    customer's time line shows who looked after them when; the successor is recorded on the
-    departing person.
-    """
-    if from_staff.pk == to_staff.pk:
-        raise ValueError("A book cannot be handed over to the same person.")
-    handover = HandOver.objects.create(
-        from_staff=from_staff, to_staff=to_staff, by=by, at=at or timezone.now(), reason=reason
-    )
-    # Imported here: customers depends on accounts, not the other way round.
-    from huifang.customers.services import move_customers_for_handover
-    from huifang.followups.services import move_tasks_for_handover
-
-    # Every kind of open work moves here, in this transaction (cases join later).
-    handover.moved = {
-        "customers": move_customers_for_handover(handover),
-        "tasks": move_tasks_for_handover(handover),
-    }
-    handover.save(update_fields=["moved"])
-    from_staff.successor = to_staff
-    from_staff.save(update_fields=["successor"])
-    return handover
 
 
 # --------------------------------------------------------------------------------------------------

@@ -19,9 +19,9 @@ from huifang.accounts.models import OrgUnit, Staff
 from huifang.accounts.scope import scoped, visible_units
 from huifang.accounts.selectors import staff_in_scope
 from huifang.cases.models import Case, CaseKind, CommonIssue, IntakeChannel, Level
+from huifang.core.forms import style_fields
 from huifang.customers.models import Customer
 from huifang.events.models import Event
-from huifang.web.forms import style_fields
 
 # The channels a complaint comes in by (R7.1); the other intake channels are the system's own.
 COMPLAINT_CHANNELS = [

@@ -7,10 +7,17 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from huifang.customers.models import Channel, Contact, Customer, CustomerClass, DataQualityFlag, Finding
+from huifang.core.forms import style_fields
+from huifang.customers.models import (
+    EARLIEST_BIRTHDAY,
+    Channel,
+    Contact,
+    Customer,
+    CustomerClass,
+    DataQualityFlag,
+    Finding,
+)
 from huifang.customers.phones import InvalidPhone, normalize_phone
-from huifang.events.importing.values import EARLIEST_BIRTHDAY
-from huifang.web.forms import style_fields
 
 
 class CustomerSearchForm(forms.Form):

@@ -3,6 +3,8 @@ every full-number reveal and every change of owner."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +12,9 @@ from django.utils.translation import pgettext_lazy
 
 from huifang.accounts.models import HandOver, OrgUnit
 from huifang.rules import codes
+
+# A person born before this is a typing error rather than a customer.
+EARLIEST_BIRTHDAY = date(1900, 1, 1)
 
 
 class CustomerClass(models.TextChoices):

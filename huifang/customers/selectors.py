@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from huifang.accounts.models import Staff
+from huifang.accounts.models import Role, Staff
 from huifang.accounts.scope import scoped
 from huifang.customers.models import Customer, DataQualityFlag
 from huifang.customers.phones import InvalidPhone, normalize_phone
@@ -70,13 +71,44 @@ class TimelineEntry:
     url: str = ""
 
 
+# The apps above this one (follow-ups, cases) add their part of a customer's story through
+# ``register_story_source`` in their ``AppConfig.ready``: customers never imports them
+# (docs/architecture.md, "layers"). A source returns what ``user`` may see, at most ``STORY_LIMIT``
+# items of each kind.
+STORY_LIMIT = 200
+StorySource = Callable[[Customer, Staff], list[TimelineEntry]]
+_story_sources: dict[str, StorySource] = {}
+
+
+def register_story_source(name: str, source: StorySource) -> None:
+    """Add (or replace, by name: ``ready()`` may run twice) a part of the customer's story."""
+    _story_sources[name] = source
+
+
+def _reveals(customer: Customer, user: Staff) -> list[TimelineEntry]:
+    """Who viewed the full number (the audit), for everyone but agents."""
+    if not (user.is_superuser or user.role != Role.AGENT):
+        return []
+    return [
+        TimelineEntry(
+            reveal.at,
+            "reveal",
+            _("%(who)s viewed the full number") % {"who": reveal.staff},
+            reveal.reason,
+        )
+        for reveal in customer.reveals.select_related("staff")[:STORY_LIMIT]
+    ]
+
+
 def timeline(customer: Customer, user: Staff | None = None) -> list[TimelineEntry]:
     """Everything that happened to this customer, newest first: events, owner changes, data-quality
     flags and — as ``user`` may see them — follow-ups with each contact attempt, cases, and who
     revealed the number (the audit, for everyone but agents)."""
     entries: list[TimelineEntry] = []
     if user is not None:
-        entries += _followups_and_cases(customer, user)
+        for source in _story_sources.values():
+            entries += source(customer, user)
+        entries += _reveals(customer, user)
     for event in customer.events.select_related("unit").order_by("-completed_at")[:500]:
         detail = " · ".join(x for x in (event.category, str(event.unit), event.staff_name) if x)
         entries.append(
@@ -93,74 +125,4 @@ def timeline(customer: Customer, user: Staff | None = None) -> list[TimelineEntr
         title = _("Data problem: %(kind)s") % {"kind": flag.get_kind_display()}
         entries.append(TimelineEntry(flag.raised_at, "quality", title, flag.note))
     entries.sort(key=lambda e: e.at, reverse=True)
-    return entries
-
-
-# The customer's whole story reads across apps that depend on this one, so they are imported
-# where they are used rather than at the top (customers must not import followups at load time).
-STORY_LIMIT = 200
-
-
-def _followups_and_cases(customer: Customer, user: Staff) -> list[TimelineEntry]:
-    from django.urls import reverse
-
-    from huifang.accounts.models import Role
-    from huifang.cases.selectors import cases_for
-    from huifang.followups import record
-    from huifang.followups.models import Attempt, AttemptResult
-    from huifang.followups.selectors import tasks_for
-
-    entries: list[TimelineEntry] = []
-    tasks = list(tasks_for(user).filter(customer=customer).order_by("-created_at")[:STORY_LIMIT])
-    results = dict(AttemptResult.choices)
-    for task in tasks:
-        words = [task.get_status_display()]
-        if task.outcome:
-            words.append(task.get_outcome_display())
-        if task.satisfaction:
-            words.append(task.get_satisfaction_display())
-        entries.append(
-            TimelineEntry(
-                task.created_at,
-                "followup",
-                _("Follow-up: %(policy)s") % {"policy": task.policy.title},
-                " · ".join(str(w) for w in words),
-                reverse("followups:detail", args=[task.pk]),
-            )
-        )
-    numbers: dict[int, int] = {}
-    attempts = Attempt.objects.filter(task__in=tasks).select_related("agent", "task").order_by("at", "pk")
-    for attempt in attempts:
-        numbers[attempt.task_id] = numbers.get(attempt.task_id, 0) + 1
-        title = _("%(who)s, attempt %(n)d: %(result)s") % {
-            "who": record.name_of(attempt.agent),
-            "n": numbers[attempt.task_id],
-            "result": results.get(attempt.result, attempt.result),
-        }
-        detail = " · ".join(x for x in (record.duration_text(attempt.duration), attempt.notes) if x)
-        entries.append(
-            TimelineEntry(
-                attempt.at, "attempt", title, detail, reverse("followups:detail", args=[attempt.task_id])
-            )
-        )
-    for case in cases_for(user).filter(customer=customer).order_by("-opened_at")[:STORY_LIMIT]:
-        entries.append(
-            TimelineEntry(
-                case.opened_at,
-                "case",
-                f"{case.get_kind_display()}: {case.title}",
-                str(case.get_status_display()),
-                reverse("cases:detail", args=[case.pk]),
-            )
-        )
-    if user.is_superuser or user.role != Role.AGENT:
-        for reveal in customer.reveals.select_related("staff")[:STORY_LIMIT]:
-            entries.append(
-                TimelineEntry(
-                    reveal.at,
-                    "reveal",
-                    _("%(who)s viewed the full number") % {"who": record.name_of(reveal.staff)},
-                    reveal.reason,
-                )
-            )
     return entries

@@ -25,7 +25,7 @@ from huifang.customers.models import (
 def move_customers_for_handover(handover: HandOver) -> int:
     """Give every customer of ``handover.from_staff`` to its successor, one history row each.
 
-    Called inside ``accounts.services.hand_over_book``'s transaction; returns how many moved.
+    Called inside ``ops.handover.hand_over_book``'s transaction; returns how many moved.
     """
     ids = list(Customer.objects.filter(owner=handover.from_staff).values_list("pk", flat=True))
     OwnerChange.objects.bulk_create(

@@ -28,12 +28,12 @@ from huifang import rules
 from huifang.accounts.models import OrgUnit, Staff
 from huifang.accounts.scope import visible_units
 from huifang.accounts.selectors import agents_in_scope, staff_in_scope
+from huifang.core.forms import style_fields
 from huifang.customers.models import CustomerClass
 from huifang.events.models import EventType
 from huifang.followups import durations
 from huifang.followups import questionnaires as scripts
 from huifang.followups.models import AttemptResult, Outcome, Policy, Questionnaire, Task, TaskStatus
-from huifang.web.forms import style_fields
 
 # ---------------------------------------------------------------------------------------------
 # The workbench: one contact attempt and the answers to the task's script

@@ -1,10 +1,10 @@
-"""Explicit hooks for the apps above follow-ups (audits): how a closed follow-up and the tick reach
+"""Explicit hooks for the apps above follow-ups (cases, audits): how a closed follow-up and the tick reach
 work that follow-ups must not import (docs/architecture.md, "layers").
 
 An app registers here once, in its ``AppConfig.ready()``; follow-ups calls what is registered, in
 the order of registration. No signals: the three places that call a hook are named —
 ``services.attempts.record_attempt`` (a task closed, in the attempt's transaction) and
-``scheduler.run.tick`` (one tick step each, under the tick's lock, like the built-in steps) and
+``ops.tick.tick`` (one tick step each, under the tick's lock, like the built-in steps) and
 ``services.policies.apply_preset`` (what the preset carries for the app).
 """
 

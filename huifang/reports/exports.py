@@ -1,5 +1,5 @@
 """A report as a file for people: XLSX and CSV with the page's columns under the page's headers
-(``web.exports``: write-only openpyxl, formula-escaped cells, UTF-8 with a BOM), and a PDF of the
+(``core.exports``: write-only openpyxl, formula-escaped cells, UTF-8 with a BOM), and a PDF of the
 page's table and charts (WeasyPrint, the CJK font embedded as a subset; the charts are SVG drawn
 by ``svg``).
 
@@ -20,9 +20,9 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from huifang.core.exports import csv_response, xlsx_bytes
 from huifang.reports import svg
 from huifang.reports.selectors import ReportView, last_update
-from huifang.web.exports import csv_response, xlsx_bytes
 
 FORMATS = ("xlsx", "csv", "pdf")
 CONTENT_TYPES = {

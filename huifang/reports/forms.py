@@ -10,9 +10,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from huifang.core.forms import style_fields
 from huifang.reports.models import Subscription
 from huifang.reports.selectors import MAX_DAYS, TITLES
-from huifang.web.forms import style_fields
 
 BY_CHOICES = [
     ("", _("Whole scope")),

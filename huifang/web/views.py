@@ -19,7 +19,6 @@ from huifang.accounts import selectors as account_selectors
 from huifang.accounts.forms import HandOverForm
 from huifang.accounts.models import Role, Staff
 from huifang.accounts.scope import scoped
-from huifang.accounts.services import hand_over_book
 from huifang.customers.models import Customer, DataQualityFlag
 from huifang.customers.views import may_recheck
 from huifang.events.models import Event, ImportBatch
@@ -27,6 +26,7 @@ from huifang.followups.models import TickFailure
 from huifang.followups.scheduler import failures
 from huifang.followups.views.workbench import home_context
 from huifang.messaging.services import notify_handover
+from huifang.ops.handover import hand_over_book
 
 
 class LoginView(auth_views.LoginView):

@@ -22,8 +22,8 @@ from huifang.conftest import Org
 from huifang.factories import make_customer, make_event
 from huifang.followups import binding
 from huifang.followups.models import Task
-from huifang.followups.scheduler import tick
 from huifang.followups.services import apply_preset
+from huifang.ops.tick import tick
 
 SH = ZoneInfo("Asia/Shanghai")
 

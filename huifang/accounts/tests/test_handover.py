@@ -6,11 +6,11 @@ import pytest
 from django.test import Client
 
 from huifang.accounts.models import HandOver
-from huifang.accounts.services import hand_over_book
 from huifang.conftest import Org
 from huifang.customers.models import Customer, OwnerChange
 from huifang.customers.selectors import timeline
 from huifang.factories import make_customer
+from huifang.ops.handover import hand_over_book
 
 
 def test_hand_over_moves_every_customer_and_leaves_history(org: Org) -> None:

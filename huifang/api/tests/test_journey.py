@@ -17,8 +17,8 @@ from huifang.api.models import CallRecord
 from huifang.api.tests.conftest import Api, Receiver, at
 from huifang.conftest import Org
 from huifang.followups.models import Attempt, Task
-from huifang.followups.scheduler import tick
 from huifang.followups.services import apply_preset
+from huifang.ops.tick import tick
 from huifang.webhooks.background import run_ready_tasks
 from huifang.webhooks.models import Delivery
 from huifang.webhooks.services import collect

@@ -17,8 +17,8 @@ from django.utils import timezone
 from huifang.api.services import create_token
 from huifang.conftest import Org
 from huifang.factories import make_customer, make_event
-from huifang.followups.scheduler import tick
 from huifang.followups.services import apply_preset
+from huifang.ops.tick import tick
 
 CHECKS = ",".join(
     (

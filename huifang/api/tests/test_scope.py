@@ -16,8 +16,8 @@ from huifang.api.tests.test_journey import SATISFIED
 from huifang.cases.models import Case
 from huifang.conftest import Org
 from huifang.followups.models import Task
-from huifang.followups.scheduler import tick
 from huifang.followups.services import apply_preset
+from huifang.ops.tick import tick
 
 DISSATISFIED = {**SATISFIED, "satisfaction": "dissatisfied", "satisfaction_reason": "师傅迟到两小时"}
 

@@ -15,8 +15,8 @@ from huifang.conftest import Org
 from huifang.events.models import Event
 from huifang.factories import make_customer, make_event
 from huifang.followups.models import Task
-from huifang.followups.scheduler import tick
 from huifang.followups.services import apply_preset, record_attempt
+from huifang.ops.tick import tick
 from huifang.web.tests.conftest import chromium, page  # noqa: F401
 
 SH = ZoneInfo("Asia/Shanghai")

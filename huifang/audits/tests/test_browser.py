@@ -22,7 +22,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from huifang.audits.models import Audit, AuditStatus, DailyReport, Discrepancy, ReportStatus, Verdict
 from huifang.conftest import PASSWORD
-from huifang.followups.scheduler import tick
+from huifang.ops.tick import tick
 
 from .conftest import Week, at
 

@@ -17,8 +17,8 @@ from huifang.audits import selectors, services
 from huifang.audits.models import Audit, AuditDraw, AuditStatus, Discrepancy, Verdict, Violation
 from huifang.cases.models import Case, CaseKind, CaseStatus
 from huifang.followups.models import Origin, Policy, Task
-from huifang.followups.scheduler import tick
 from huifang.followups.services import record_attempt
+from huifang.ops.tick import tick
 
 from .conftest import Week, at
 

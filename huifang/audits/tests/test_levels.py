@@ -19,8 +19,8 @@ from huifang.audits.models import Audit, AuditDraw, AuditPolicy, Violation
 from huifang.conftest import PASSWORD
 from huifang.factories import make_customer, make_event
 from huifang.followups.models import Policy, Task
-from huifang.followups.scheduler import tick
 from huifang.followups.services import apply_preset, revise_policy
+from huifang.ops.tick import tick
 
 from .conftest import Week, at
 

@@ -17,8 +17,8 @@ from huifang.audits import services
 from huifang.audits.models import Audit, Bulletin, DailyReport, Discrepancy, ReportStatus, Verdict
 from huifang.cases.models import CaseStatus
 from huifang.followups.models import TaskStatus
-from huifang.followups.scheduler import tick
 from huifang.followups.services import record_attempt
+from huifang.ops.tick import tick
 
 from .conftest import Week, at
 

@@ -24,8 +24,8 @@ from huifang.customers.models import Customer
 from huifang.events.models import Event, EventType
 from huifang.factories import make_customer, make_event
 from huifang.followups.models import Task
-from huifang.followups.scheduler import tick
 from huifang.followups.services import apply_preset, claim_next_task, record_attempt
+from huifang.ops.tick import tick
 from huifang.web.tests.conftest import chromium, page  # noqa: F401
 
 SH = ZoneInfo("Asia/Shanghai")

@@ -22,8 +22,8 @@ from huifang.cases.services import (
     verify_complaint,
 )
 from huifang.followups.models import Evaluation, Task
-from huifang.followups.scheduler import tick
 from huifang.followups.services import record_attempt
+from huifang.ops.tick import tick
 
 from .fixtures import Estate, at
 

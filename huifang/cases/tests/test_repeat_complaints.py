@@ -15,7 +15,7 @@ from huifang.cases.models import Case, CaseKind
 from huifang.events.models import Event
 from huifang.factories import make_event
 from huifang.followups.models import Task
-from huifang.followups.scheduler import tick
+from huifang.ops.tick import tick
 
 from .fixtures import Estate, at
 

@@ -5,9 +5,9 @@ The pipeline: ``reader`` yields rows of text → ``columns`` says which cell is 
 an importer checks each row (``parse``, no database) and writes them a batch at a time (``flush``).
 The caller, ``events.services.import_file``, owns the one transaction and the ``ImportBatch``.
 
-Apps above this one bring their own importers for their kinds of file (``visits``: visits and
-visit plans) through ``register_importer`` in their ``AppConfig.ready`` — one explicit table, so
-this package never imports an app that depends on it.
+Apps above this one bring their own importers for their kinds of file (``cases``: complaints;
+``visits``: visits and visit plans) through ``register_importer`` in their ``AppConfig.ready`` —
+one explicit table, so this package never imports an app that depends on it.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ from huifang.events.importing.columns import (
     ColumnMap,
     map_columns,
 )
-from huifang.events.importing.complaints import ComplaintImporter
 from huifang.events.importing.customers import CustomerImporter
 from huifang.events.importing.errors import ImportFileError, RowError
 from huifang.events.importing.events import EventImporter
@@ -79,7 +78,6 @@ ImporterFactory = Callable[[Context], RowImporter[Any]]
 _IMPORTERS: dict[str, ImporterFactory] = {
     CUSTOMERS: CustomerImporter,
     EVENTS: EventImporter,
-    COMPLAINTS: ComplaintImporter,
     STAFF: StaffImporter,
 }
 # Kinds that change the organisation itself: imported only by HQ, an administrator or the command line.

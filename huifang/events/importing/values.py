@@ -22,8 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from huifang.accounts.models import Role
-from huifang.cases.models import IntakeChannel, Level
-from huifang.customers.models import CustomerClass, CustomerType, Geography, VisitPlan
+from huifang.customers.models import EARLIEST_BIRTHDAY, CustomerClass, CustomerType, Geography, VisitPlan
 from huifang.events.models import EventType
 
 if TYPE_CHECKING:
@@ -111,10 +110,6 @@ def parse_date(text: str) -> date:
     if suffix or naive.time() != datetime.min.time():
         raise ValueError(_("“%(text)s” is a date and time; give a date such as 1980-05-17") % {"text": text})
     return naive.date()
-
-
-# A person born before this is a typing error rather than a customer.
-EARLIEST_BIRTHDAY = date(1900, 1, 1)
 
 
 def parse_birthday(text: str, *, today: date) -> date:
@@ -334,79 +329,6 @@ def tags(text: str) -> list[str]:
         if tag:
             seen.setdefault(tag, None)
     return list(seen)
-
-
-# The channels a complaint comes in by (R7.1), under the words a complaints log uses; the other
-# intake channels (a follow-up, the quality check) are the system's own and not accepted here.
-COMPLAINT_CHANNELS = (
-    IntakeChannel.HOTLINE,
-    IntakeChannel.MAILBOX,
-    IntakeChannel.EMAIL,
-    IntakeChannel.LETTER,
-    IntakeChannel.WALK_IN,
-    IntakeChannel.GROUP_TRANSFER,
-)
-CHANNEL_WORDS: dict[str, str] = {
-    "热线": "hotline",
-    "热线电话": "hotline",
-    "投诉热线": "hotline",
-    "电话": "hotline",
-    "投诉箱": "mailbox",
-    "意见箱": "mailbox",
-    "邮件": "email",
-    "电子邮件": "email",
-    "e-mail": "email",
-    "信函": "letter",
-    "来信": "letter",
-    "案场": "walk_in",
-    "来访": "walk_in",
-    "walk-in": "walk_in",
-    "集团转办": "group_transfer",
-    "集团转": "group_transfer",
-}
-LEVEL_WORDS: dict[str, str] = {
-    "一般": "general",
-    "一般投诉": "general",
-    "重大": "major",
-    "重大投诉": "major",
-    "其他": "other",
-    "其它": "other",
-    "其他投诉": "other",
-}
-
-
-@lru_cache(maxsize=1)
-def _channels() -> dict[str, str]:
-    return _choice_table([(c.value, c.label) for c in COMPLAINT_CHANNELS], CHANNEL_WORDS)
-
-
-@lru_cache(maxsize=1)
-def _levels() -> dict[str, str]:
-    return _choice_table(Level.choices, LEVEL_WORDS)
-
-
-def complaint_channel(text: str) -> str:
-    """The code of a complaint channel given as code or label (热线 → hotline)."""
-    code = _channels().get(_fold(text).casefold())
-    if code is None:
-        raise ValueError(
-            _(
-                "unknown channel “%(text)s” (hotline/热线, mailbox/投诉箱, email/邮件, letter/信函, "
-                "walk_in/案场, group_transfer/集团转办)"
-            )
-            % {"text": text}
-        )
-    return code
-
-
-def complaint_level(text: str) -> str:
-    """The code of a complaint level (一般 → general)."""
-    code = _levels().get(_fold(text).casefold())
-    if code is None:
-        raise ValueError(
-            _("unknown level “%(text)s” (general/一般, major/重大, other/其他)") % {"text": text}
-        )
-    return code
 
 
 _YES = frozenset({"1", "yes", "y", "true", "是", "√", "✓"})

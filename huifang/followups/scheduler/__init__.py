@@ -1,4 +1,4 @@
-"""``tick(now)``: everything that is due as of ``now`` (CONTRACT ``huifang tick``).
+"""Follow-ups' steps of the tick (``huifang.ops.tick`` composes them with the other apps' steps).
 
 Steps, each in its own transaction under one lock (``pg_advisory_xact_lock`` on PostgreSQL; on
 SQLite the IMMEDIATE transaction is already the only writer):
@@ -19,29 +19,27 @@ second tick for the same moment — or two at once — changes nothing more.
 
 A package (past STYLE's ~800 lines), one module per part, in the order of the data flow:
 
-- ``run``: ``tick()`` itself (the steps in order, each under the lock) and its ``TickReport``;
+- ``report``: the ``TickReport`` each step adds its counts to (``huifang.ops.tick`` runs the steps);
 - ``events``: step 1, and what the later steps share: the policies in force, ``Units``, an event
   as the engine sees it, the binding and do-not-disturb checks, series keys;
 - ``batches``: step 2, closing batch periods into a sample and its tasks;
 - ``recurring``: step 3, recurring contacts by customer class;
 - ``series``: step 4, the next occurrence of anniversaries, inactivity calls and contact chains;
-- ``clock``: steps 5–7, the queue's clock, and step 8's calls into cases and reports;
-- ``loop``: the in-process scheduler (``huifang serve``, ``huifang worker``).
+- ``clock``: steps 5–7, the queue's clock;
+- ``failures``: a failing step or object recorded, retried and set aside.
+
+Step 8 (cases, reports, messages) and the in-process scheduler live in ``huifang.ops``.
 
 Callers import from ``huifang.followups.scheduler``; the names below are its interface.
 """
 
 from huifang.followups.scheduler.events import Units, engine_event_of
-from huifang.followups.scheduler.loop import run_scheduled_tick, start_scheduler
 from huifang.followups.scheduler.recurring import quota_contacts
-from huifang.followups.scheduler.run import TickReport, tick
+from huifang.followups.scheduler.report import TickReport
 
 __all__ = [
     "TickReport",
     "Units",
     "engine_event_of",
     "quota_contacts",
-    "run_scheduled_tick",
-    "start_scheduler",
-    "tick",
 ]

@@ -24,7 +24,7 @@ from huifang.followups.services import NewTask, create_tasks
 
 if TYPE_CHECKING:
     # Only for annotations: ``run`` imports the steps, so the steps must not import it back.
-    from huifang.followups.scheduler.run import TickReport
+    from huifang.followups.scheduler.report import TickReport
 
 # --------------------------------------------------------------------------------------------------
 # Step 2: batches

@@ -1,4 +1,4 @@
-"""Steps 5–7: the queue's clock (open, retry, release, overdue); step 8: cases and reports."""
+"""Steps 5–7: the queue's clock (open, retry, release, overdue)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from huifang.followups.models import LIVE, Reassignment, Task, TaskStatus
 from huifang.followups.services import CALLBACK_GRACE, CLAIM_TIMEOUT, transition_all
 
 if TYPE_CHECKING:
-    # Only for annotations: ``run`` imports the steps, so the steps must not import it back.
-    from huifang.followups.scheduler.run import TickReport
+    from huifang.followups.scheduler.report import TickReport
 
 # --------------------------------------------------------------------------------------------------
 # Steps 5–7: the queue's clock
@@ -112,37 +111,4 @@ def mark_overdue(now: datetime, report: TickReport) -> bool:
     report.marked_overdue += Task.objects.filter(
         status__in=LIVE, latest_at__lte=now, overdue_at__isnull=True
     ).update(overdue_at=now)
-    return False
-
-
-def escalate_cases(now: datetime, report: TickReport) -> bool:
-    """Cases (R6.1, R7.2): warn before the deadline, then the manager, then the general manager."""
-    from huifang.cases.services import escalate_due
-
-    report.escalations += escalate_due(now=now)
-    return False
-
-
-def refresh_rollups(now: datetime, report: TickReport) -> bool:
-    """Reports (R9): recompute the rollup slices whose tasks, orders or cases changed."""
-    from huifang.reports.rollups import refresh
-
-    report.rollup_slices += refresh(now=now)
-    return False
-
-
-def send_reports(now: datetime, report: TickReport) -> bool:
-    """Reports (R9.1): mail the subscribers the report of each period that has ended, once."""
-    from huifang.reports.services import send_due_reports
-
-    report.reports_mailed += send_due_reports(now=now)
-    return False
-
-
-def send_due_messages(now: datetime, report: TickReport) -> bool:
-    """Messages (R10): ask the background worker to send what has fallen due (quiet hours over,
-    a retry's backoff passed); the sending itself never runs in the tick."""
-    from huifang.messaging.services import kick_if_due
-
-    report.messages_due += kick_if_due(now=now)
     return False

@@ -38,7 +38,7 @@ from huifang.followups.services import (
 
 if TYPE_CHECKING:
     # Only for annotations: ``run`` imports the steps, so the steps must not import it back.
-    from huifang.followups.scheduler.run import TickReport
+    from huifang.followups.scheduler.report import TickReport
 
 # Events evaluated per transaction: big imports are worked through in slices.
 EVENT_CHUNK = 2000

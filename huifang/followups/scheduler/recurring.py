@@ -27,7 +27,7 @@ from huifang.followups.services import Assigner, NewTask, create_tasks
 
 if TYPE_CHECKING:
     # Only for annotations: ``run`` imports the steps, so the steps must not import it back.
-    from huifang.followups.scheduler.run import TickReport
+    from huifang.followups.scheduler.report import TickReport
 
 # --------------------------------------------------------------------------------------------------
 # Step 3: recurring contacts by customer class (R4.16)

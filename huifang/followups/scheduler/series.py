@@ -37,7 +37,7 @@ from huifang.rules.workcal import fmt, midnight, start_bound
 
 if TYPE_CHECKING:
     # Only for annotations: ``run`` imports the steps, so the steps must not import it back.
-    from huifang.followups.scheduler.run import TickReport
+    from huifang.followups.scheduler.report import TickReport
 
 # --------------------------------------------------------------------------------------------------
 # Step 4: series — anniversaries (R4.5), inactivity calls (R4.6), contact chains (R4.8)

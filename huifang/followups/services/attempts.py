@@ -245,7 +245,6 @@ def _record(
         explanation=reasons,
         counted=step.counted,
     )
-    from huifang.cases.services import after_followup, concerns_cases
     from huifang.followups import hooks
 
     closes = status in TERMINAL
@@ -254,8 +253,8 @@ def _record(
     preview = copy.copy(task)
     for name, value in {"status": status, **changes}.items():
         setattr(preview, name, value)
-    # The apps above follow-ups (audits) say through ``hooks`` whether a closed task is theirs.
-    follows = step.data_quality_flag or (closes and (concerns_cases(preview) or hooks.concerned(preview)))
+    # The apps above follow-ups (cases, audits) say through ``hooks`` whether a closed task is theirs.
+    follows = step.data_quality_flag or (closes and hooks.concerned(preview))
     with transaction.atomic() if follows else contextlib.nullcontext():
         try:
             transition(
@@ -278,7 +277,7 @@ def _record(
                 customer=task.customer, kind=kind, by=agent, note=f"follow-up task {task.pk}", at=at
             )
         if closes and follows:
-            # The closed loop (R6.1): a ticket for a bad result, the next round or the end of a case.
-            after_followup(task=task, by=agent, at=at)
+            # The closed loop (R6.1): ``cases`` registered a hook that opens a ticket for a bad
+            # result or moves a case on; ``audits`` one that compares an audit re-call.
             hooks.after_close(task=task, by=agent, at=at)
     return attempt

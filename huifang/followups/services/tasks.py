@@ -213,7 +213,7 @@ def reassign_tasks(
 
 def move_tasks_for_handover(handover: HandOver) -> int:
     """Give the departing agent's live tasks (assigned, claimed or promised as a callback) to the
-    successor, with history. Called inside ``accounts.services.hand_over_book``'s transaction."""
+    successor, with history. Called inside ``ops.handover.hand_over_book``'s transaction."""
     departing = handover.from_staff
     tasks = Task.objects.select_for_update().filter(
         Q(assignee=departing) | Q(claimed_by=departing) | Q(callback_by=departing), status__in=LIVE

@@ -23,9 +23,9 @@ from huifang.conftest import Org
 from huifang.customers.models import Customer
 from huifang.factories import make_customer, make_event
 from huifang.followups.models import Evaluation, Policy, SamplingRecord, Task, TaskStatusChange
-from huifang.followups.scheduler import TickReport, tick
 from huifang.followups.services import NewTask, apply_preset, claim_next_task, create_tasks
 from huifang.followups.tests.conftest import Shop, at
+from huifang.ops.tick import TickReport, tick
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -3,10 +3,10 @@ as a callback — to the successor, with history; finished tasks stay where they
 
 from __future__ import annotations
 
-from huifang.accounts.services import hand_over_book
 from huifang.followups.models import Reassignment, Task
 from huifang.followups.services import claim_next_task, record_attempt
 from huifang.followups.tests.conftest import Shop, at
+from huifang.ops.handover import hand_over_book
 
 
 def test_hand_over_moves_the_open_tasks_and_leaves_the_finished_ones(shop: Shop) -> None:

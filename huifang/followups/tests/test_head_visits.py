@@ -19,9 +19,10 @@ from huifang.customers.models import Customer
 from huifang.factories import make_customer
 from huifang.followups import binding
 from huifang.followups.models import Policy, Task
-from huifang.followups.scheduler import quota_contacts, tick
+from huifang.followups.scheduler import quota_contacts
 from huifang.followups.services import RECURRING_KEY, apply_preset, record_attempt, revise_policy, rules_of
 from huifang.followups.tests.conftest import at
+from huifang.ops.tick import tick
 
 
 @pytest.fixture

@@ -16,10 +16,10 @@ from huifang.conftest import Org
 from huifang.events.models import Event
 from huifang.factories import make_customer, make_event
 from huifang.followups.models import Evaluation, Policy, SamplingRecord, Task, TaskStatus
-from huifang.followups.scheduler import tick
 from huifang.followups.selectors import redraw_sample
 from huifang.followups.services import apply_preset, record_attempt, revise_policy
 from huifang.followups.tests.conftest import Shop, at
+from huifang.ops.tick import tick
 from huifang.reports.figures import report
 
 

@@ -25,9 +25,9 @@ from huifang.followups.models import (
     TickFailure,
     TickMark,
 )
-from huifang.followups.scheduler import tick
 from huifang.followups.services import apply_preset, rules_of
 from huifang.followups.tests.conftest import at
+from huifang.ops.tick import tick
 
 START = at("2026-10-20 00:00")
 # Emergency repairs and paid services are followed up 100 % (R4.10); repairs are drawn on the 26th

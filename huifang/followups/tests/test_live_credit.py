@@ -13,9 +13,9 @@ from django.urls import reverse
 
 from huifang.conftest import Org
 from huifang.followups.models import Task
-from huifang.followups.scheduler import tick
 from huifang.followups.selectors import task_rows, tasks_for
 from huifang.followups.tests.conftest import Shop, at
+from huifang.ops.tick import tick
 
 
 def _report(*args: str) -> list[dict[str, object]]:

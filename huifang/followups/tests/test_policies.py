@@ -10,9 +10,9 @@ from huifang import rules
 from huifang.conftest import Org
 from huifang.followups import binding
 from huifang.followups.models import Policy, PolicyVersion, Task
-from huifang.followups.scheduler import tick
 from huifang.followups.services import apply_preset, revise_policy, rules_of
 from huifang.followups.tests.conftest import Shop, at
+from huifang.ops.tick import tick
 
 
 def test_each_preset_installs_its_policies_and_questionnaire(org: Org) -> None:

@@ -119,7 +119,7 @@ def test_hq_copies_a_policy_which_starts_disabled_and_makes_nothing_twice(org: O
     copy.refresh_from_db()
     assert copy.enabled
     shop.showing(completed="2026-11-05 15:00")
-    from huifang.followups.scheduler import tick
+    from huifang.ops.tick import tick
 
     tick(now=at("2026-11-06 09:30"))
     assert Task.objects.filter(policy=copy).exists()

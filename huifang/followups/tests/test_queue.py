@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.utils import timezone
 
 from huifang.followups.models import Assignment, Policy, Reassignment, Task, TaskStatusChange
-from huifang.followups.scheduler import tick
 from huifang.followups.selectors import queue_figures, task_history
 from huifang.followups.services import (
     claim_next_task,
@@ -17,6 +16,7 @@ from huifang.followups.services import (
     revise_policy,
 )
 from huifang.followups.tests.conftest import Shop, at
+from huifang.ops.tick import tick
 
 
 def test_next_gives_the_task_due_first_and_never_the_same_task_twice(shop: Shop) -> None:

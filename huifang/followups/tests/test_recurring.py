@@ -12,9 +12,9 @@ from django.utils import timezone
 from huifang.conftest import Org
 from huifang.factories import make_customer
 from huifang.followups.models import Task
-from huifang.followups.scheduler import tick
 from huifang.followups.services import apply_preset, record_attempt
 from huifang.followups.tests.conftest import at
+from huifang.ops.tick import tick
 
 
 @pytest.fixture

@@ -19,9 +19,9 @@ from huifang.customers.models import Customer
 from huifang.events.models import Event
 from huifang.factories import make_customer, make_event
 from huifang.followups.models import Policy, Task
-from huifang.followups.scheduler import tick
 from huifang.followups.services import apply_preset, claim_next_task, record_attempt, revise_policy
 from huifang.followups.tests.conftest import SH, at
+from huifang.ops.tick import tick
 
 
 def tick_at(moment: str) -> dict[str, int]:

@@ -12,10 +12,10 @@ from django.utils import timezone
 from huifang.conftest import Org
 from huifang.factories import make_customer, make_event
 from huifang.followups.models import Evaluation, Policy, SamplingRecord, Task
-from huifang.followups.scheduler import tick
 from huifang.followups.selectors import redraw_sample, task_rows, why_no_task
 from huifang.followups.services import apply_preset, record_attempt, revise_policy
 from huifang.followups.tests.conftest import Shop, at
+from huifang.ops.tick import tick
 
 
 def test_an_event_seen_after_its_window_closed_gets_a_late_task_due_at_once(shop: Shop) -> None:

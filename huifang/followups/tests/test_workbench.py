@@ -19,7 +19,6 @@ from huifang.accounts.models import Staff
 from huifang.conftest import Org
 from huifang.customers.models import PhoneReveal
 from huifang.followups.models import Attempt, Policy, Task
-from huifang.followups.scheduler import tick
 from huifang.followups.services import (
     claim_next_task,
     record_attempt,
@@ -28,6 +27,7 @@ from huifang.followups.services import (
     transition,
 )
 from huifang.followups.tests.conftest import Shop, at
+from huifang.ops.tick import tick
 
 ADDRESS = "北京市朝阳区望京西路100号 望京花园 12栋3单元1502室"
 # A mainland mobile number written whole: never in a page but through the audited reveal.

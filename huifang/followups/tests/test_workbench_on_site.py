@@ -16,9 +16,9 @@ from huifang.conftest import Org
 from huifang.customers.models import Customer
 from huifang.factories import make_customer
 from huifang.followups.models import Attempt, AttemptResult, Task
-from huifang.followups.scheduler import tick
 from huifang.followups.services import apply_preset
 from huifang.followups.tests.conftest import at
+from huifang.ops.tick import tick
 
 
 @pytest.fixture

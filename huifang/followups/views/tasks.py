@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from huifang.accounts.models import Role, Staff
+from huifang.core.exports import csv_response, xlsx_response
 from huifang.customers.services import record_export
 from huifang.followups import exports, record, selectors, services
 from huifang.followups.forms import ReassignForm, TaskFilterForm
 from huifang.followups.models import Task
-from huifang.web.exports import csv_response, xlsx_response
 
 PAGE_SIZE = 50
 # Who may move work between agents and take customer-level rows out of the system.

@@ -240,7 +240,7 @@ def test_the_tick_asks_for_a_send_run_when_the_quiet_hours_end(
 ) -> None:
     from django_tasks_db.models import DBTaskResult
 
-    from huifang.followups.scheduler import tick
+    from huifang.ops.tick import tick
 
     queue_messages([greeting(make_customer(unit=org.east_property))], now=NIGHT)
     with django_capture_on_commit_callbacks(execute=True):

@@ -3,7 +3,7 @@ monthly report of the demo organisation, with two months of follow-up history be
 the monthly report's PDF. Screenshots: docs/screenshots/dashboard.png, monthly-report.png and
 monthly-report-pdf.png (the PDF's first page through pdftoppm).
 
-The demo loader (``web.demo.load_demo``) builds the organisation, its customers, three months of
+The demo loader (``ops.demo.load_demo``) builds the organisation, its customers, three months of
 work orders and today's follow-ups through the services; the follow-ups of October and November
 that the agents made before "today" are added here in bulk, each department with its own
 temper (the Guangzhou after-sales centre is slower and less liked, and got better in November),
@@ -27,9 +27,9 @@ from pytest_django.live_server_helper import LiveServer
 from huifang.accounts.models import OrgUnit, Staff
 from huifang.events.models import Event
 from huifang.followups.models import Policy, Task
+from huifang.ops.demo import load_demo
 from huifang.reports.rollups import rebuild
 from huifang.reports.tests.conftest import SH
-from huifang.web.demo import load_demo
 
 pytestmark = pytest.mark.browser
 

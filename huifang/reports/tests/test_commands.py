@@ -15,9 +15,9 @@ from django.core.management.base import CommandError
 from huifang.cases.models import Case
 from huifang.conftest import Org
 from huifang.followups.models import Task
-from huifang.followups.scheduler import tick
 from huifang.followups.services import record_attempt
 from huifang.followups.tests.conftest import Shop, at
+from huifang.ops.tick import tick
 from huifang.reports.figures import FIGURES
 
 pytestmark = pytest.mark.django_db

@@ -13,16 +13,16 @@ from pytest_django.fixtures import Settings
 
 from huifang.accounts.models import Staff
 from huifang.conftest import Org
+from huifang.core.exports import safe_cell
 from huifang.customers.models import ExportRecord
 from huifang.events.models import Event
-from huifang.followups.scheduler import tick
+from huifang.ops.tick import tick
 from huifang.reports import services
 from huifang.reports.figures import report
 from huifang.reports.models import Subscription
 from huifang.reports.rollups import rebuild
 from huifang.reports.tests.conftest import SH, client_for
 from huifang.reports.tests.test_figures import World
-from huifang.web.exports import safe_cell
 
 pytestmark = pytest.mark.django_db
 QUERY = "report=monthly&start=2026-11-01&end=2026-11-30&by=category"

@@ -18,8 +18,8 @@ from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from huifang.conftest import PASSWORD
-from huifang.followups.scheduler import tick
 from huifang.followups.services import apply_preset
+from huifang.ops.tick import tick
 from huifang.visits.models import LostDeal, MonthlyPlan, Promise, Visit
 from huifang.visits.tests.conftest import Team, at
 

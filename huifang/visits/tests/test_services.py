@@ -9,8 +9,8 @@ import pytest
 
 from huifang.customers.models import Contact
 from huifang.followups.models import Attempt, Origin, Task, TaskStatus
-from huifang.followups.scheduler import tick
 from huifang.followups.services import apply_preset
+from huifang.ops.tick import tick
 from huifang.visits import services
 from huifang.visits.models import MonthlyPlan
 from huifang.visits.tests.conftest import Team, at

@@ -24,9 +24,9 @@ from huifang.conftest import PASSWORD, Org
 from huifang.customers.models import Customer
 from huifang.factories import make_customer, make_event
 from huifang.followups.models import Attempt, Policy, Task
-from huifang.followups.scheduler import tick
 from huifang.followups.services import claim_next_task, record_attempt, revise_policy
 from huifang.followups.tests.conftest import Shop, at
+from huifang.ops.tick import tick
 
 pytestmark = pytest.mark.browser
 

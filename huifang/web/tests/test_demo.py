@@ -21,7 +21,7 @@ from huifang.customers.phones import normalize_phone
 from huifang.events.models import Event, EventType
 from huifang.followups.models import Policy, Task
 from huifang.followups.services import claim_next_task
-from huifang.web.demo import PRESETS, DemoSummary, load_demo
+from huifang.ops.demo import PRESETS, DemoSummary, load_demo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
@@ -268,7 +268,7 @@ def test_the_demo_has_lived_its_last_days_through_the_real_services(loaded: Demo
 def test_this_mornings_calls_of_the_demo_never_lie_at_night(
     local: tuple[int, ...], expected: tuple[int, ...]
 ) -> None:
-    from huifang.web.demo import _in_calling_hours
+    from huifang.ops.demo import _in_calling_hours
 
     year, month, day, hour, minute = local
     moment = datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from huifang.accounts.models import OrgUnit, Staff
 from huifang.conftest import Org
-from huifang.web.management.commands.backup import find_pg_dump
+from huifang.ops.management.commands.backup import find_pg_dump
 
 DEPLOYMENT_DOC = Path(__file__).resolve().parents[3] / "docs" / "deployment.md"
 

@@ -31,7 +31,8 @@ from huifang.accounts.models import Role, Staff
 from huifang.cases.models import Case
 from huifang.customers.models import Customer
 from huifang.followups.services import claim_next_task
-from huifang.web.demo import STAFF, load_demo
+from huifang.ops.demo import load_demo
+from huifang.ops.demo.data import STAFF
 
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # a Friday, 10:00 in Shanghai

@@ -38,8 +38,8 @@ from huifang.cases.services import ComplaintIntake, draft_letter, group_cases, r
 from huifang.customers.models import Customer
 from huifang.events.models import ImportBatch
 from huifang.followups.services import claim_next_task
+from huifang.ops.demo import DemoSummary, load_demo
 from huifang.reports.services import subscribe
-from huifang.web.demo import DemoSummary, load_demo
 
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)

@@ -15,8 +15,8 @@ from django.core.management import call_command
 from huifang.api.tests.conftest import Api, Receiver, at
 from huifang.api.tests.test_scope import DISSATISFIED, order
 from huifang.conftest import Org
-from huifang.followups.scheduler import tick
 from huifang.followups.services import apply_preset
+from huifang.ops.tick import tick
 from huifang.webhooks.background import run_ready_tasks
 from huifang.webhooks.models import Delivery, DeliveryAttempt
 from huifang.webhooks.services import collect, create_subscription, redeliver

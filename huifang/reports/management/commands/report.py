@@ -15,8 +15,8 @@ from django.core.management.base import BaseCommand, CommandError, no_translatio
 from django.utils import timezone
 
 from huifang.core.cells import safe_cell
+from huifang.core.exports import xlsx_bytes
 from huifang.reports.figures import GROUPINGS, REPORTS, VISITS, ReportError, report
-from huifang.web.exports import xlsx_bytes
 
 
 def _day(option: str, text: str) -> date:

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.utils.translation import gettext as _
 
-from huifang.web.demo import DemoConflict, format_logins, load_demo
+from huifang.ops.demo import DemoConflict, format_logins, load_demo
 
 
 def load_and_report(out: OutputWrapper) -> None:

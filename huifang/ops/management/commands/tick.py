@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, no_translatio
 from django.utils import timezone
 
 from huifang.followups.binding import parse_moment
-from huifang.followups.scheduler import tick
+from huifang.ops.tick import tick
 
 
 class Command(BaseCommand):

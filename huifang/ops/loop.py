@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 
-from huifang.followups.scheduler.run import TickReport, tick
+from huifang.ops.tick import TickReport, tick
 
 # The package's name, as before it was split: log lines and their filters stay the same.
 logger = logging.getLogger("huifang.followups.scheduler")

@@ -1,16 +1,9 @@
-"""The demo organisation (``huifang serve --demo``, ``huifang demo``): 恒信服务集团, a Chinese service
-group with a property project, a brokerage store, an after-sales centre and a key-account team, its
-staff in every role, about 2,000 customers and three months of completed work of every event type.
-
-Everything is drawn from one seeded ``random.Random``, so the same seed and ``now`` give the same
-organisation; rows are written with ``bulk_create`` so that a fresh machine has it in seconds.
-"""
+"""Building the demo organisation: units, staff, customers and three months of completed orders,
+written with ``bulk_create`` from one seeded ``random.Random``."""
 
 from __future__ import annotations
 
-import dataclasses
 import random
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,9 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from huifang.accounts.models import OrgUnit, Role, Staff
 from huifang.accounts.services import create_org_unit, create_staff
@@ -38,419 +29,29 @@ from huifang.customers.models import (
 )
 from huifang.customers.phones import normalize_phone
 from huifang.events.models import Event, EventType
-
-# The demo is present when its east region is; this code is never used by a real organisation.
-DEMO_MARKER = "hengxin-east"
-HQ_NAME = "恒信服务集团 总部"
-HQ_CODE = "hq"  # the code ``accounts.services.headquarters`` looks for, so both agree on the root
-HOTLINE = "400-820-6688"
-
-UNITS = (
-    # code, name, parent code, kind, business
-    ("hengxin-east", "华东区域 上海", HQ_CODE, OrgUnit.Kind.REGION, ""),
-    ("hengxin-south", "华南区域 广州", HQ_CODE, OrgUnit.Kind.REGION, ""),
-    (
-        "hengxin-sunshine",
-        "阳光花园物业管理处",
-        "hengxin-east",
-        OrgUnit.Kind.DEPARTMENT,
-        OrgUnit.Business.PROPERTY,
-    ),
-    (
-        "hengxin-xuhui",
-        "恒信地产 徐汇漕溪路店",
-        "hengxin-east",
-        OrgUnit.Kind.DEPARTMENT,
-        OrgUnit.Business.BROKERAGE,
-    ),
-    (
-        "hengxin-gz-service",
-        "广州售后服务中心",
-        "hengxin-south",
-        OrgUnit.Kind.DEPARTMENT,
-        OrgUnit.Business.AFTER_SALES,
-    ),
-    (
-        "hengxin-gz-accounts",
-        "华南大客户部",
-        "hengxin-south",
-        OrgUnit.Kind.DEPARTMENT,
-        OrgUnit.Business.KEY_ACCOUNT,
-    ),
+from huifang.ops.demo.data import (
+    COMMUNITIES,
+    COMPANY_BRANDS,
+    COMPANY_CITIES,
+    COMPANY_TRADES,
+    CONTACT_ROLES,
+    CUSTOMER_COUNTS,
+    FEMALE_NAMES,
+    GUANGZHOU_STREETS,
+    HOTLINE,
+    HQ_CODE,
+    HQ_NAME,
+    MALE_NAMES,
+    MOBILE_PREFIXES,
+    PROPERTY_ADDRESS,
+    REF_PREFIX,
+    SHANGHAI_STREETS,
+    STAFF,
+    SURNAMES,
+    TAGS,
+    UNITS,
 )
 
-STAFF = (
-    # username, name, role, unit code
-    ("admin", "系统管理员", Role.ADMIN, HQ_CODE),
-    ("hq", "周敏", Role.HQ, HQ_CODE),
-    ("hq_audit", "郑洁", Role.HQ, HQ_CODE),
-    ("quality", "吴娟", Role.QUALITY, HQ_CODE),
-    ("supervisor_east", "陈静", Role.SUPERVISOR, "hengxin-east"),
-    ("supervisor_south", "赵伟", Role.SUPERVISOR, "hengxin-south"),
-    ("manager_east", "刘建国", Role.MANAGER, "hengxin-sunshine"),
-    ("manager_south", "黄志明", Role.MANAGER, "hengxin-gz-service"),
-    ("handler_east", "马俊", Role.HANDLER, "hengxin-sunshine"),
-    ("handler_south", "梁国栋", Role.HANDLER, "hengxin-gz-service"),
-    ("agent1", "王丽", Role.AGENT, "hengxin-sunshine"),
-    ("agent2", "李婷", Role.AGENT, "hengxin-sunshine"),
-    ("agent3", "张晓燕", Role.AGENT, "hengxin-sunshine"),
-    ("agent4", "孙佳怡", Role.AGENT, "hengxin-xuhui"),
-    ("agent5", "徐磊", Role.AGENT, "hengxin-xuhui"),
-    ("agent6", "朱思琪", Role.AGENT, "hengxin-xuhui"),
-    ("agent7", "何丽华", Role.AGENT, "hengxin-gz-service"),
-    ("agent8", "罗嘉欣", Role.AGENT, "hengxin-gz-service"),
-    ("agent9", "林浩然", Role.AGENT, "hengxin-gz-service"),
-    ("agent10", "冯晓东", Role.AGENT, "hengxin-gz-accounts"),
-    ("agent11", "邓雅婷", Role.AGENT, "hengxin-gz-accounts"),
-    ("agent12", "曾文博", Role.AGENT, "hengxin-gz-accounts"),
-    # 大客户部's salesperson (seed 004): visit plans, visits and their reports under /visits/.
-    ("sales1", "韩雪", Role.SALES, "hengxin-gz-accounts"),
-)
-
-# Customers per department code, adding up to the ~2,000 of the brief.
-CUSTOMER_COUNTS = {
-    "hengxin-sunshine": 800,
-    "hengxin-xuhui": 450,
-    "hengxin-gz-service": 550,
-    "hengxin-gz-accounts": 200,
-}
-REF_PREFIX = {
-    "hengxin-sunshine": "HXWY",
-    "hengxin-xuhui": "HXFC",
-    "hengxin-gz-service": "HXSH",
-    "hengxin-gz-accounts": "HXKH",
-}
-
-# Common surnames, most frequent first (the weights follow their rough share of the population).
-SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁"
-    "任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万钱严"
-)
-MALE_NAMES = (
-    "伟 强 磊 军 勇 杰 涛 斌 超 明 刚 平 辉 鹏 华 飞 鑫 波 宇 浩 凯 健 俊 帆 旭 宁 龙 林 阳 建华 建国 志强 "
-    "志明 海涛 文博 子轩 浩然 宇航 俊杰 晓东 国栋 振华 天宇 家豪 明轩 德明 永强 立新 卫东 金龙 春生 "
-    "国强 建军 海波 伟民 志刚 嘉俊 梓豪"
-).split()
-FEMALE_NAMES = (
-    "芳 娜 敏 静 丽 艳 娟 霞 婷 雪 琳 颖 倩 洁 慧 燕 红 梅 丹 萍 玲 晶 秀英 玉兰 桂英 欣怡 梓涵 诗涵 "
-    "雨桐 佳怡 思琪 晓燕 海燕 丽华 秀兰 美玲 文静 雅婷 淑芬 慧敏 晓红 春梅 凤英 嘉欣 紫琳 颖欣"
-).split()
-MOBILE_PREFIXES = (
-    "130 131 132 133 135 136 137 138 139 150 151 152 155 156 157 158 159 "
-    "166 173 176 177 180 181 182 183 185 186 187 188 189 198 199"
-).split()
-
-# Property project: one gated community in Pudong.
-PROPERTY_ADDRESS = "上海市浦东新区锦绣路2880弄 阳光花园"
-# Brokerage: where buyers and renters live now, and the communities they are shown.
-SHANGHAI_STREETS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("徐汇区", ("漕溪北路", "天钥桥路", "田林路", "桂林路", "虹梅路", "龙华中路")),
-    ("闵行区", ("莘庄镇莘东路", "七宝镇漕宝路", "古美路", "虹井路")),
-    ("长宁区", ("天山路", "仙霞路", "遵义路", "虹桥路")),
-    ("浦东新区", ("张杨路", "杨高中路", "东方路", "世纪大道")),
-    ("静安区", ("共和新路", "万荣路", "江场西路")),
-)
-COMMUNITIES = (
-    "漕溪花园", "田林十二村", "康健新村", "龙华苑", "徐汇新城", "梅陇镇小区", "凯旋公寓", "枫林雅苑",
-    "华亭宾馆公寓", "虹梅新苑", "上澳名邸", "南丹小区",
-)  # fmt: skip
-# After-sales: households across Guangzhou.
-GUANGZHOU_STREETS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("天河区", ("天河北路", "体育西路", "天河路", "黄埔大道西", "中山大道西")),
-    ("越秀区", ("环市东路", "东风中路", "北京路", "农林下路")),
-    ("海珠区", ("江南大道中", "新港西路", "工业大道北", "宝岗大道")),
-    ("荔湾区", ("中山八路", "芳村大道东", "龙津西路")),
-    ("白云区", ("广州大道北", "机场路", "同和路")),
-    ("番禺区", ("市桥街光明北路", "南村镇兴南大道")),
-)
-# Key accounts: companies across Guangdong.
-COMPANY_CITIES = ("广州市", "广州市", "广州市", "佛山市", "东莞市", "深圳市", "中山市")
-COMPANY_BRANDS = (
-    "宏达 华信 恒通 粤海 新盛 金源 永兴 百川 瑞丰 德胜 天力 南方 嘉禾 隆昌 联发 鸿运 中科 安捷 浩宇 "
-    "兴业 广弘 顺德 万利 华美 天元 明珠 宝丰 创新 伟业 长城"
-).split()
-COMPANY_TRADES = (
-    # name part, industry
-    ("机电设备", "制造业"),
-    ("物流", "物流运输"),
-    ("建材", "建材"),
-    ("水泥", "建材"),
-    ("食品", "食品加工"),
-    ("电子科技", "电子信息"),
-    ("医疗器械", "医疗"),
-    ("酒店管理", "酒店餐饮"),
-    ("矿业", "采矿业"),
-    ("纺织", "纺织服装"),
-    ("塑胶制品", "制造业"),
-    ("人力资源服务", "人力资源"),
-)
-CONTACT_ROLES = (
-    ("总经理", True),
-    ("采购经理", True),
-    ("设备科长", False),
-    ("总工程师", True),
-    ("财务主管", False),
-    ("行政主管", False),
-    ("人事经理", False),
-)
-
-TAGS: dict[str, tuple[str, ...]] = {
-    OrgUnit.Business.PROPERTY: ("业主委员会", "独居老人", "新交房", "出租户", "装修中", "宠物户", "投诉敏感"),
-    OrgUnit.Business.BROKERAGE: ("学区房", "首套", "改善型", "投资客", "急售", "意向强"),
-    OrgUnit.Business.AFTER_SALES: ("延保用户", "以旧换新", "多台设备", "投诉敏感"),
-    OrgUnit.Business.KEY_ACCOUNT: ("战略客户", "年度框架", "回款慢", "新客户", "流失预警"),
-}
-
-
-@dataclass(frozen=True)
-class DemoLogin:
-    """One demo account as the console lists it (all share ``settings.HUIFANG_DEMO_PASSWORD``)."""
-
-    username: str
-    role: str
-    name: str
-    unit: str
-
-
-@dataclass(frozen=True)
-class DemoSummary:
-    """What the demo holds; ``created`` is False when it was there already."""
-
-    created: bool
-    units: int
-    staff: int
-    customers: int
-    events: int
-    logins: tuple[DemoLogin, ...]
-    password: str
-    tasks: int = 0  # follow-up tasks made by the first load's tick (0 when loaded already)
-
-
-class DemoConflict(Exception):
-    """The database holds accounts with the demo's usernames, so the demo cannot be added to it."""
-
-
-def load_demo(
-    *, seed: int = 2026, now: datetime | None = None, history_days: int | None = None
-) -> DemoSummary:
-    """Load the demo organisation once; when it is there already, change nothing and describe it.
-
-    ``history_days`` (default ``HUIFANG_DEMO_HISTORY_DAYS``) is how many days before ``now`` the
-    organisation lives through the real services (``demo_history``): ticks, calls, tickets
-    resolved, second follow-ups. All of it is written in one transaction, so an interrupted load
-    leaves nothing half-made.
-    Raises ``DemoConflict`` when a demo username belongs to someone else.
-    """
-    if OrgUnit.objects.filter(code=DEMO_MARKER).exists():
-        return _summary(created=False)
-    taken = sorted(
-        Staff.objects.filter(username__in=[s[0] for s in STAFF]).values_list("username", flat=True)
-    )
-    if taken:
-        raise DemoConflict(", ".join(taken))
-    now = now or timezone.now()
-    if history_days is None:
-        history_days = settings.HUIFANG_DEMO_HISTORY_DAYS
-    with transaction.atomic():
-        _Builder(random.Random(seed), now).build()
-        follow_ups = _follow_ups(now, history=random.Random(seed + 1), days=history_days)
-        _cases(_in_calling_hours(now))
-    return dataclasses.replace(_summary(created=True), tasks=follow_ups)
-
-
-# The demo's own work happens in these hours (the presets' calling hours all include them).
-WORKING_HOURS = (time(9, 30), time(17, 0))
-
-
-def _in_calling_hours(now: datetime) -> datetime:
-    """``now`` when it is inside the working day, else the end of the last working day before it:
-    the demo's "this morning's calls" never lie at night, whenever it is started."""
-    zone = ZoneInfo(settings.TIME_ZONE)
-    local = now.astimezone(zone)
-    start, end = WORKING_HOURS
-    if start <= local.time() <= end:
-        return now
-    day = local.date() if local.time() > end else local.date() - timedelta(days=1)
-    return datetime.combine(day, end, tzinfo=zone)
-
-
-# The presets that fit each demo department; their policies are bound to that department, so the
-# after-sales repairs of Guangzhou are not followed up by the property project's rules.
-PRESETS = {
-    "hengxin-sunshine": "property-management",
-    "hengxin-xuhui": "brokerage-showing",
-    "hengxin-gz-service": "appliance-after-sales",
-    "hengxin-gz-accounts": "b2b-visits",
-}
-
-
-def _follow_ups(now: datetime, *, history: random.Random, days: int) -> int:
-    """Apply each department's preset, bound to the department, three months before ``now``; live
-    those months through the real services (``demo_history``: the daily tick, the agents' calls,
-    the handlers' resolutions); then run the tick for ``now``, so that the reports show a working
-    operation and the agents find open follow-ups on their workbench. Returns the live tasks."""
-    from huifang.followups.models import LIVE, Policy, Task
-    from huifang.followups.scheduler import tick
-    from huifang.followups.services import apply_preset, revise_policy
-    from huifang.web.demo_history import make_history
-
-    start = now - timedelta(days=days)
-    units = {unit.code: unit for unit in OrgUnit.objects.filter(code__in=PRESETS)}
-    for code, preset in PRESETS.items():
-        apply_preset(name=preset, by=None, at=start)
-        for policy in Policy.objects.filter(preset=preset, unit__isnull=True).select_related(
-            "current_version"
-        ):
-            # The demo went live at ``start``: the orders before it are history, not late work
-            # (without a limit every one of them would be a late follow-up due at once).
-            base = dict(policy.current_version.definition) if policy.current_version else None
-            if base is not None and days > 0:
-                base["policy"] = [
-                    {"max_late": "1 day", **entry} if entry.get("event_types") else entry
-                    for entry in base.get("policy", [])
-                ]
-            revise_policy(
-                policy=policy,
-                by=None,
-                at=start,
-                note=f"demo: {units[code].name}",
-                unit=units[code],
-                base=base,
-            )
-    if days > 0:
-        make_history(start=start, now=now, rng=history)
-    tick(now=now)
-    return Task.objects.filter(status__in=LIVE).count()
-
-
-# What the demo's property customers answered: most are satisfied, some are not (R6.1).
-_PROPERTY_ANSWERS = {"resolved": "yes", "on_time": "yes", "repair_quality": "good", "attitude": "good"}
-_UNHAPPY = ("师傅上门晚了两个小时，也没打电话说一声", "修完地上全是灰，没有清理", "收费和说好的不一样")
-_COMPLAINTS = (
-    # (subject, words, level, channel, category, days ago, pause reason)
-    ("保洁人员态度差", "早上问保洁阿姨垃圾房的事，她说话很冲", "general", "hotline", "服务态度", 1, ""),
-    ("车库积水无人处理", "B2车库积水三天了，报了两次都没人来", "general", "mailbox", "环境卫生", 5, ""),
-    ("保安私用公司车辆", "看到保安队长下班开物业的车回家", "major", "letter", "违规行为", 2, ""),
-    (
-        "电梯维修后仍有异响",
-        "3栋电梯修过以后还是咔咔响，要等业主委员会一起看",
-        "general",
-        "walk_in",
-        "维修质量",
-        2,
-        "业主要求周末和业委会一起到现场查看",
-    ),
-)
-
-
-def _cases(now: datetime) -> None:
-    """The closed loop in motion (R6.1, R7): some of the property centre's open follow-ups answered
-    (a few of them 不满意, which opens tickets; one ticket already resolved, its second follow-up
-    waiting in the agent's queue) and complaints at different steps, then a tick for escalations."""
-    from huifang.cases.models import IntakeChannel, Level
-    from huifang.cases.services import (
-        ComplaintIntake,
-        pause_case,
-        plan_complaint,
-        receive_complaint,
-        resolve_case,
-        verify_complaint,
-    )
-    from huifang.followups.models import Task
-    from huifang.followups.scheduler import tick
-    from huifang.followups.services import record_attempt
-
-    centre = OrgUnit.objects.get(code="hengxin-sunshine")
-    agent = Staff.objects.get(username="agent1")
-    handler = Staff.objects.get(username="handler_east")
-    tasks = list(
-        Task.objects.filter(unit=centre, status="open", questionnaire__key="property-management")
-        .exclude(event__type__in=["activity", "first_aid", "complaint"])
-        .select_related("event")
-        .order_by("pk")[:12]
-    )
-    tickets: list[Any] = []
-    for n, task in enumerate(tasks):
-        at = now - timedelta(minutes=2 * (len(tasks) - n))  # this morning's calls, in calling hours
-        unhappy = n % 4 == 1
-        answers = {**_PROPERTY_ANSWERS, "satisfaction": "dissatisfied" if unhappy else "satisfied"}
-        if unhappy:
-            answers["satisfaction_reason"] = _UNHAPPY[(n // 4) % len(_UNHAPPY)]
-        record_attempt(
-            task=task, agent=agent, result="connected", at=at, answers=answers, duration=95 + n * 7
-        )
-        if unhappy:
-            tickets.extend(task.opened_cases.all())
-    if tickets:
-        resolve_case(
-            case=tickets[0],
-            by=handler,
-            at=now - timedelta(minutes=1),
-            cause="维修师傅当天排单过满，没有提前电话告知业主",
-            action="调整排班，上门前必须电话确认；已向业主致歉",
-        )
-    for n, (subject, words, level, channel, category, days, pause) in enumerate(_COMPLAINTS):
-        customer = Customer.objects.filter(unit=centre).order_by("pk")[40 + 13 * n]
-        case = receive_complaint(
-            intake=ComplaintIntake(
-                customer=customer,
-                channel=IntakeChannel(channel),
-                level=Level(level),
-                title=subject,
-                words=words,
-                category=category,
-            ),
-            by=agent,
-            at=now - timedelta(days=days),
-        )
-        if level == "major":
-            verify_complaint(case=case, by=agent, at=now - timedelta(days=days, hours=-2))
-            plan_complaint(
-                case=case, by=agent, at=now - timedelta(days=1), plan="调查属实后按制度处理，书面答复业主"
-            )
-        if pause:
-            pause_case(case=case, by=agent, at=now - timedelta(days=1), reason=pause)
-    tick(now=now)
-
-
-def format_logins(summary: DemoSummary) -> list[str]:
-    """The demo logins as lines of a table, for the commands to print."""
-    lines = [gettext("Demo logins (password for all: %(password)s)") % {"password": summary.password}]
-    lines.append(f"  {_pad(gettext('Username'), 18)}{_pad(gettext('Role'), 30)}{gettext('Name')}")
-    for login in summary.logins:
-        role = str(Role(login.role).label)
-        lines.append(f"  {_pad(login.username, 18)}{_pad(role, 30)}{login.name} · {login.unit}")
-    return lines
-
-
-def _pad(text: str, width: int) -> str:
-    """``text`` padded to ``width`` terminal columns; a Chinese character takes two."""
-    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return text + " " * max(1, width - columns)
-
-
-def _summary(*, created: bool) -> DemoSummary:
-    departments = OrgUnit.objects.filter(code__in=CUSTOMER_COUNTS)
-    staff = {
-        s.username: s for s in Staff.objects.filter(username__in=[s[0] for s in STAFF]).select_related("unit")
-    }
-    logins = tuple(
-        DemoLogin(username=u.username, role=u.role, name=u.display_name, unit=str(u.unit or ""))
-        for u in (staff[name] for name, *_ in STAFF if name in staff)
-    )
-    return DemoSummary(
-        created=created,
-        units=OrgUnit.objects.filter(code__in=[u[0] for u in UNITS]).count() + 1,
-        staff=len(logins),
-        customers=Customer.objects.filter(unit__in=departments).count(),
-        events=Event.objects.filter(unit__in=departments).count(),
-        logins=logins,
-        password=settings.HUIFANG_DEMO_PASSWORD,
-    )
-
-
-# What each department's work looks like: event type, how many over the three months, categories,
-# and a function giving the event's attributes (policies test these: urgent, external_contractor …).
 Attrs = Callable[[random.Random, str, Customer], dict[str, Any]]
 
 

@@ -260,16 +260,12 @@ def _morning_tick(now: datetime) -> None:
     """The tick's steps that move the work on (``scheduler.tick`` without the rollups' refresh
     and the mailed reports: the history rebuilds the rollups once at its end)."""
     from huifang.followups.scheduler.batches import close_due_batches
-    from huifang.followups.scheduler.clock import (
-        escalate_cases,
-        mark_overdue,
-        open_due_tasks,
-        release_stale_claims,
-    )
+    from huifang.followups.scheduler.clock import mark_overdue, open_due_tasks, release_stale_claims
     from huifang.followups.scheduler.events import evaluate_new_events
     from huifang.followups.scheduler.recurring import create_recurring_contacts
-    from huifang.followups.scheduler.run import TickReport
+    from huifang.followups.scheduler.report import TickReport
     from huifang.followups.scheduler.series import continue_due_series, continue_series
+    from huifang.ops.tick import escalate_cases
 
     report = TickReport()
     for step in (

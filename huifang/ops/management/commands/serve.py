@@ -17,7 +17,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.utils.translation import gettext as _
 
-from huifang.web.management.commands.demo import load_and_report
+from huifang.ops.management.commands.demo import load_and_report
 
 
 def parse_addr(addr: str) -> tuple[str, int]:
@@ -65,7 +65,7 @@ class Command(BaseCommand):
         # started before the web server; it ends with the process. Several processes may run it:
         # the tick takes a lock and is idempotent.
         # ------------------------------------------------------------------------------------------
-        from huifang.followups.scheduler import start_scheduler
+        from huifang.ops.loop import start_scheduler
         from huifang.webhooks.background import start_background
 
         start_scheduler()

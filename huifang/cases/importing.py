@@ -1,6 +1,9 @@
 """A complaints file: complaints received elsewhere — a hotline's log, the mailbox, letters, the
 group's transfers (R7.1) — recorded as if taken on the complaint form.
 
+It lives in ``cases`` (the importing package in ``events`` cannot import the apps above it) and
+is registered for the kind ``complaints`` in ``CasesConfig.ready``.
+
 Each good row becomes one complaint through ``cases.services.receive_complaint``, which owns the
 rules: the receiver owns it (首问负责制), the level's deadline on the working-day clock, and a rework
 ticket when the customer already had a case about the same order (R6.2). Complaints are few, so
@@ -14,11 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
 from huifang.accounts.models import OrgUnit, Staff
-from huifang.cases.models import Case, CaseKind
+from huifang.cases.models import Case, CaseKind, IntakeChannel, Level
 from huifang.cases.services import CaseError, ComplaintIntake, receive_complaint
 from huifang.customers.models import Customer
 from huifang.events.importing import values
@@ -29,7 +33,80 @@ from huifang.events.importing.base import (
     required,
 )
 from huifang.events.importing.lookups import UnitError
+from huifang.events.importing.values import _choice_table, _fold
 from huifang.events.models import Event
+
+# The channels a complaint comes in by (R7.1), under the words a complaints log uses; the other
+# intake channels (a follow-up, the quality check) are the system's own and not accepted here.
+COMPLAINT_CHANNELS = (
+    IntakeChannel.HOTLINE,
+    IntakeChannel.MAILBOX,
+    IntakeChannel.EMAIL,
+    IntakeChannel.LETTER,
+    IntakeChannel.WALK_IN,
+    IntakeChannel.GROUP_TRANSFER,
+)
+CHANNEL_WORDS: dict[str, str] = {
+    "热线": "hotline",
+    "热线电话": "hotline",
+    "投诉热线": "hotline",
+    "电话": "hotline",
+    "投诉箱": "mailbox",
+    "意见箱": "mailbox",
+    "邮件": "email",
+    "电子邮件": "email",
+    "e-mail": "email",
+    "信函": "letter",
+    "来信": "letter",
+    "案场": "walk_in",
+    "来访": "walk_in",
+    "walk-in": "walk_in",
+    "集团转办": "group_transfer",
+    "集团转": "group_transfer",
+}
+LEVEL_WORDS: dict[str, str] = {
+    "一般": "general",
+    "一般投诉": "general",
+    "重大": "major",
+    "重大投诉": "major",
+    "其他": "other",
+    "其它": "other",
+    "其他投诉": "other",
+}
+
+
+@lru_cache(maxsize=1)
+def _channels() -> dict[str, str]:
+    return _choice_table([(c.value, c.label) for c in COMPLAINT_CHANNELS], CHANNEL_WORDS)
+
+
+@lru_cache(maxsize=1)
+def _levels() -> dict[str, str]:
+    return _choice_table(Level.choices, LEVEL_WORDS)
+
+
+def complaint_channel(text: str) -> str:
+    """The code of a complaint channel given as code or label (热线 → hotline)."""
+    code = _channels().get(_fold(text).casefold())
+    if code is None:
+        raise ValueError(
+            _(
+                "unknown channel “%(text)s” (hotline/热线, mailbox/投诉箱, email/邮件, letter/信函, "
+                "walk_in/案场, group_transfer/集团转办)"
+            )
+            % {"text": text}
+        )
+    return code
+
+
+def complaint_level(text: str) -> str:
+    """The code of a complaint level (一般 → general)."""
+    code = _levels().get(_fold(text).casefold())
+    if code is None:
+        raise ValueError(
+            _("unknown level “%(text)s” (general/一般, major/重大, other/其他)") % {"text": text}
+        )
+    return code
 
 
 @dataclass(slots=True)
@@ -97,8 +174,8 @@ class ComplaintImporter(RowImporter[ComplaintRow]):
         order = cells[ix["order"]]
         if order and not customer_ref:
             problems.append(("order", _("an order needs the customer's customer_ref")))
-        channel = self._coded(cells[ix["channel"]], "channel", values.complaint_channel, problems)
-        level = self._coded(cells[ix["level"]], "level", values.complaint_level, problems)
+        channel = self._coded(cells[ix["channel"]], "channel", complaint_channel, problems)
+        level = self._coded(cells[ix["level"]], "level", complaint_level, problems)
         subject = cells[ix["subject"]]
         if not subject:
             problems.append(("subject", required()))

@@ -1,64 +1,38 @@
-"""The tick itself: each step in turn, in its own transaction under the tick's lock, and its report."""
+"""The tick (CONTRACT ``huifang tick``): every app's due work as of ``now``, each step in turn, in its
+own transaction under the tick's lock.
+
+The list of steps lives here, above the apps whose work it composes — follow-ups' queue clock,
+cases' escalations, reports' rollups and mailings, messages due, and the steps the apps above
+follow-ups register in ``followups.hooks`` (audits) — so that no domain app reaches up into
+another (docs/architecture.md, "layers")."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 
 from django.db import connection, transaction
 
+from huifang.cases.services import escalate_due
 from huifang.followups import hooks
 from huifang.followups.models import TickFailure
 from huifang.followups.scheduler import failures
 from huifang.followups.scheduler.batches import close_due_batches
-from huifang.followups.scheduler.clock import (
-    escalate_cases,
-    mark_overdue,
-    open_due_tasks,
-    refresh_rollups,
-    release_stale_claims,
-    send_due_messages,
-    send_reports,
-)
+from huifang.followups.scheduler.clock import mark_overdue, open_due_tasks, release_stale_claims
 from huifang.followups.scheduler.events import evaluate_new_events
 from huifang.followups.scheduler.recurring import create_recurring_contacts
+from huifang.followups.scheduler.report import TickReport
 from huifang.followups.scheduler.series import continue_due_series, continue_series
+from huifang.messaging.services import kick_if_due
+from huifang.reports.rollups import refresh
+from huifang.reports.services import send_due_reports
 from huifang.rules.workcal import require_aware
+
+__all__ = ["STEPS", "TickReport", "tick"]
 
 # One number for the tick's advisory lock ("huifang tick" in ASCII, truncated to a bigint).
 TICK_LOCK = 0x68756966616E67
-
-
-@dataclass
-class TickReport:
-    """What one tick did, by step."""
-
-    events_evaluated: int = 0
-    tasks_created: int = 0
-    batches_closed: int = 0
-    recurring_created: int = 0
-    series_created: int = 0
-    opened: int = 0
-    reopened: int = 0
-    claims_released: int = 0
-    callbacks_released: int = 0
-    marked_overdue: int = 0
-    cancelled: int = 0
-    escalations: int = 0
-    rollup_slices: int = 0
-    reports_mailed: int = 0
-    messages_due: int = 0
-    # Steps that raised this tick (recorded as ``TickFailure``; the others ran all the same).
-    steps_failed: int = 0
-    audit_tasks_created: int = 0
-
-    def lines(self) -> list[str]:
-        return [f"{f.name}: {getattr(self, f.name)}" for f in fields(self)]
-
-    def as_dict(self) -> dict[str, int]:
-        return asdict(self)
 
 
 @contextmanager
@@ -69,6 +43,35 @@ def _locked() -> Iterator[None]:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TICK_LOCK])
         yield
+
+
+# --------------------------------------------------------------------------------------------------
+# Step 8: the apps above follow-ups
+
+
+def escalate_cases(now: datetime, report: TickReport) -> bool:
+    """Cases (R6.1, R7.2): warn before the deadline, then the manager, then the general manager."""
+    report.escalations += escalate_due(now=now)
+    return False
+
+
+def refresh_rollups(now: datetime, report: TickReport) -> bool:
+    """Reports (R9): recompute the rollup slices whose tasks, orders or cases changed."""
+    report.rollup_slices += refresh(now=now)
+    return False
+
+
+def send_reports(now: datetime, report: TickReport) -> bool:
+    """Reports (R9.1): mail the subscribers the report of each period that has ended, once."""
+    report.reports_mailed += send_due_reports(now=now)
+    return False
+
+
+def send_due_messages(now: datetime, report: TickReport) -> bool:
+    """Messages (R10): ask the background worker to send what has fallen due (quiet hours over,
+    a retry's backoff passed); the sending itself never runs in the tick."""
+    report.messages_due += kick_if_due(now=now)
+    return False
 
 
 Step = Callable[[datetime, "TickReport"], bool]

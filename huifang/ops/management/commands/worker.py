@@ -17,7 +17,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from huifang.followups.scheduler import TickReport, run_scheduled_tick
+from huifang.ops.loop import run_scheduled_tick
+from huifang.ops.tick import TickReport
 from huifang.webhooks.background import process_once
 
 # Seconds between two rounds of background work (deliveries wait at most this long).

@@ -16,7 +16,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils.translation import gettext as _
 from gunicorn.app.base import BaseApplication
 
-from huifang.web.management.commands.serve import parse_addr
+from huifang.ops.management.commands.serve import parse_addr
 
 
 def default_workers() -> int:
