@@ -57,3 +57,11 @@ MAY_REVEAL_PHONE = frozenset({Role.AGENT, Role.SALES, Role.SUPERVISOR, Role.MANA
 def may_reveal_phone(user: Staff) -> bool:
     """By role only: a superuser account follows its role's rules like anyone (docs/privacy.md)."""
     return user.role in MAY_REVEAL_PHONE
+
+
+# Roles that work the data-quality re-check queue (R2.4): who checks what an agent flagged.
+RECHECK_ROLES = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.HQ, Role.QUALITY, Role.ADMIN})
+
+
+def may_recheck(user: Staff) -> bool:
+    return user.is_superuser or user.role in RECHECK_ROLES

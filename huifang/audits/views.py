@@ -20,9 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from huifang.accounts.models import OrgUnit, Role, Staff
 from huifang.audits import forms, selectors, services
 from huifang.audits.models import Verdict
+from huifang.core.clock import clock
 from huifang.core.exports import xlsx_response
 from huifang.followups.models import Task
-from huifang.followups.views.workbench import clock
 
 HQ_ROLES = frozenset({Role.HQ, Role.ADMIN})
 SUPERVISING = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.HQ, Role.ADMIN, Role.QUALITY})

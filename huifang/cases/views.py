@@ -6,7 +6,7 @@ Writes go through ``cases.services``. A request a form or the service refuses (`
 in it; nothing is written. Every case is looked up through ``selectors.cases_for``: a case out of
 the user's scope is a 404, as one that does not exist.
 
-The clock is the workbench's (``followups.views.workbench.clock``): the real one unless a test
+The clock is the pages' (``core.clock.clock``): the real one unless a test
 fixes it, so that a ticket resolved on a page makes its second follow-up at the moment the
 agent's workbench lives in.
 """
@@ -42,11 +42,11 @@ from huifang.cases.models import (
     PublicLetter,
 )
 from huifang.cases.services import CaseError, ComplaintIntake, IllegalStep
+from huifang.core.clock import clock
 from huifang.customers.models import RevealAlert
 from huifang.customers.services import mark_alerts_read
 from huifang.followups import selectors as followup_selectors
 from huifang.followups.models import AttemptResult, Outcome, Satisfaction
-from huifang.followups.views.workbench import clock
 
 S = CaseStatus
 # Who oversees cases: closes one as unresolvable, moves it, groups cases into a common issue.

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from huifang.accounts.models import HandOver, Role, Staff
 from huifang.customers.models import (
@@ -65,6 +66,14 @@ def change_owner(
 class RevealRefused(Exception):
     """The user revealed more numbers in the last hour than anyone's work needs; their supervisors
     have been told (``RevealAlert``)."""
+
+
+def refused_message() -> str:  # noqa: N802  # read like the constant it almost is
+    """What a user sees when their rate of reveals is refused (translated at call time)."""
+    return _(
+        "Too many full numbers shown in the last hour: this one is refused and your supervisor has "
+        "been told. Work from the masked numbers, or ask your supervisor."
+    )
 
 
 def reveal_phone(

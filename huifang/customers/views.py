@@ -12,8 +12,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from huifang.accounts.models import Role, Staff
-from huifang.accounts.scope import may_reveal_phone
+from huifang.accounts.models import Staff
+from huifang.accounts.scope import may_recheck, may_reveal_phone
 from huifang.customers import selectors, services
 from huifang.customers.forms import (
     ContactForm,
@@ -25,17 +25,9 @@ from huifang.customers.forms import (
     RevealForm,
 )
 from huifang.customers.phones import mask_phone, national
-from huifang.customers.services import RevealRefused
+from huifang.customers.services import RevealRefused, refused_message
 
 SEARCH_SESSION_KEY = "customers.search"
-
-
-def refused_message() -> str:  # noqa: N802  # read like the constant it almost is
-    """What a user sees when their rate of reveals is refused (translated at call time)."""
-    return _(
-        "Too many full numbers shown in the last hour: this one is refused and your supervisor has "
-        "been told. Work from the masked numbers, or ask your supervisor."
-    )
 
 
 PAGE_SIZE = 50
@@ -118,13 +110,6 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # Re-checking (复核) a data problem is a supervisory act (R2.4).
-RECHECK_ROLES = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.HQ, Role.QUALITY, Role.ADMIN})
-
-
-def may_recheck(user: Staff) -> bool:
-    return user.is_superuser or user.role in RECHECK_ROLES
-
-
 def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct a customer's class, type, preferences and notes (name and number come from the ERP)."""
     user = _staff(request)

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from huifang.accounts.models import Role, Staff
+from huifang.core.clock import clock
 from huifang.customers.services import record_export
-from huifang.followups.views.workbench import clock
 from huifang.reports import exports, selectors, services, svg
 from huifang.reports.forms import DashboardForm, RangeForm, ReportForm, SubscriptionForm
 from huifang.reports.models import Subscription

@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from huifang.accounts.models import Role, Staff
+from huifang.core.clock import clock
 from huifang.core.exports import csv_response, xlsx_response
 from huifang.customers.services import record_export
-from huifang.followups.views.workbench import clock
 from huifang.visits import forms, selectors, services
 from huifang.visits.models import MonthlyPlan, Opportunity, VisitChannel
 

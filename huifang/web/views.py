@@ -18,9 +18,8 @@ from django.views.decorators.http import require_POST
 from huifang.accounts import selectors as account_selectors
 from huifang.accounts.forms import HandOverForm
 from huifang.accounts.models import Role, Staff
-from huifang.accounts.scope import scoped
+from huifang.accounts.scope import may_recheck, scoped
 from huifang.customers.models import Customer, DataQualityFlag
-from huifang.customers.views import may_recheck
 from huifang.events.models import Event, ImportBatch
 from huifang.followups.models import TickFailure
 from huifang.followups.scheduler import failures

@@ -17,7 +17,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -30,21 +29,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from huifang.accounts.models import Role, Staff
 from huifang.accounts.scope import may_reveal_phone
+from huifang.core.clock import clock
 from huifang.customers.forms import RevealForm
 from huifang.customers.models import Channel
 from huifang.customers.phones import mask_personal, mask_phone, national
-from huifang.customers.services import RevealRefused, reveal_phone
-from huifang.customers.views import refused_message
+from huifang.customers.services import RevealRefused, refused_message, reveal_phone
 from huifang.followups import questionnaires as scripts
 from huifang.followups import selectors, services
 from huifang.followups.forms import ANSWER_ERRORS, AttemptForm, answers_from, question_views
 from huifang.followups.models import AttemptResult, Task, TaskStatus
-
-
-def clock() -> datetime:
-    """The workbench's "now" (see the module's docstring)."""
-    fixed: datetime | None = getattr(settings, "HUIFANG_WORKBENCH_NOW", None)
-    return fixed if fixed is not None else timezone.now()
 
 
 def _staff(request: HttpRequest) -> Staff:
