@@ -33,7 +33,7 @@ from huifang.events.importing.base import (
     required,
 )
 from huifang.events.importing.lookups import UnitError
-from huifang.events.importing.values import _choice_table, _fold
+from huifang.events.importing.values import choice_table, fold
 from huifang.events.models import Event
 
 # The channels a complaint comes in by (R7.1), under the words a complaints log uses; the other
@@ -77,17 +77,17 @@ LEVEL_WORDS: dict[str, str] = {
 
 @lru_cache(maxsize=1)
 def _channels() -> dict[str, str]:
-    return _choice_table([(c.value, c.label) for c in COMPLAINT_CHANNELS], CHANNEL_WORDS)
+    return choice_table([(c.value, c.label) for c in COMPLAINT_CHANNELS], CHANNEL_WORDS)
 
 
 @lru_cache(maxsize=1)
 def _levels() -> dict[str, str]:
-    return _choice_table(Level.choices, LEVEL_WORDS)
+    return choice_table(Level.choices, LEVEL_WORDS)
 
 
 def complaint_channel(text: str) -> str:
     """The code of a complaint channel given as code or label (热线 → hotline)."""
-    code = _channels().get(_fold(text).casefold())
+    code = _channels().get(fold(text).casefold())
     if code is None:
         raise ValueError(
             _(
@@ -101,7 +101,7 @@ def complaint_channel(text: str) -> str:
 
 def complaint_level(text: str) -> str:
     """The code of a complaint level (一般 → general)."""
-    code = _levels().get(_fold(text).casefold())
+    code = _levels().get(fold(text).casefold())
     if code is None:
         raise ValueError(
             _("unknown level “%(text)s” (general/一般, major/重大, other/其他)") % {"text": text}

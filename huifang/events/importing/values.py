@@ -42,13 +42,13 @@ _EXCEL_SERIAL = re.compile(r"\d{1,5}(?:\.\d+)?")
 _EXCEL_EPOCH = datetime(1899, 12, 30)  # noqa: DTZ001 - a calendar origin, given a zone when used
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Full-width digits and punctuation (１３８, ：) as plain ASCII."""
     return unicodedata.normalize("NFKC", text) if not text.isascii() else text
 
 
 # For the importers of other apps: the same folding as the cells read here.
-fold_text = _fold
+fold_text = fold
 
 
 def _offset(text: str) -> tzinfo:
@@ -99,14 +99,14 @@ def parse_datetime(text: str, zone: tzinfo) -> datetime:
             pass
         else:
             return (value if value.tzinfo else value.replace(tzinfo=zone)).astimezone(UTC)
-    naive, suffix = _naive_parts(_fold(text))
+    naive, suffix = _naive_parts(fold(text))
     local = naive.replace(tzinfo=_offset(suffix) if suffix else zone)
     return local.astimezone(UTC)
 
 
 def parse_date(text: str) -> date:
     """A calendar date; a date-time at midnight (Excel's way of writing a date) is accepted."""
-    naive, suffix = _naive_parts(_fold(text))
+    naive, suffix = _naive_parts(fold(text))
     if suffix or naive.time() != datetime.min.time():
         raise ValueError(_("“%(text)s” is a date and time; give a date such as 1980-05-17") % {"text": text})
     return naive.date()
@@ -122,7 +122,7 @@ def parse_birthday(text: str, *, today: date) -> date:
     return value
 
 
-def _choice_table(choices: Iterable[tuple[str, object]], extra: dict[str, str]) -> dict[str, str]:
+def choice_table(choices: Iterable[tuple[str, object]], extra: dict[str, str]) -> dict[str, str]:
     """Codes, English labels, the labels of the Chinese catalogue (when installed) and ``extra``,
     all folded for comparison."""
     table: dict[str, str] = {}
@@ -257,13 +257,13 @@ _WORDS: dict[type[models.TextChoices], dict[str, str]] = {
 
 @lru_cache(maxsize=len(_WORDS))
 def _codes(choices: type[models.TextChoices]) -> dict[str, str]:
-    return _choice_table(choices.choices, _WORDS[choices])
+    return choice_table(choices.choices, _WORDS[choices])
 
 
 def _code(choices: type[models.TextChoices], text: str, unknown: str | StrPromise) -> str:
     """The code of ``choices`` that ``text`` gives (a code, a label in English or Chinese, or one
     of its words); else ``ValueError(unknown)``, with ``%(text)s`` for the text."""
-    code = _codes(choices).get(_fold(text).casefold())
+    code = _codes(choices).get(fold(text).casefold())
     if code is None:
         raise ValueError(str(unknown % {"text": text}))
     return code
@@ -304,7 +304,7 @@ _CLASSES = frozenset(CustomerClass.values)
 
 def customer_class(text: str) -> str:
     """A1, A2, B1, B2, C or D; "a1", "A1类" and "Ａ1级" are read as A1."""
-    code = _fold(text).upper().removesuffix("类").removesuffix("级").removesuffix("客户").strip()
+    code = fold(text).upper().removesuffix("类").removesuffix("级").removesuffix("客户").strip()
     if code not in _CLASSES:
         raise ValueError(_("unknown class “%(text)s” (A1, A2, B1, B2, C, D)") % {"text": text})
     return code
@@ -337,7 +337,7 @@ _NO = frozenset({"", "0", "no", "n", "false", "否"})
 
 def flag(text: str) -> bool:
     """A yes/no cell: 1/0, 是/否, yes/no (an empty cell is no)."""
-    folded = _fold(text).casefold()
+    folded = fold(text).casefold()
     if folded in _YES:
         return True
     if folded in _NO:
