@@ -243,6 +243,9 @@ HUIFANG_MESSAGING: dict[str, Any] = {
         ),
     },
     "wecom": {"webhook_url": os.environ.get("HUIFANG_WECOM_WEBHOOK", "")},
+    # The shared secret in the receipt address given to the SMS vendor
+    # (/messages/receipts/aliyun/?token=…); empty: the endpoint is off (404).
+    "receipts": {"token": os.environ.get("HUIFANG_SMS_RECEIPT_TOKEN", "")},
 }
 # Where survey links point (the address customers open on their phones).
 HUIFANG_PUBLIC_URL = os.environ.get("HUIFANG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -29,6 +29,7 @@ urlpatterns = [
     path("settings/api/", include("huifang.api.urls")),
     path("reports/", include("huifang.reports.urls")),
     path("campaigns/", include("huifang.campaigns.urls")),
+    path("messages/", include("huifang.messaging.urls")),
     # The households' survey page: public, the code is the key (no personal data in the URL).
     path("s/<str:code>/", survey, name="survey"),
     path("", include("huifang.accounts.account_urls")),

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from huifang.accounts.models import OrgUnit
 from huifang.customers.models import Customer
+from huifang.followups.models import Task
 from huifang.messaging.models import Message
 
 
@@ -56,6 +57,8 @@ class Invitation(models.Model):
     via = models.CharField(_("distributed by"), max_length=8, choices=Via.choices, blank=True)
     distributed_at = models.DateTimeField(null=True, blank=True, help_text="Handed out on paper or by phone.")
     message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Distribution by phone: the call task (origin ``campaign``) in an agent's queue.
+    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reminders = models.PositiveSmallIntegerField(default=0)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
 

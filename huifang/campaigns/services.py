@@ -20,8 +20,8 @@ from huifang.campaigns.models import Campaign, Invitation, ReplyLetter, SurveyAn
 from huifang.campaigns.presets import SURVEY_PRESETS
 from huifang.customers.models import Channel, Customer, CustomerType
 from huifang.followups import binding
-from huifang.followups.models import Origin, Policy
-from huifang.followups.services import NewTask, create_policy, create_tasks, rules_of
+from huifang.followups.models import Origin, Policy, Task, TaskStatus
+from huifang.followups.services import NewTask, create_policy, create_tasks, install_questionnaire, rules_of
 from huifang.messaging.models import MessageChannel, MessageKind
 from huifang.messaging.services import NewMessage, QueueReport, queue_messages
 
@@ -300,3 +300,161 @@ def publish_letter(*, campaign: Campaign, at: datetime) -> ReplyLetter:
     letter.published_at = at
     letter.save(update_fields=["published_at"])
     return letter
+
+
+# --------------------------------------------------------------------------------------------------
+# Distribution by phone: a call task (origin ``campaign``) per household in the agents' queues,
+# asking the survey's items; the answers recorded on the workbench count as the household's.
+
+PHONE_KEY = "survey-phone"
+PHONE_QUESTIONNAIRE = "owner-survey-phone"
+SATISFACTION_OPTIONS = [
+    {"code": "satisfied", "label": "满意"},
+    {"code": "average", "label": "一般"},
+    {"code": "dissatisfied", "label": "不满意"},
+]
+
+
+def phone_questionnaire(campaign: Campaign) -> dict[str, Any]:
+    """The call script of the survey: one question per item with the page's three answers (the
+    same keys and codes, required as on the page), then the opinion."""
+    questions: list[dict[str, Any]] = [
+        {
+            "key": str(item["key"]),
+            "kind": "single",
+            "text": f"您对{item['title']}满意吗？",
+            "options": SATISFACTION_OPTIONS,
+            "required": not item.get("optional", False),
+        }
+        for item in campaign.items
+    ]
+    questions.append({"key": "opinion", "kind": "text", "text": "您还有什么意见和建议？", "required": False})
+    return {
+        "key": PHONE_QUESTIONNAIRE,
+        "version": 1,
+        "title": "业主意见调查（电话）",
+        "greeting": "您好！我是{company}的客服，我们正在做业主意见调查，能耽误您几分钟吗？",
+        "closing": "谢谢您的意见和建议，再见！",
+        "question": questions,
+    }
+
+
+def _phone_policy(campaign: Campaign, *, at: datetime) -> Policy:
+    install_questionnaire(key=PHONE_QUESTIONNAIRE, definition=phone_questionnaire(campaign), at=at)
+    found = Policy.objects.filter(preset=FOLLOWUP_PRESET, key=PHONE_KEY).first()
+    if found is not None:
+        return found
+    definition = {
+        **FOLLOWUP_DEFINITION,
+        "policy": [
+            {
+                "key": PHONE_KEY,
+                "title": "业主意见调查电话发放",
+                "spec": "R9.3",
+                "event_types": ["activity"],
+                "channel": "phone",
+                "timing": {"kind": "after_event", "earliest": "0 hours", "latest": "30 days"},
+            }
+        ],
+    }
+    return create_policy(
+        preset=FOLLOWUP_PRESET,
+        key=PHONE_KEY,
+        definition=definition,
+        by=None,
+        at=at,
+        title="业主意见调查电话发放",
+        origin=Origin.CAMPAIGN,
+        event_types=[],
+        channel=Channel.PHONE,
+        questionnaire_key=PHONE_QUESTIONNAIRE,
+        enabled=True,
+    )
+
+
+def phone_pending(campaign: Campaign) -> Any:
+    """The households the survey has not reached otherwise: no answer, not handed out on paper,
+    no call task yet, and no SMS link that went out (none, or suppressed / failed)."""
+    return (
+        campaign.invitations.filter(answer__isnull=True, distributed_at__isnull=True, task__isnull=True)
+        .exclude(message__status__in=["queued", "sent", "delivered"])
+        .select_related("customer")
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def distribute_by_phone(*, campaign: Campaign, at: datetime) -> int:
+    """A call task (origin ``campaign``, window until the closing date, in calling hours) for each
+    household not reached otherwise, in the queue of its owner or its department's agents.
+    Returns how many were made; nothing after the closing date."""
+    if timezone.localdate(at) > campaign.closes:
+        return 0
+    pending = [i for i in phone_pending(campaign) if i.customer.phone]
+    if not pending:
+        return 0
+    policy = _phone_policy(campaign, at=at)
+    version = policy.current_version
+    assert version is not None
+    engine = rules_of(version)
+    zone = timezone.get_default_timezone()
+    closes = datetime.combine(campaign.closes + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    opens = max(at, datetime.combine(campaign.opens, datetime.min.time(), tzinfo=zone))
+    window = rules.build_window(
+        opens=opens, closes=closes, hours=engine.hours, calendar=binding.calendar_for(opens, closes)
+    )
+    tasks = create_tasks(
+        [
+            NewTask(
+                origin=Origin.CAMPAIGN,
+                version=version,
+                customer_id=invitation.customer_id,
+                owner_id=invitation.customer.owner_id,
+                unit_id=invitation.customer.unit_id,
+                channel=Channel.PHONE,
+                window=window,
+                explanation=f"survey {campaign.pk}: the questionnaire by phone",
+            )
+            for invitation in pending
+        ],
+        now=at,
+    )
+    for invitation, task in zip(pending, tasks, strict=True):
+        invitation.task = task
+        invitation.via = Invitation.Via.PHONE
+    Invitation.objects.bulk_update(pending, ["task", "via"], batch_size=1000)
+    return len(tasks)
+
+
+def is_campaign_task(task: Task) -> bool:
+    """The close hook's test (from the task alone): a task of a campaign."""
+    return task.origin == Origin.CAMPAIGN
+
+
+def after_phone_call(*, task: Task, by: Staff | None, at: datetime) -> SurveyAnswer | None:
+    """The close hook: a completed survey call is the household's answer (entered by the agent),
+    the household counted as reached. An answer the page would refuse (already answered, closed)
+    is not stored and the call stays as it is. In the attempt's transaction."""
+    invitation = Invitation.objects.select_related("campaign").filter(task_id=task.pk).first()
+    if invitation is None or task.status != TaskStatus.COMPLETED:
+        return None
+    keys = {str(item["key"]) for item in invitation.campaign.items}
+    answers = {
+        key: str(value)
+        for key, value in (task.answers or {}).items()
+        if key in keys and value in ("satisfied", "average", "dissatisfied")
+    }
+    if not answers:
+        return None
+    Invitation.objects.filter(pk=invitation.pk, distributed_at__isnull=True).update(distributed_at=at)
+    try:
+        with transaction.atomic():
+            return submit_answer(
+                invitation=invitation,
+                answers=answers,
+                opinion=str((task.answers or {}).get("opinion") or ""),
+                at=at,
+                entered_by=by,
+            )
+    except AnswerRefused:
+        return None

@@ -38,6 +38,7 @@ class MessageKind(models.TextChoices):
     HANDOVER = "handover", _("New contact after a hand-over")
     MASS = "mass", _("Mass message")
     STAFF_NOTICE = "staff_notice", _("Staff notice")
+    STAFF_DIGEST = "staff_digest", _("Daily digest")
 
 
 class Message(models.Model):
@@ -118,3 +119,69 @@ class ChannelBudget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}: {self.used} @ {self.window}"
+
+
+class Milestone(models.Model):
+    """A project milestone HQ announces (seed 004: special customers are told only of project
+    milestones): the notice goes on ``send_on`` (from 09:00) to the customers of the segment —
+    the unit's subtree, optionally some classes, and by default special customers only."""
+
+    project = models.CharField(_("project"), max_length=100)
+    name = models.CharField(_("milestone"), max_length=100)
+    on = models.DateField(_("date of the milestone"))
+    message = models.CharField(_("message"), max_length=200)
+    send_on = models.DateField(_("send on"))
+    unit = models.ForeignKey(
+        "accounts.OrgUnit", verbose_name=_("organisation unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    classes = models.JSONField(_("customer classes"), default=list, blank=True)
+    special_only = models.BooleanField(_("special customers only"), default=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Set when the notices were queued (once); the counts are what queueing reported.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    queued = models.PositiveIntegerField(default=0)
+    suppressed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("milestone notice")
+        verbose_name_plural = _("milestone notices")
+        ordering = ["-send_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.name}"
+
+
+class StaffNoticeChannel(models.TextChoices):
+    BELL = "", _("The bell only")
+    EMAIL = "email", _("E-mail")
+    WECOM = "wecom", _("WeCom")
+
+
+class StaffPreference(models.Model):
+    """How a member of staff wants to hear of their notifications besides the bell: by e-mail or
+    WeCom, each as it comes or one daily digest of what is still unread."""
+
+    class Frequency(models.TextChoices):
+        EACH = "each", _("Each notification as it comes")
+        DAILY = "daily", _("A daily digest")
+
+    staff = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notice_preference"
+    )
+    channel = models.CharField(
+        _("also tell me by"), max_length=8, choices=StaffNoticeChannel.choices, blank=True, default=""
+    )
+    frequency = models.CharField(
+        _("how often"), max_length=8, choices=Frequency.choices, default=Frequency.DAILY
+    )
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self) -> str:
+        return f"{self.staff_id}: {self.channel or 'bell'} {self.frequency}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,16 +21,20 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from huifang.accounts.models import HandOver
+from huifang.accounts.models import HandOver, OrgUnit, Staff
 from huifang.customers.models import Customer
 from huifang.messaging import senders, templates_text
+from huifang.messaging.receipts import Receipt
 from huifang.messaging.models import (
     ChannelBudget,
     Message,
     MessageChannel,
     MessageKind,
     MessageStatus,
+    Milestone,
     OptOut,
+    StaffNoticeChannel,
+    StaffPreference,
 )
 
 logger = logging.getLogger("huifang.messaging")
@@ -38,7 +42,7 @@ logger = logging.getLogger("huifang.messaging")
 # Kinds a special customer (R2.2: referred by leaders, VIP) may receive: milestones and greetings.
 SPECIAL_ALLOWED = {MessageKind.MILESTONE, MessageKind.GREETING, MessageKind.BIRTHDAY}
 # Kinds that go to staff, not customers: no customer rules apply.
-STAFF_KINDS = {MessageKind.STAFF_NOTICE}
+STAFF_KINDS = {MessageKind.STAFF_NOTICE, MessageKind.STAFF_DIGEST}
 
 DEFAULTS: dict[str, Any] = {
     # N messages per W seconds handed to each channel's gateway (a vendor's QPS; a WeCom robot
@@ -224,6 +228,7 @@ def kick_if_due(*, now: datetime) -> int:
 
     queue_due_greetings(now=now)
     queue_payment_reminders(now=now)
+    queue_due_milestones(now=now)
     due = Message.objects.filter(status=MessageStatus.QUEUED, not_before__lte=now).count()
     if due:
         transaction.on_commit(kick)
@@ -410,6 +415,31 @@ def notify_handover(*, handover: HandOver, at: datetime) -> QueueReport:
 # Receipts and opt-outs
 
 
+@dataclass
+class ReceiptReport:
+    matched: int = 0
+    unknown: int = 0
+
+
+@transaction.atomic
+def record_receipts(*, receipts: Sequence[Receipt], now: datetime) -> ReceiptReport:
+    """A vendor's push of delivery receipts (``receipts.parse``): each updates the outbox row of
+    its gateway id; an id we never sent (or already settled) is counted, not an error, since the
+    vendors push again what they think went unanswered."""
+    report = ReceiptReport()
+    for receipt in receipts:
+        matched = record_receipt(
+            provider_id=receipt.provider_id, delivered=receipt.delivered, at=receipt.at or now, code=receipt.code
+        )
+        if matched:
+            report.matched += matched
+        else:
+            report.unknown += 1
+    # Counts only: the receipts carry phone numbers, which are never logged.
+    logger.info("receipts: %s matched, %s unknown", report.matched, report.unknown)
+    return report
+
+
 @transaction.atomic
 def record_receipt(*, provider_id: str, delivered: bool, at: datetime, code: str = "") -> int:
     """A gateway's delivery receipt (状态报告) for ``provider_id``: ``delivered``, or ``failed``
@@ -447,3 +477,142 @@ def receive_reply(*, phone: str, text: str, at: datetime) -> bool:
     for customer in customers:
         opt_out(customer=customer, channel=MessageChannel.SMS, at=at, source="reply")
     return bool(customers)
+
+
+# --------------------------------------------------------------------------------------------------
+# Milestone notices (seed 004: special customers are told only of project milestones)
+
+# Milestone notices are queued from this local time on (not at midnight), as greetings are.
+MILESTONE_FROM = time(9, 0)
+
+
+@transaction.atomic
+def create_milestone(
+    *,
+    project: str,
+    name: str,
+    on: date,
+    message: str,
+    send_on: date,
+    unit: OrgUnit,
+    classes: Sequence[str],
+    special_only: bool,
+    by: Staff | None,
+    at: datetime,
+) -> Milestone:
+    """HQ's milestone and the segment it goes to; the tick queues its notices on ``send_on``."""
+    return Milestone.objects.create(
+        project=project.strip(),
+        name=name.strip(),
+        on=on,
+        message=message.strip(),
+        send_on=send_on,
+        unit=unit,
+        classes=sorted(set(classes)),
+        special_only=special_only,
+        created_by=by,
+        created_at=at,
+    )
+
+
+def milestone_audience(milestone: Milestone) -> Any:
+    """The customers of the milestone's segment: the unit's subtree, its classes (all when none
+    is named), special customers only unless HQ widened it."""
+    found = Customer.objects.filter(unit__path__startswith=milestone.unit.path)
+    if milestone.classes:
+        found = found.filter(klass__in=milestone.classes)
+    if milestone.special_only:
+        found = found.filter(is_special=True)
+    return found.order_by("pk")
+
+
+@transaction.atomic
+def queue_milestone(*, milestone: Milestone, now: datetime) -> QueueReport:
+    """Queue the notices of one milestone (once: a second call changes nothing) through
+    ``queue_messages``, so opt-outs, do-not-disturb, the cap and quiet hours apply."""
+    locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    if locked.queued_at is not None:
+        return QueueReport()
+    date_text = f"{locked.on.month}月{locked.on.day}日"
+    specs = [
+        NewMessage(
+            channel=MessageChannel.SMS,
+            kind=MessageKind.MILESTONE,
+            template="milestone",
+            customer=customer,
+            params={
+                "name": customer.name,
+                "title": customer.title,
+                "project": locked.project,
+                "milestone": locked.name,
+                "date": date_text,
+                "message": locked.message,
+            },
+        )
+        for customer in milestone_audience(locked).select_related(None)
+    ]
+    report = queue_messages(specs, now=now, batch=f"milestone:{locked.pk}") if specs else QueueReport()
+    locked.queued_at = now
+    locked.queued = report.queued
+    locked.suppressed = report.suppressed_total
+    locked.save(update_fields=["queued_at", "queued", "suppressed"])
+    milestone.queued_at, milestone.queued, milestone.suppressed = now, report.queued, report.suppressed_total
+    return report
+
+
+def queue_due_milestones(*, now: datetime) -> int:
+    """The tick's part: queue every milestone whose day to send has come (from 09:00 local time)
+    and that was not queued yet; returns how many messages were queued."""
+    local = now.astimezone(ZoneInfo(settings.TIME_ZONE))
+    if local.time() < MILESTONE_FROM:
+        return 0
+    queued = 0
+    for milestone in Milestone.objects.filter(queued_at__isnull=True, send_on__lte=local.date()).select_related(
+        "unit"
+    ):
+        queued += queue_milestone(milestone=milestone, now=now).queued
+    return queued
+
+
+# --------------------------------------------------------------------------------------------------
+# Staff notices: by e-mail or WeCom besides the bell, as each comes or in a daily digest
+
+
+@transaction.atomic
+def set_preference(*, staff: Staff, channel: str, frequency: str, at: datetime) -> StaffPreference:
+    """A member of staff's choice of how to hear of their notifications besides the bell."""
+    found, _ = StaffPreference.objects.update_or_create(
+        staff=staff, defaults={"channel": channel, "frequency": frequency, "updated_at": at}
+    )
+    return found
+
+
+def preference_of(staff: Staff) -> StaffPreference:
+    found = StaffPreference.objects.filter(staff=staff).first()
+    return found or StaffPreference(staff=staff, channel=StaffNoticeChannel.BELL, updated_at=timezone.now())
+
+
+def staff_address(staff: Staff, channel: str) -> str:
+    """Where a staff notice goes: the person's e-mail address, or the WeCom group robot (its
+    configured name; the robot posts to the team's group chat)."""
+    if channel == StaffNoticeChannel.EMAIL:
+        return staff.email
+    if channel == StaffNoticeChannel.WECOM:
+        return "robot"
+    return ""
+
+
+def staff_notice(
+    *, staff: Staff, channel: str, kind: str, subject: str, text: str
+) -> NewMessage:
+    """One notice to a member of staff (never with customer data: a case's number and what
+    happened, the link to the page)."""
+    return NewMessage(
+        channel=channel,
+        kind=kind,
+        template=str(kind),
+        params={"text": text},
+        staff_id=staff.pk,
+        to=staff_address(staff, channel),
+        subject=subject,
+    )

@@ -16,10 +16,11 @@ TEMPLATES: dict[str, str] = {
     "survey_reminder": "尊敬的{name}{title}：您尚未填写{unit}业主意见调查，{closes}截止：{url} 回T退订",
     "greeting": "尊敬的{name}{title}：值此{holiday}之际，{company}恭祝您节日快乐、阖家幸福！回T退订",
     "birthday": "尊敬的{name}{title}：今天是您的生日，{company}祝您生日快乐！回T退订",
-    "milestone": "尊敬的{name}{title}：{project}{milestone}，诚邀您莅临。回T退订",
+    "milestone": "尊敬的{name}{title}：{project}{milestone}（{date}）。{message}回T退订",
     "payment_reminder": "尊敬的{name}{title}：您的{item}将于{due}到期，金额{amount}元，请按时缴纳。",
     "handover": "尊敬的{name}{title}：您的服务联系人已由{previous}变更为{contact}，欢迎随时联系。",
     "staff_notice": "{text}",
+    "staff_digest": "{text}",
 }
 
 

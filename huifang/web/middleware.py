@@ -19,6 +19,7 @@ PUBLIC_PREFIXES = (
     "/" + settings.STATIC_URL.lstrip("/"),
     "/healthz",
     "/s/",
+    "/messages/receipts/",  # the SMS vendors' receipt pushes: a shared secret, no session
     "/favicon.ico",
     "/api/",
 )
