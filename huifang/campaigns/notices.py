@@ -125,7 +125,8 @@ def digest_text(staff: Staff, *, channel: str, now: datetime) -> tuple[str, str]
             lines.append(f"- {_('Unusual rate of phone-number reveals')}：{alerts}")
         for notification in unread[:DIGEST_LISTED]:
             lines.append(
-                _("Case %(case)s: %(what)s") % {"case": notification.case_id, "what": _kind_label(notification.kind)}
+                _("Case %(case)s: %(what)s")
+                % {"case": notification.case_id, "what": _kind_label(notification.kind)}
             )
         lines.append(_("Read them at %(url)s") % {"url": _link("cases:notifications")})
     return subject, "\n".join(lines)

@@ -281,6 +281,19 @@ def _followup(invitation: Invitation, *, items: list[str], at: datetime) -> None
 
 
 @transaction.atomic
+def enter_paper_answer(
+    *, invitation: Invitation, answers: dict[str, str], opinion: str, at: datetime, by: Staff
+) -> SurveyAnswer:
+    """A returned paper form typed in by staff (``by`` is kept on the answer): the household
+    counts as reached on paper if it was not already; otherwise as ``submit_answer``."""
+    answer = submit_answer(invitation=invitation, answers=answers, opinion=opinion, at=at, entered_by=by)
+    Invitation.objects.filter(pk=invitation.pk, distributed_at__isnull=True).update(
+        distributed_at=at, via=invitation.via or Invitation.Via.PAPER
+    )
+    return answer
+
+
+@transaction.atomic
 def save_letter(*, campaign: Campaign, plans: dict[str, str], closing: str, at: datetime) -> ReplyLetter:
     """The supervisor's improvement plans (item key → text) and closing words of the reply letter."""
     letter, _ = ReplyLetter.objects.update_or_create(

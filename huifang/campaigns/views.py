@@ -53,6 +53,11 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "remind":
             reminded = services.send_reminders(campaign=campaign, at=now)
             messages.success(request, _("%(n)d reminders queued.") % {"n": reminded.queued})
+        elif action == "phone":
+            made = services.distribute_by_phone(campaign=campaign, at=now)
+            messages.success(
+                request, _("%(n)d call tasks made for the households not reached otherwise.") % {"n": made}
+            )
         elif action == "paper":
             pending = list(campaign.invitations.filter(message__isnull=True, distributed_at__isnull=True))
             marked = services.mark_distributed(invitations=pending, via=Invitation.Via.PAPER, at=now)
@@ -76,6 +81,53 @@ def print_invitations(request: HttpRequest, pk: int) -> HttpResponse:
         svg = segno.make(row["url"], error="m").svg_inline(scale=3, border=2)
         cards.append({**row, "qr": mark_safe(svg)})  # noqa: S308 - segno's own SVG of our URL
     return render(request, "campaigns/print.html", {"campaign": campaign, "cards": cards})
+
+
+@require_http_methods(["GET", "POST"])
+def enter_paper(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff type in a returned paper form by its code: the same questions and checks as the
+    household's page, one answer per household; the answer records who entered it."""
+    campaign = _campaign(request, pk)
+    user = _staff(request)
+    if user.role not in EDITORS and not user.is_superuser:
+        return HttpResponse(status=403)
+    code = (request.POST.get("code") or request.GET.get("code") or "").strip().upper()
+    context: dict[str, object] = {"campaign": campaign, "code": code}
+    if not code:
+        return render(request, "campaigns/enter.html", context)
+    invitation = campaign.invitations.select_related("customer").filter(code=code).first()
+    if invitation is None:
+        context["problem"] = _("No household of this survey has the code %(code)s.") % {"code": code}
+        return render(request, "campaigns/enter.html", context, status=404)
+    context["invitation"] = invitation
+    if hasattr(invitation, "answer"):
+        context["problem"] = _("This household has answered already; a second answer is not taken.")
+        return render(request, "campaigns/enter.html", context, status=409)
+    # The code alone (the first step) shows the form; "answer" posts the form itself.
+    answering = request.method == "POST" and bool(request.POST.get("answer"))
+    form = SurveyForm(request.POST if answering else None, campaign=campaign)
+    if answering:
+        if form.is_valid():
+            now = timezone.now()
+            try:
+                services.enter_paper_answer(
+                    invitation=invitation,
+                    answers=form.answers(),
+                    opinion=form.cleaned_data["opinion"],
+                    at=now,
+                    by=user,
+                )
+            except services.AnswerRefused as refused:
+                context["problem"] = (
+                    _("This household has answered already; a second answer is not taken.")
+                    if refused.reason == "already_answered"
+                    else _("The survey is not open on this day.")
+                )
+                return render(request, "campaigns/enter.html", context, status=409)
+            messages.success(request, _("Answer of %(code)s entered.") % {"code": code})
+            return redirect("campaigns:enter", pk=campaign.pk)
+        return render(request, "campaigns/enter.html", {**context, "form": form}, status=400)
+    return render(request, "campaigns/enter.html", {**context, "form": form})
 
 
 @require_http_methods(["GET", "POST"])

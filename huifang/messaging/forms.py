@@ -64,5 +64,7 @@ class PreferenceForm(forms.ModelForm[StaffPreference]):
     def clean_channel(self) -> str:
         channel: str = self.cleaned_data.get("channel") or ""
         if channel == StaffNoticeChannel.EMAIL and not self.staff.email:
-            raise forms.ValidationError(_("Your account has no e-mail address; ask an administrator to add one."))
+            raise forms.ValidationError(
+                _("Your account has no e-mail address; ask an administrator to add one.")
+            )
         return channel

@@ -43,11 +43,11 @@ def _moment(text: object) -> datetime | None:
     """``2017-01-01 00:00:00`` in the vendors' zone (China Standard Time); None if absent."""
     if not isinstance(text, str) or not text.strip():
         return None
+    zone = ZoneInfo(getattr(settings, "TIME_ZONE", "Asia/Shanghai"))
     try:
-        naive = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S")
+        return datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=zone)
     except ValueError:
         return None
-    return naive.replace(tzinfo=ZoneInfo(getattr(settings, "TIME_ZONE", "Asia/Shanghai")))
 
 
 def _text(item: dict[str, Any], key: str, where: str, *, required: bool = True) -> str:

@@ -24,7 +24,6 @@ from django.utils import timezone
 from huifang.accounts.models import HandOver, OrgUnit, Staff
 from huifang.customers.models import Customer
 from huifang.messaging import senders, templates_text
-from huifang.messaging.receipts import Receipt
 from huifang.messaging.models import (
     ChannelBudget,
     Message,
@@ -36,6 +35,7 @@ from huifang.messaging.models import (
     StaffNoticeChannel,
     StaffPreference,
 )
+from huifang.messaging.receipts import Receipt
 
 logger = logging.getLogger("huifang.messaging")
 
@@ -429,7 +429,10 @@ def record_receipts(*, receipts: Sequence[Receipt], now: datetime) -> ReceiptRep
     report = ReceiptReport()
     for receipt in receipts:
         matched = record_receipt(
-            provider_id=receipt.provider_id, delivered=receipt.delivered, at=receipt.at or now, code=receipt.code
+            provider_id=receipt.provider_id,
+            delivered=receipt.delivered,
+            at=receipt.at or now,
+            code=receipt.code,
         )
         if matched:
             report.matched += matched
@@ -567,9 +570,9 @@ def queue_due_milestones(*, now: datetime) -> int:
     if local.time() < MILESTONE_FROM:
         return 0
     queued = 0
-    for milestone in Milestone.objects.filter(queued_at__isnull=True, send_on__lte=local.date()).select_related(
-        "unit"
-    ):
+    for milestone in Milestone.objects.filter(
+        queued_at__isnull=True, send_on__lte=local.date()
+    ).select_related("unit"):
         queued += queue_milestone(milestone=milestone, now=now).queued
     return queued
 
@@ -602,9 +605,7 @@ def staff_address(staff: Staff, channel: str) -> str:
     return ""
 
 
-def staff_notice(
-    *, staff: Staff, channel: str, kind: str, subject: str, text: str
-) -> NewMessage:
+def staff_notice(*, staff: Staff, channel: str, kind: str, subject: str, text: str) -> NewMessage:
     """One notice to a member of staff (never with customer data: a case's number and what
     happened, the link to the page)."""
     return NewMessage(

@@ -54,7 +54,9 @@ def milestones(request: HttpRequest) -> HttpResponse:
             by=user,
             at=timezone.now(),
         )
-        messages.success(request, _("Milestone saved: its notices are queued on the day to send, from 09:00."))
+        messages.success(
+            request, _("Milestone saved: its notices are queued on the day to send, from 09:00.")
+        )
         return redirect("messaging:milestones")
     rows = [
         {"milestone": m, "audience": services.milestone_audience(m).count()}

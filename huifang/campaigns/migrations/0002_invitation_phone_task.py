@@ -5,16 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0001_surveys_invitations_answers_letters'),
-        ('followups', '0010_task_list_order_index'),
+        ("campaigns", "0001_surveys_invitations_answers_letters"),
+        ("followups", "0010_task_list_order_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='invitation',
-            name='task',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='followups.task'),
+            model_name="invitation",
+            name="task",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="followups.task",
+            ),
         ),
     ]

@@ -6,55 +6,120 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_staff_phone_role_sales'),
-        ('messaging', '0001_outbox_optouts_budgets'),
+        ("accounts", "0003_staff_phone_role_sales"),
+        ("messaging", "0001_outbox_optouts_budgets"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='message',
-            name='kind',
-            field=models.CharField(choices=[('survey_invitation', 'Survey invitation'), ('survey_reminder', 'Survey reminder'), ('greeting', 'Greeting'), ('birthday', 'Birthday greeting'), ('milestone', 'Project milestone'), ('payment_reminder', 'Payment reminder'), ('handover', 'New contact after a hand-over'), ('mass', 'Mass message'), ('staff_notice', 'Staff notice'), ('staff_digest', 'Daily digest')], max_length=24, verbose_name='kind'),
+            model_name="message",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("survey_invitation", "Survey invitation"),
+                    ("survey_reminder", "Survey reminder"),
+                    ("greeting", "Greeting"),
+                    ("birthday", "Birthday greeting"),
+                    ("milestone", "Project milestone"),
+                    ("payment_reminder", "Payment reminder"),
+                    ("handover", "New contact after a hand-over"),
+                    ("mass", "Mass message"),
+                    ("staff_notice", "Staff notice"),
+                    ("staff_digest", "Daily digest"),
+                ],
+                max_length=24,
+                verbose_name="kind",
+            ),
         ),
         migrations.CreateModel(
-            name='Milestone',
+            name="Milestone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('project', models.CharField(max_length=100, verbose_name='project')),
-                ('name', models.CharField(max_length=100, verbose_name='milestone')),
-                ('on', models.DateField(verbose_name='date of the milestone')),
-                ('message', models.CharField(max_length=200, verbose_name='message')),
-                ('send_on', models.DateField(verbose_name='send on')),
-                ('classes', models.JSONField(blank=True, default=list, verbose_name='customer classes')),
-                ('special_only', models.BooleanField(default=True, verbose_name='special customers only')),
-                ('created_at', models.DateTimeField()),
-                ('queued_at', models.DateTimeField(blank=True, null=True)),
-                ('queued', models.PositiveIntegerField(default=0)),
-                ('suppressed', models.PositiveIntegerField(default=0)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.orgunit', verbose_name='organisation unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("project", models.CharField(max_length=100, verbose_name="project")),
+                ("name", models.CharField(max_length=100, verbose_name="milestone")),
+                ("on", models.DateField(verbose_name="date of the milestone")),
+                ("message", models.CharField(max_length=200, verbose_name="message")),
+                ("send_on", models.DateField(verbose_name="send on")),
+                ("classes", models.JSONField(blank=True, default=list, verbose_name="customer classes")),
+                ("special_only", models.BooleanField(default=True, verbose_name="special customers only")),
+                ("created_at", models.DateTimeField()),
+                ("queued_at", models.DateTimeField(blank=True, null=True)),
+                ("queued", models.PositiveIntegerField(default=0)),
+                ("suppressed", models.PositiveIntegerField(default=0)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.orgunit",
+                        verbose_name="organisation unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'milestone notice',
-                'verbose_name_plural': 'milestone notices',
-                'ordering': ['-send_on', '-pk'],
+                "verbose_name": "milestone notice",
+                "verbose_name_plural": "milestone notices",
+                "ordering": ["-send_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='StaffPreference',
+            name="StaffPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(blank=True, choices=[('', 'The bell only'), ('email', 'E-mail'), ('wecom', 'WeCom')], default='', max_length=8, verbose_name='also tell me by')),
-                ('frequency', models.CharField(choices=[('each', 'Each notification as it comes'), ('daily', 'A daily digest')], default='daily', max_length=8, verbose_name='how often')),
-                ('updated_at', models.DateTimeField()),
-                ('staff', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='notice_preference', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        blank=True,
+                        choices=[("", "The bell only"), ("email", "E-mail"), ("wecom", "WeCom")],
+                        default="",
+                        max_length=8,
+                        verbose_name="also tell me by",
+                    ),
+                ),
+                (
+                    "frequency",
+                    models.CharField(
+                        choices=[("each", "Each notification as it comes"), ("daily", "A daily digest")],
+                        default="daily",
+                        max_length=8,
+                        verbose_name="how often",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField()),
+                (
+                    "staff",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notice_preference",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification preference',
-                'verbose_name_plural': 'notification preferences',
+                "verbose_name": "notification preference",
+                "verbose_name_plural": "notification preferences",
             },
         ),
     ]
