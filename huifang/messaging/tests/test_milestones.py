@@ -71,7 +71,10 @@ def test_hq_enters_a_milestone_and_the_tick_tells_the_special_customers_of_the_s
     assert set(notices) == {special.pk, quiet.pk, opted.pk}
     assert notices[special.pk].status == MessageStatus.QUEUED
     assert notices[special.pk].body == "尊敬的张三先生：阳光花园二期交付（12月18日）。诚邀您莅临验房。回T退订"
-    assert (notices[quiet.pk].status, notices[quiet.pk].reason) == (MessageStatus.SUPPRESSED, "do_not_disturb")
+    assert (notices[quiet.pk].status, notices[quiet.pk].reason) == (
+        MessageStatus.SUPPRESSED,
+        "do_not_disturb",
+    )
     assert (notices[opted.pk].status, notices[opted.pk].reason) == (MessageStatus.SUPPRESSED, "opted_out")
     assert special_b.pk not in notices
     milestone.refresh_from_db()

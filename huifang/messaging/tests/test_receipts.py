@@ -86,7 +86,9 @@ def test_aliyun_receipts_mark_messages_delivered_or_failed(
         assert message.to.removeprefix("+86") not in caplog.text
 
 
-def test_tencent_receipts_mark_messages_delivered_or_failed(settings: Settings, owners: list[Customer]) -> None:
+def test_tencent_receipts_mark_messages_delivered_or_failed(
+    settings: Settings, owners: list[Customer]
+) -> None:
     replies = [gateways.tencent_ok(f"2640:37521111121685381961116633{n}") for n in range(2)]
     with gateways.serve(gateways.Gateway(default=gateways.tencent_ok(), replies=replies), parse="json") as gw:
         _configure(settings, "TencentSmsSender", gw, receipts={"token": TOKEN})
