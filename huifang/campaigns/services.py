@@ -20,7 +20,7 @@ from huifang.campaigns.models import Campaign, Invitation, ReplyLetter, SurveyAn
 from huifang.campaigns.presets import SURVEY_PRESETS
 from huifang.customers.models import Channel, Customer, CustomerType
 from huifang.followups import binding
-from huifang.followups.models import Origin, Policy, Task, TaskStatus
+from huifang.followups.models import Assignment, Origin, Policy, Task, TaskStatus
 from huifang.followups.services import NewTask, create_policy, create_tasks, install_questionnaire, rules_of
 from huifang.messaging.models import MessageChannel, MessageKind
 from huifang.messaging.services import NewMessage, QueueReport, queue_messages
@@ -381,6 +381,8 @@ def _phone_policy(campaign: Campaign, *, at: datetime) -> Policy:
         event_types=[],
         channel=Channel.PHONE,
         questionnaire_key=PHONE_QUESTIONNAIRE,
+        # The household's own contact calls it; without one, the department's pool.
+        assignment=Assignment.OWNER,
         enabled=True,
     )
 
