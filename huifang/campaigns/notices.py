@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from huifang.accounts.models import Staff
 from huifang.cases.models import Notification, NotificationKind
 from huifang.customers.models import RevealAlert
+from huifang.followups.models import LIVE, Task
 from huifang.messaging.models import Message, MessageKind, StaffPreference
 from huifang.messaging.services import NewMessage, queue_messages, staff_notice
 
@@ -109,26 +110,35 @@ def digest_text(staff: Staff, *, channel: str, now: datetime) -> tuple[str, str]
     )
     alerts = RevealAlert.objects.filter(recipient=staff, read_at__isnull=True).count()
     total = len(unread) + alerts
-    if not total:
+    # R10.2: agents are told of their overdue work too (the tick marks a task overdue).
+    overdue = Task.objects.filter(assignee=staff, status__in=LIVE, overdue_at__isnull=False).count()
+    if not total and not overdue:
         return None
     local = now.astimezone(timezone.get_default_timezone())
     by_kind = Counter(n.kind for n in unread)
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("%(n)d unread notifications (%(day)s)") % {
-            "n": total,
-            "day": f"{local.month}月{local.day}日",
-        }
-        lines = [_greeting(staff, channel) + _("you have %(n)d unread notifications:") % {"n": total}]
+        day = f"{local.month}月{local.day}日"
+        if total:
+            subject = _("%(n)d unread notifications (%(day)s)") % {"n": total, "day": day}
+            lines = [_greeting(staff, channel) + _("you have %(n)d unread notifications:") % {"n": total}]
+        else:
+            subject = _("Overdue follow-up tasks (%(day)s)") % {"day": day}
+            lines = [_greeting(staff, channel) + _("you have overdue work:")]
         for kind, count in sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0])):
             lines.append(f"- {_kind_label(kind)}：{count}")
         if alerts:
-            lines.append(f"- {_('Unusual rate of phone-number reveals')}：{alerts}")
+            lines.append("- {}：{}".format(_("Unusual rate of reveals"), alerts))
+        if overdue:
+            lines.append("- " + _("Your overdue follow-up tasks: %(n)d") % {"n": overdue})
         for notification in unread[:DIGEST_LISTED]:
             lines.append(
                 _("Case %(case)s: %(what)s")
                 % {"case": notification.case_id, "what": _kind_label(notification.kind)}
             )
-        lines.append(_("Read them at %(url)s") % {"url": _link("cases:notifications")})
+        if total:
+            lines.append(_("Read them at %(url)s") % {"url": _link("cases:notifications")})
+        else:
+            lines.append(_link("web:workbench"))
     return subject, "\n".join(lines)
 
 

@@ -195,3 +195,23 @@ def test_email_needs_an_address_on_the_account(org: Org) -> None:
     page = client.get("/messages/preferences/").content.decode()
     assert "仅站内提醒" in page and "每日汇总一次" in page
     assert Staff.objects.get(pk=org.agent.pk).email == ""
+
+
+def test_an_agent_with_overdue_calls_is_told_in_the_digest(mailbox: Mailbox, org: Org) -> None:
+    from huifang.campaigns import services as campaigns
+    from huifang.campaigns.tests.test_survey import CREATED, _create, _households
+
+    for customer in _households(org, 2):
+        customer.owner = org.agent
+        customer.save(update_fields=["owner"])
+    campaign = _create(org)  # no SMS sent: both households are called
+    assert campaigns.distribute_by_phone(campaign=campaign, at=CREATED) == 2
+    org.agent.email = "wangli@example.com"
+    org.agent.save(update_fields=["email"])
+    set_preference(staff=org.agent, channel="email", frequency="daily", at=CREATED)
+    after = datetime(2026, 12, 2, 0, 30, tzinfo=UTC)  # 08:30, after the survey's last day
+    tick(now=after)
+    assert process_due(channel="email", now=after).sent == 1
+    mail = mailbox.received[0]
+    assert mail["Subject"] == "逾期回访任务提醒（12月2日）"
+    assert _text(mail).splitlines()[:2] == ["王丽，您有逾期的工作：", "- 您的逾期回访任务：2"]

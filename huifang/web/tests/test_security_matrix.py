@@ -76,6 +76,7 @@ NO_SOUTH_OBJECT_YET = {
     "campaigns:print": "the demo has no survey campaign",
     "campaigns:letter": "the demo has no survey campaign",
     "campaigns:letter_pdf": "the demo has no survey campaign",
+    "campaigns:enter": "the demo has no survey campaign",
     "api:get_report": "a report's name, not an object's id (the rows are scoped like the pages')",
     "api:list_deliveries": "the demo has no webhook subscription",
     "visits:plan": "the demo has no sales visit plan",
