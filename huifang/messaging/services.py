@@ -265,11 +265,12 @@ def _take_budget(channel: str, *, now: datetime, wanted: int) -> tuple[int, date
     return granted, ends
 
 
-def _claim(channel: str, *, now: datetime, batch: int) -> tuple[list[Message], datetime | None]:
-    """Claim due messages of one channel within its rate limit; returns them (and the end of the
-    window when the limit cut the batch short). On PostgreSQL the rows are locked with SKIP
-    LOCKED, so two workers never take the same message; the claim itself is a timestamp, so a
-    crashed worker's messages are free again after ``claim_seconds``."""
+def _claim(channel: str, *, now: datetime, batch: int) -> tuple[list[Message], datetime | None, datetime]:
+    """Claim due messages of one channel within its rate limit; returns them, the end of the
+    window when the limit cut the batch short (else None) and the end of the window in any case.
+    On PostgreSQL the rows are locked with SKIP LOCKED, so two workers never take the same
+    message; the claim itself is a timestamp, so a crashed worker's messages are free again after
+    ``claim_seconds``."""
     with transaction.atomic():
         due = Message.objects.filter(
             channel=channel, status=MessageStatus.QUEUED, not_before__lte=now
@@ -279,7 +280,7 @@ def _claim(channel: str, *, now: datetime, batch: int) -> tuple[list[Message], d
             picked = picked.select_for_update(skip_locked=True)
         ids = list(picked.values_list("pk", flat=True)[:batch])
         if not ids:
-            return [], None
+            return [], None, now
         granted, ends = _take_budget(channel, now=now, wanted=len(ids))
         claimed = ids[:granted]
         if claimed:
@@ -287,7 +288,7 @@ def _claim(channel: str, *, now: datetime, batch: int) -> tuple[list[Message], d
                 claimed_until=now + timedelta(seconds=option("claim_seconds"))
             )
         messages = list(Message.objects.filter(pk__in=claimed).order_by("not_before", "pk"))
-        return messages, ends if granted < len(ids) else None
+        return messages, (ends if granted < len(ids) else None), ends
 
 
 def _in_template_order(message: Message) -> dict[str, str]:
@@ -306,13 +307,21 @@ def process_due(*, channel: str, now: datetime | None = None, batch: int | None 
     the last try, marks the message ``failed`` with the error code."""
     moment = now or timezone.now()
     report = SendReport()
-    messages, limited = _claim(channel, now=moment, batch=batch or option("batch"))
+    messages, limited, window_end = _claim(channel, now=moment, batch=batch or option("batch"))
     report.limited_until = limited
     if not messages:
         return report
     sender = senders.sender_for(channel)
     max_attempts, backoff = option("max_attempts"), option("backoff_seconds")
-    for message in messages:
+    unsent: list[Message] = []
+    for index, message in enumerate(messages):
+        # On the real clock a batch granted in one window must not spill into the next one on the
+        # wire (the next window's grant would come on top): what is left when the window ends is
+        # handed back unsent and claimed again under the next window's budget.
+        if now is None and timezone.now() >= window_end:
+            unsent = messages[index:]
+            report.limited_until = report.limited_until or window_end
+            break
         message.attempts += 1
         message.claimed_until = None
         try:
@@ -348,7 +357,8 @@ def process_due(*, channel: str, now: datetime | None = None, batch: int | None 
         message.sent_at = now or timezone.now()
         message.reason = ""
         report.sent += 1
-    sent = [m for m in messages if m.status == MessageStatus.SENT]
+    handled = messages[: len(messages) - len(unsent)]
+    sent = [m for m in handled if m.status == MessageStatus.SENT]
     if sent:
         # One prepared statement run for each row (executemany): far cheaper than bulk_update's
         # CASE over every column when most of a batch simply went out.
@@ -368,7 +378,9 @@ def process_due(*, channel: str, now: datetime | None = None, batch: int | None 
                     for m in sent
                 ],
             )
-    others = [m for m in messages if m.status != MessageStatus.SENT]
+    if unsent:
+        Message.objects.filter(pk__in=[m.pk for m in unsent]).update(claimed_until=None)
+    others = [m for m in handled if m.status != MessageStatus.SENT]
     if others:
         Message.objects.bulk_update(
             others, ["attempts", "claimed_until", "reason", "not_before", "status"], batch_size=500
