@@ -318,7 +318,8 @@ def process_due(*, channel: str, now: datetime | None = None, batch: int | None 
         # On the real clock a batch granted in one window must not spill into the next one on the
         # wire (the next window's grant would come on top): what is left when the window ends is
         # handed back unsent and claimed again under the next window's budget.
-        if now is None and timezone.now() >= window_end:
+        handed = now or timezone.now()
+        if now is None and handed >= window_end:
             unsent = messages[index:]
             report.limited_until = report.limited_until or window_end
             break
@@ -354,7 +355,8 @@ def process_due(*, channel: str, now: datetime | None = None, batch: int | None 
             )
             continue
         message.status = MessageStatus.SENT
-        message.sent_at = now or timezone.now()
+        # The moment it was handed to the gateway (inside the window that granted it).
+        message.sent_at = handed
         message.reason = ""
         report.sent += 1
     handled = messages[: len(messages) - len(unsent)]
