@@ -34,6 +34,8 @@ class Gateway:
     received: list[Received] = field(default_factory=list)
     url: str = ""
     endpoint: str = ""
+    # Seconds each request takes to answer (a slow gateway).
+    delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next_reply(self) -> tuple[int, dict[str, Any]]:
@@ -54,6 +56,8 @@ def _handler(gateway: Gateway, parse: str) -> type[BaseHTTPRequestHandler]:
             gateway.received.append(
                 Received(at=time.time(), path=self.path, headers=dict(self.headers.items()), params=params)
             )
+            if gateway.delay:
+                time.sleep(gateway.delay)
             status, body = gateway.next_reply()
             data = json.dumps(body).encode("utf-8")
             self.send_response(status)

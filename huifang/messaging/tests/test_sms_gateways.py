@@ -6,6 +6,7 @@ rate limit holds on the wire."""
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -227,3 +228,30 @@ def test_the_rate_limit_holds_on_the_wire(settings: Settings, aliyun: gateways.G
     per_second = Counter(int(m.sent_at.timestamp()) for m in Message.objects.all() if m.sent_at)
     assert max(per_second.values()) == 5
     assert sum(per_second.values()) == 12
+
+
+def test_a_slow_gateway_never_gets_more_than_the_limit_in_one_second(settings: Settings, org: Org) -> None:
+    """On the real clock a batch granted in one second is not sent on into the next one: what is
+    left when the window ends goes back to the queue for the next window's budget."""
+    slow = gateways.Gateway(default=gateways.aliyun_ok(), delay=0.3)
+    customers = [make_customer(unit=org.east_property, customer_type="owner") for _ in range(6)]
+    with gateways.serve(slow, parse="form"):
+        _configure(settings, "AliyunSmsSender", slow, rate=[2, 1], quiet_hours=["00:00", "00:00"])
+        queue_messages(
+            [
+                NewMessage(channel="sms", kind=MessageKind.GREETING, template="greeting", customer=c,
+                           params={"name": c.name, "title": c.title, "holiday": "春节"})
+                for c in customers
+            ],
+            now=datetime.now(tz=UTC),
+        )  # fmt: skip
+        deadline = time.monotonic() + 20
+        while Message.objects.filter(status=MessageStatus.QUEUED).exists() and time.monotonic() < deadline:
+            report = process_due(channel="sms")
+            if report.limited_until is not None:
+                time.sleep(max(0.0, (report.limited_until - datetime.now(tz=UTC)).total_seconds()))
+    assert Message.objects.filter(status=MessageStatus.SENT).count() == 6
+    handed = Counter(int(m.sent_at.timestamp()) for m in Message.objects.all() if m.sent_at)
+    assert max(handed.values()) <= 2
+    on_the_wire = Counter(int(r.at) for r in slow.received)
+    assert max(on_the_wire.values()) <= 2
