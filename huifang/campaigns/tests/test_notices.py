@@ -25,10 +25,10 @@ from huifang.cases.models import Case, NotificationKind
 from huifang.cases.services import ComplaintIntake, mark_read, notify, receive_complaint
 from huifang.conftest import Org
 from huifang.factories import make_customer
-from huifang.followups.scheduler import tick
 from huifang.messaging.models import Message, MessageKind, MessageStatus, StaffPreference
 from huifang.messaging.services import process_due, set_preference
 from huifang.messaging.tests import gateways
+from huifang.ops.tick import tick
 
 DAY = datetime(2026, 11, 3, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
 EARLY = DAY - timedelta(minutes=5)  # 07:55

@@ -15,9 +15,9 @@ from pytest_django.fixtures import Settings
 from huifang.accounts.models import Staff
 from huifang.conftest import Org
 from huifang.factories import make_customer
-from huifang.followups.scheduler import tick
 from huifang.messaging.models import Message, MessageKind, MessageStatus, Milestone
 from huifang.messaging.services import receive_reply
+from huifang.ops.tick import tick
 
 ENTERED = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 SEND_DAY_8 = datetime(2026, 12, 10, 0, 30, tzinfo=UTC)  # 08:30 on the day to send
