@@ -14,6 +14,7 @@ import copy
 from typing import Any
 
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from huifang import rules
@@ -150,13 +151,13 @@ class PolicyEditorForm(forms.Form):
     when_text = forms.CharField(
         required=False,
         label=_("Only orders that meet"),
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "data-code": ""}),
         help_text=_("One condition a line on the order's data, e.g. urgent, buyer=1, class!=D."),
     )
     exclude_text = forms.CharField(
         required=False,
         label=_("Never orders that meet"),
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "data-code": ""}),
         help_text=_("One condition a line, e.g. anonymous, reply=written."),
     )
     # When
@@ -212,7 +213,7 @@ class PolicyEditorForm(forms.Form):
     always_text = forms.CharField(
         required=False,
         label=_("Always followed up (100 %) when"),
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "data-code": ""}),
         help_text=_("One condition a line, e.g. external_contractor, urgent_water."),
     )
     on_site_share = forms.IntegerField(
@@ -605,6 +606,11 @@ def initial_from(policy: Policy | None, base: dict[str, Any]) -> dict[str, Any]:
             deadline=policy.deadline,
             rectification_deadline=policy.rectification_deadline,
         )
+    # Periods in the reader's words ("3个工作日"), as HQ would write them.
+    chinese = (translation.get_language() or "").startswith("zh")
+    for name in PolicyEditorForm.PERIODS:
+        if isinstance(initial.get(name), str):
+            initial[name] = durations.to_words(initial[name], chinese=chinese)
     return initial
 
 

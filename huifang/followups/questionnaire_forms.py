@@ -49,14 +49,15 @@ class QuestionForm(forms.Form):
     options_text = forms.CharField(
         required=False,
         label=_("Answers"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("One a line: code and words, e.g. satisfied 满意"),
+        # Codes HQ types (data-code: shown as codes to whoever types them).
+        widget=forms.Textarea(attrs={"rows": 3, "data-code": ""}),
+        help_text=_("One a line: code and words, e.g. parking_easy 方便"),
     )
     condition = forms.CharField(
         required=False,
         max_length=300,
         label=_("Asked only when"),
-        help_text=_("e.g. showing_confirmed = yes, satisfaction in [average, dissatisfied]"),
+        help_text=_("e.g. showing_confirmed = yes, or showing_confirmed in [no, unsure]"),
     )
     key_question = forms.BooleanField(required=False, label=_("Key question (asked first)"))
     required = forms.BooleanField(required=False, label=_("An answer is required"))
@@ -191,6 +192,6 @@ def place_error(message: str, questions: Any, outcomes: Any, form: Questionnaire
         for index, row in enumerate(kept):
             name = row.cleaned_data.get("key") if table == "question" else str(index)
             if name == label:
-                row.add_error(field_map.get(key or "", None), text)
+                row.add_error(field_map.get(key or "", None), _("Cannot be used: %(error)s") % {"error": text})
                 return
-    form.add_error(None, message)
+    form.add_error(None, _("Cannot be used: %(error)s") % {"error": message})
