@@ -195,7 +195,7 @@ def _story(event: Event, decision: rules.Decision | None, outside: str, policy: 
             % {"start": _moment(decision.period.start), "end": _moment(decision.period.end)}
         )
         if "always_included" in codes:
-            lines.append(_("It meets an always-100 % condition: it is always in the sample."))
+            lines.append(_("It meets a condition that is always followed up: it is always in the sample."))
     elif decision.verdict is rules.Verdict.SERIES and decision.window is not None:
         lines.append(
             _("starts a series of contacts; the first from %(start)s until %(end)s.")

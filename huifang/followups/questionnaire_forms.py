@@ -192,6 +192,8 @@ def place_error(message: str, questions: Any, outcomes: Any, form: Questionnaire
         for index, row in enumerate(kept):
             name = row.cleaned_data.get("key") if table == "question" else str(index)
             if name == label:
-                row.add_error(field_map.get(key or "", None), _("Cannot be used: %(error)s") % {"error": text})
+                row.add_error(
+                    field_map.get(key or "", None), _("Cannot be used: %(error)s") % {"error": text}
+                )
                 return
     form.add_error(None, _("Cannot be used: %(error)s") % {"error": message})

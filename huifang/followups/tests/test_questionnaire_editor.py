@@ -42,7 +42,9 @@ def _post(**changes: Any) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def test_hq_edits_a_question_and_adds_one_into_a_new_version_and_old_tasks_keep_theirs(org: Org, shop: Shop) -> None:
+def test_hq_edits_a_question_and_adds_one_into_a_new_version_and_old_tasks_keep_theirs(
+    org: Org, shop: Shop
+) -> None:
     task = shop.task()
     client = _client(org.hq_staff)
     page = client.get(f"/settings/policies/questionnaires/{KEY}/").content.decode()
@@ -63,14 +65,19 @@ def test_hq_edits_a_question_and_adds_one_into_a_new_version_and_old_tasks_keep_
     latest = Questionnaire.objects.filter(key=KEY).order_by("-version").first()
     assert latest is not None and latest.version == 2
     script = load_script(latest)
-    assert script.questions[0].text.startswith("请问经纪人") and script.question("parking").label("hard") == "不方便"
+    assert (
+        script.questions[0].text.startswith("请问经纪人")
+        and script.question("parking").label("hard") == "不方便"
+    )
     assert script.second is not None  # the second follow-up's section is kept
     task.refresh_from_db()
     assert task.questionnaire is not None and task.questionnaire.version == 1
     assert shop.task(now="2026-11-03 10:30").questionnaire == latest
 
 
-def test_a_condition_on_an_unknown_question_is_shown_on_its_row_and_nothing_is_saved(org: Org, shop: Shop) -> None:
+def test_a_condition_on_an_unknown_question_is_shown_on_its_row_and_nothing_is_saved(
+    org: Org, shop: Shop
+) -> None:
     shop.task()
     response = _client(org.hq_staff).post(
         f"/settings/policies/questionnaires/{KEY}/", _post(**{"q-1-condition": "showing_confirmd = yes"})

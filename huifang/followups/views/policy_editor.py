@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from huifang.followups.editor_forms import PolicyEditorForm, TierFormSet, blank_definition, tier_initial
-from huifang.followups.models import Policy
+from huifang.followups.models import Origin, Policy
 from huifang.followups.preview import preview_policy
 from huifang.followups.services import editing
 from huifang.followups.views.policies import EDITORS, _staff
@@ -28,8 +28,15 @@ def policy_new(request: HttpRequest) -> HttpResponse:
 
 
 def policy_editor(request: HttpRequest, pk: int) -> HttpResponse:
-    """Every part of one policy; saving makes a new version."""
-    return _editor(request, get_object_or_404(Policy.objects.select_related("current_version"), pk=pk))
+    """Every part of one policy; saving makes a new version. Order policies only: recurring
+    contacts by class (quotas) and audit levels keep their preset's rule and are changed on the
+    policy's page (channel, assignment, unit, in force)."""
+    policy = get_object_or_404(Policy.objects.select_related("current_version"), pk=pk)
+    if policy.origin != Origin.EVENT:
+        _staff(request, EDITORS)
+        messages.info(request, _("This policy's rule comes from its preset; its settings are changed here."))
+        return redirect("policies:edit", pk=policy.pk)
+    return _editor(request, policy)
 
 
 def _editor(request: HttpRequest, policy: Policy | None) -> HttpResponse:
