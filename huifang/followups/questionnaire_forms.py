@@ -73,11 +73,23 @@ class QuestionForm(forms.Form):
     opens_ticket_on = forms.CharField(
         required=False, max_length=200, label=_("Opens a ticket on"), help_text=_("answer codes")
     )
+    scale = forms.CharField(
+        required=False, max_length=10, label=_("Rating scale"), help_text=_("for a rating, e.g. 1-5")
+    )
     note = forms.CharField(required=False, max_length=500, label=_("Advice to the agent"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         style_fields(self)
+
+    def clean_scale(self) -> list[int] | None:
+        text = (self.cleaned_data.get("scale") or "").strip()
+        if not text:
+            return None
+        match = re.fullmatch(r"(\d{1,3})\s*[-–~至到]\s*(\d{1,3})", text)
+        if match is None:
+            raise forms.ValidationError(_("Write the lowest and highest score, e.g. 1-5."))
+        return [int(match.group(1)), int(match.group(2))]
 
     def as_question(self) -> dict[str, Any] | None:
         data = self.cleaned_data
@@ -107,6 +119,8 @@ class QuestionForm(forms.Form):
             question["opens_ticket_on"] = _codes(data["opens_ticket_on"])
         if (data.get("note") or "").strip():
             question["note"] = data["note"].strip()
+        if data.get("scale") and data["kind"] == "rating":
+            question["scale"] = data["scale"]
         return question
 
 
@@ -157,6 +171,7 @@ def question_initial(script: scripts.Questionnaire) -> list[dict[str, Any]]:
             "reason_key": q.reason_key or "",
             "opens_ticket_on": ", ".join(q.opens_ticket_on),
             "note": q.note,
+            "scale": f"{q.scale[0]}-{q.scale[1]}" if q.kind == "rating" else "",
         }
         for q in script.questions
     ]

@@ -24,9 +24,9 @@ def _client(user: object) -> Client:
     return client
 
 
-def _post(**changes: Any) -> dict[str, Any]:
+def _post(key: str = KEY, **changes: Any) -> dict[str, Any]:
     """The editor's POST of the latest version as it is, with ``changes`` (``q-1-text`` …)."""
-    script = load_script(Questionnaire.objects.filter(key=KEY).order_by("-version").first())  # type: ignore[arg-type]
+    script = load_script(Questionnaire.objects.filter(key=key).order_by("-version").first())  # type: ignore[arg-type]
     data: dict[str, Any] = {"title": script.title, "greeting": script.greeting, "closing": script.closing}
     questions, rules = question_initial(script), outcome_initial(script)
     for prefix, rows in (("q", questions), ("o", rules)):
@@ -96,3 +96,20 @@ def test_a_supervisor_reads_a_questionnaire_but_cannot_change_it(org: Org, shop:
     assert client.post(f"/settings/policies/questionnaires/{KEY}/", _post()).status_code == 403
     assert _client(shop.agent).get("/settings/policies/questionnaires/").status_code == 403
     assert Questionnaire.objects.filter(key=KEY).count() == 1
+
+
+def test_every_shipped_questionnaire_goes_through_the_editor_unchanged(org: Org) -> None:
+    from django.utils import timezone
+
+    from huifang.followups import questionnaires as scripts
+    from huifang.followups.services import install_questionnaire
+
+    client = _client(org.hq_staff)
+    for key, path in scripts.available_questionnaires().items():
+        definition = scripts.load_questionnaire(path).to_dict()
+        install_questionnaire(key=key, definition=definition, at=timezone.now())
+        response = client.post(f"/settings/policies/questionnaires/{key}/", _post(key))
+        assert response.status_code == 302, (key, response.content.decode()[-3000:])
+        saved = Questionnaire.objects.filter(key=key).order_by("-version").first()
+        assert saved is not None and saved.version == 2
+        assert {**saved.definition, "version": 1} == definition, key
