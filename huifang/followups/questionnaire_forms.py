@@ -163,7 +163,7 @@ def question_initial(script: scripts.Questionnaire) -> list[dict[str, Any]]:
             "key": q.key,
             "text": q.text,
             "kind": q.kind,
-            "options_text": "\n".join(f"{o.code} {o.label}" for o in q.options) if q.kind != "yes_no" else "",
+            "options_text": "\n".join(f"{o.code} {o.label}" for o in q.options),
             "condition": q.condition or "",
             "key_question": q.key_question,
             "required": q.required,

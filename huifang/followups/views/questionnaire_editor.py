@@ -73,11 +73,12 @@ def questionnaire_edit(request: HttpRequest, key: str) -> HttpResponse:
         if scripts.SECOND in latest.definition:
             definition[scripts.SECOND] = latest.definition[scripts.SECOND]
         try:
-            scripts.Questionnaire.from_dict(definition)
+            # Stored in the reader's own shape (as a preset's file is), e.g. a yes/no question's answers.
+            checked = scripts.Questionnaire.from_dict(definition).to_dict()
         except scripts.QuestionnaireError as error:
             place_error(str(error), questions, outcomes, form)
         else:
-            version, created = install_questionnaire(key=key, definition=definition, at=timezone.now())
+            version, created = install_questionnaire(key=key, definition=checked, at=timezone.now())
             if created:
                 messages.success(
                     request,
