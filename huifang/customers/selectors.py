@@ -153,4 +153,7 @@ def _export_name(what: str) -> str:
     name, _dot, kind = what.rpartition(".")
     names = {"tasks": _("follow-up tasks")}
     kinds = {"csv": "CSV", "xlsx": "Excel"}
-    return _("%(name)s (%(kind)s)") % {"name": names.get(name, _("customer rows")), "kind": kinds.get(kind, kind)}
+    return _("%(name)s (%(kind)s)") % {
+        "name": names.get(name, _("customer rows")),
+        "kind": kinds.get(kind, kind),
+    }

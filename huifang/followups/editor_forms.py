@@ -20,11 +20,11 @@ from django.utils.translation import gettext_lazy as _
 from huifang import rules
 from huifang.accounts.models import OrgUnit, Staff
 from huifang.accounts.scope import visible_units
+from huifang.core.forms import style_fields
 from huifang.customers.models import Channel, CustomerClass
 from huifang.events.models import EventType
 from huifang.followups import binding, durations
 from huifang.followups.models import Assignment, AttemptResult, Policy, Questionnaire
-from huifang.core.forms import style_fields
 
 TIMING_KINDS = [
     ("after_event", _("A period after the work is completed")),

@@ -15,9 +15,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from huifang.core.forms import style_fields
 from huifang.followups import questionnaires as scripts
 from huifang.followups.models import Outcome
-from huifang.core.forms import style_fields
 
 KIND_CHOICES = [
     ("single", _("Single choice")),

@@ -12,8 +12,8 @@ from django.test import Client
 from huifang.conftest import Org
 from huifang.factories import make_customer, make_event
 from huifang.followups.models import Policy, PolicyVersion, Task
-from huifang.ops.tick import tick
 from huifang.followups.tests.conftest import Shop, at
+from huifang.ops.tick import tick
 
 
 def _client(user: object) -> Client:
