@@ -24,7 +24,7 @@ def _client(user: object) -> Client:
     return client
 
 
-def _post(key: str = KEY, **changes: Any) -> dict[str, Any]:
+def _post(key: str = KEY, changes: dict[str, Any] | None = None) -> dict[str, Any]:
     """The editor's POST of the latest version as it is, with ``changes`` (``q-1-text`` …)."""
     script = load_script(Questionnaire.objects.filter(key=key).order_by("-version").first())  # type: ignore[arg-type]
     data: dict[str, Any] = {"title": script.title, "greeting": script.greeting, "closing": script.closing}
@@ -38,7 +38,7 @@ def _post(key: str = KEY, **changes: Any) -> dict[str, Any]:
                     data[f"{prefix}-{n}-{name}"] = "on"
                 elif value not in (False, None, ""):
                     data[f"{prefix}-{n}-{name}"] = value
-    data.update(changes)
+    data.update(changes or {})
     return {k: v for k, v in data.items() if v is not None}
 
 
@@ -50,7 +50,8 @@ def test_hq_edits_a_question_and_adds_one_into_a_new_version_and_old_tasks_keep_
     page = client.get(f"/settings/policies/questionnaires/{KEY}/").content.decode()
     assert "带看后回访问卷（链家）" in page and "考核问题（优先提问）" in page
     data = _post(
-        **{
+        KEY,
+        {
             "q-0-text": "请问经纪人{agent}在{event_date}带您看过{community}的房子吗？",
             "q-TOTAL_FORMS": 6,
             "q-5-key": "parking",
@@ -58,7 +59,7 @@ def test_hq_edits_a_question_and_adds_one_into_a_new_version_and_old_tasks_keep_
             "q-5-text": "小区停车方便吗？",
             "q-5-options_text": "easy 方便\nhard 不方便",
             "q-5-condition": "showing_confirmed = yes",
-        }
+        },
     )
     response = client.post(f"/settings/policies/questionnaires/{KEY}/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -80,7 +81,7 @@ def test_a_condition_on_an_unknown_question_is_shown_on_its_row_and_nothing_is_s
 ) -> None:
     shop.task()
     response = _client(org.hq_staff).post(
-        f"/settings/policies/questionnaires/{KEY}/", _post(**{"q-1-condition": "showing_confirmd = yes"})
+        f"/settings/policies/questionnaires/{KEY}/", _post(KEY, {"q-1-condition": "showing_confirmd = yes"})
     )
     html = response.content.decode()
     assert response.status_code == 400
