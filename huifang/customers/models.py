@@ -277,6 +277,24 @@ class ExportRecord(models.Model):
         return f"{self.what} × {self.rows}"
 
 
+class ExportedCustomer(models.Model):
+    """One customer whose rows an export took out (R11.1, issue 15): the customer's page lists the
+    exports of that customer from these rows. Ids only: no personal data is copied here."""
+
+    export = models.ForeignKey(ExportRecord, on_delete=models.CASCADE, related_name="customers")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="exports")
+
+    class Meta:
+        verbose_name = _("exported customer")
+        verbose_name_plural = _("exported customers")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "export"], name="exported_customer_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.export_id} {self.customer_id}"
+
+
 class RevealAlert(models.Model):
     """A member of staff revealed full numbers at an unusual rate and was refused (docs/privacy.md):
     one row per supervisor or manager above them, shown under the bell until read."""

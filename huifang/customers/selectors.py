@@ -100,6 +100,25 @@ def _reveals(customer: Customer, user: Staff) -> list[TimelineEntry]:
     ]
 
 
+def _exports(customer: Customer, user: Staff) -> list[TimelineEntry]:
+    """Customer-level exports that held this customer's rows (R11.1), from their audit rows; for
+    everyone who sees the reveals."""
+    if not (user.is_superuser or user.role != Role.AGENT):
+        return []
+    entries = []
+    for row in customer.exports.select_related("export__staff").order_by("-export__at")[:STORY_LIMIT]:
+        export = row.export
+        entries.append(
+            TimelineEntry(
+                export.at,
+                "export",
+                _("%(who)s exported %(what)s") % {"who": export.staff, "what": _export_name(export.what)},
+                _("%(rows)d rows") % {"rows": export.rows},
+            )
+        )
+    return entries
+
+
 def timeline(customer: Customer, user: Staff | None = None) -> list[TimelineEntry]:
     """Everything that happened to this customer, newest first: events, owner changes, data-quality
     flags and — as ``user`` may see them — follow-ups with each contact attempt, cases, and who
@@ -109,6 +128,7 @@ def timeline(customer: Customer, user: Staff | None = None) -> list[TimelineEntr
         for source in _story_sources.values():
             entries += source(customer, user)
         entries += _reveals(customer, user)
+        entries += _exports(customer, user)
     for event in customer.events.select_related("unit").order_by("-completed_at")[:500]:
         detail = " · ".join(x for x in (event.category, str(event.unit), event.staff_name) if x)
         entries.append(
@@ -126,3 +146,14 @@ def timeline(customer: Customer, user: Staff | None = None) -> list[TimelineEntr
         entries.append(TimelineEntry(flag.raised_at, "quality", title, flag.note))
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
+
+
+def _export_name(what: str) -> str:
+    """An export's file by what it held: ``tasks.xlsx`` → 回访任务（Excel）."""
+    name, _dot, kind = what.rpartition(".")
+    names = {"tasks": _("follow-up tasks")}
+    kinds = {"csv": "CSV", "xlsx": "Excel"}
+    return _("%(name)s (%(kind)s)") % {
+        "name": names.get(name, _("customer rows")),
+        "kind": kinds.get(kind, kind),
+    }

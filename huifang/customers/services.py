@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from huifang.customers.models import (
     Contact,
     Customer,
     DataQualityFlag,
+    ExportedCustomer,
     ExportRecord,
     OwnerChange,
     PhoneReveal,
@@ -209,9 +211,20 @@ def add_contact(
 
 
 def record_export(
-    *, staff: Staff, what: str, rows: int, filters: dict[str, Any], at: datetime | None = None
+    *,
+    staff: Staff,
+    what: str,
+    rows: int,
+    filters: dict[str, Any],
+    at: datetime | None = None,
+    customers: Iterable[int] = (),
 ) -> ExportRecord:
-    """Write the audit row of an export of customer-level rows (called once the rows are counted)."""
-    return ExportRecord.objects.create(
+    """Write the audit row of an export of customer-level rows (called once the rows are counted),
+    with the ids of the ``customers`` whose rows it holds, so that each customer's page lists it."""
+    export = ExportRecord.objects.create(
         staff=staff, what=what, rows=rows, filters=filters, at=at or timezone.now()
     )
+    ExportedCustomer.objects.bulk_create(
+        (ExportedCustomer(export=export, customer_id=pk) for pk in set(customers)), batch_size=5000
+    )
+    return export

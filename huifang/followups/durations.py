@@ -86,3 +86,27 @@ def to_engine(text: str) -> str:
             candidate = f"{amount} {unit}{'' if amount == 1 else 's'}"
     rules.Offset.parse(candidate)  # the engine's own check: raises ValueError when not a period
     return str(rules.Offset.parse(candidate))
+
+
+_CHINESE_UNITS = {
+    rules.Unit.HOURS: "小时",
+    rules.Unit.DAYS: "天",
+    rules.Unit.WORKING_DAYS: "个工作日",
+    rules.Unit.WEEKS: "周",
+    rules.Unit.MONTHS: "个月",
+}
+
+
+def to_words(text: str, *, chinese: bool) -> str:
+    """An engine period as a form shows it again: "3 working days" → "3个工作日" for a Chinese
+    reader ("immediately" → "立即"), unchanged for an English one; text that is not a period is
+    returned as it is."""
+    if not chinese or not text:
+        return text
+    try:
+        offset = rules.Offset.parse(text)
+    except ValueError:
+        return text
+    if offset.amount == 0 and offset.unit is rules.Unit.HOURS:
+        return "立即"
+    return f"{offset.amount}{_CHINESE_UNITS[offset.unit]}"

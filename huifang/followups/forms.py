@@ -13,6 +13,7 @@ import base64
 import binascii
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -31,7 +32,7 @@ from huifang.accounts.selectors import agents_in_scope, staff_in_scope
 from huifang.core.forms import style_fields
 from huifang.customers.models import CustomerClass
 from huifang.events.models import EventType
-from huifang.followups import durations
+from huifang.followups import durations, qualification
 from huifang.followups import questionnaires as scripts
 from huifang.followups.models import AttemptResult, Outcome, Policy, Questionnaire, Task, TaskStatus
 
@@ -269,11 +270,30 @@ class ReassignForm(forms.Form):
     )
     reason = forms.CharField(max_length=200, label=_("Reason"))
 
-    def __init__(self, *args: Any, user: Staff, tasks: QuerySet[Task], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: Staff, tasks: QuerySet[Task], shown: Iterable[Task] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["tasks"].queryset = tasks  # type: ignore[attr-defined]
-        self.fields["to_staff"].queryset = agents_in_scope(user)  # type: ignore[attr-defined]
+        # Only staff who can work the tasks (``qualification``): on the list, those of the tasks
+        # shown; for a POST, the ticked tasks are checked one by one in ``clean``.
+        staff = agents_in_scope(user) if not self.is_bound else staff_in_scope(user)
+        self.fields["to_staff"].queryset = (  # type: ignore[attr-defined]
+            qualification.qualified_for_any(staff, shown) if not self.is_bound else staff
+        )
         style_fields(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        person: Staff | None = data.get("to_staff")
+        if person is not None:
+            refused = [task for task in data.get("tasks") or () if not qualification.can_work(person, task)]
+            if refused:
+                raise forms.ValidationError(
+                    _("%(name)s cannot work task no. %(tasks)s (another unit's work or another role's).")
+                    % {"name": str(person), "tasks": ", ".join(str(t.pk) for t in refused)}
+                )
+        return data
 
 
 # ---------------------------------------------------------------------------------------------

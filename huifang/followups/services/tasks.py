@@ -185,7 +185,15 @@ def reassign_tasks(
     handover: HandOver | None = None,
 ) -> int:
     """Give live tasks to ``to_staff`` (None: the pool), one history row each; a claim held by
-    someone else is released. Returns how many moved."""
+    someone else is released. Returns how many moved. Raises ``qualification.NotQualified``, moving
+    nothing, when ``to_staff`` cannot work one of them (a hand-over's successor takes the book)."""
+    from huifang.followups import qualification
+
+    tasks = list(tasks)
+    if to_staff is not None and handover is None:
+        refused = [task.pk for task in tasks if not qualification.can_work(to_staff, task)]
+        if refused:
+            raise qualification.NotQualified(f"{to_staff} cannot work tasks {refused}")
     moved = 0
     for task in tasks:
         if task.status in TERMINAL or task.assignee_id == (to_staff.pk if to_staff else None):

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -42,7 +43,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     """Every task in the user's scope, filtered by status, outcome, policy, unit, agent and dates."""
     user = _staff(request)
     form, tasks = _filtered(request, user)
-    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(tasks.select_related("unit"), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -54,7 +55,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "may_reassign": user.is_superuser or user.role in SUPERVISING,
             "may_export": user.is_superuser or user.role in EXPORTING,
-            "reassign_form": ReassignForm(user=user, tasks=tasks),
+            "reassign_form": ReassignForm(user=user, tasks=tasks, shown=page.object_list),
         },
     )
 
@@ -113,10 +114,14 @@ def reassign(request: HttpRequest) -> HttpResponse:
     user = _staff(request)
     if not (user.is_superuser or user.role in SUPERVISING):
         raise PermissionDenied
-    form = ReassignForm(request.POST, user=user, tasks=selectors.tasks_for(user))
+    form = ReassignForm(request.POST, user=user, tasks=selectors.tasks_for(user).select_related("unit"))
     if not form.is_valid():
-        messages.error(request, _("Nothing was reassigned: tick tasks in your scope and give a reason."))
-        return redirect("followups:list")
+        # Say what was wrong: a task the chosen person cannot work is named.
+        said = " ".join(str(e) for e in form.non_field_errors())
+        messages.error(
+            request, said or _("Nothing was reassigned: tick tasks in your scope and give a reason.")
+        )
+        return redirect(_back(request))
     moved = services.reassign_tasks(
         tasks=form.cleaned_data["tasks"],
         to_staff=form.cleaned_data["to_staff"],
@@ -125,7 +130,15 @@ def reassign(request: HttpRequest) -> HttpResponse:
         reason=form.cleaned_data["reason"],
     )
     messages.success(request, _("%(count)d tasks reassigned.") % {"count": moved})
-    return redirect("followups:list")
+    return redirect(_back(request))
+
+
+def _back(request: HttpRequest) -> str:
+    """The list as it was filtered (the form carries its query), so the filter survives the action."""
+    query = request.POST.get("query", "")
+    return (
+        f"{reverse('followups:list')}?{query}" if query and "\n" not in query else reverse("followups:list")
+    )
 
 
 def export(request: HttpRequest) -> HttpResponseBase:
@@ -146,6 +159,7 @@ def export(request: HttpRequest) -> HttpResponseBase:
         what=f"tasks.{file_format}",
         rows=tasks.count(),
         filters=form.as_filters() if form.is_bound else {},
+        customers=tasks.values_list("customer_id", flat=True).distinct().order_by(),
     )
     rows = exports.rows(tasks.select_related("worked_by").iterator(chunk_size=2000))
     name = f"tasks-{timezone.localdate():%Y%m%d}.{file_format}"

@@ -89,20 +89,29 @@ def load_demo(
     return dataclasses.replace(_summary(created=True), tasks=follow_ups)
 
 
-# The demo's own work happens in these hours (the presets' calling hours all include them).
-WORKING_HOURS = (time(9, 30), time(17, 0))
+# The demo's own calls happen in the presets' calling windows (R4.9: 9:30–11:30 and 14:40–17:00),
+# never in the lunch break, at night or at a weekend.
+CALLING_WINDOWS = ((time(9, 30), time(11, 30)), (time(14, 40), time(17, 0)))
+# "This morning's calls" go back this far from the moment chosen: all of them inside one window.
+CALLS_SPAN = timedelta(minutes=30)
 
 
 def _in_calling_hours(now: datetime) -> datetime:
-    """``now`` when it is inside the working day, else the end of the last working day before it:
-    the demo's "this morning's calls" never lie at night, whenever it is started."""
+    """``now`` when it is inside a calling window on a weekday (with the half hour of calls before
+    it in the same window); else the end of the last window before it. The demo's "this morning's
+    calls" lie in calling hours whenever it is started."""
     zone = ZoneInfo(settings.TIME_ZONE)
     local = now.astimezone(zone)
-    start, end = WORKING_HOURS
-    if start <= local.time() <= end:
-        return now
-    day = local.date() if local.time() > end else local.date() - timedelta(days=1)
-    return datetime.combine(day, end, tzinfo=zone)
+    for back in range(8):
+        day = local.date() - timedelta(days=back)
+        if day.weekday() >= 5:
+            continue
+        for start, end in reversed(CALLING_WINDOWS):
+            opened = datetime.combine(day, start, tzinfo=zone)
+            closed = datetime.combine(day, end, tzinfo=zone)
+            if opened + CALLS_SPAN <= local:
+                return now if local <= closed else closed
+    raise AssertionError("a weekday lies within eight days")  # pragma: no cover
 
 
 # The presets that fit each demo department; their policies are bound to that department, so the

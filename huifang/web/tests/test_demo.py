@@ -263,6 +263,9 @@ def test_the_demo_has_lived_its_last_days_through_the_real_services(loaded: Demo
         ((2026, 11, 20, 10, 0), (2026, 11, 20, 10, 0)),  # in the working day: now
         ((2026, 11, 20, 3, 0), (2026, 11, 19, 17, 0)),  # at night: the end of yesterday
         ((2026, 11, 20, 21, 0), (2026, 11, 20, 17, 0)),  # in the evening: the end of today
+        ((2026, 11, 20, 12, 30), (2026, 11, 20, 11, 30)),  # the lunch break: the morning's end
+        ((2026, 11, 20, 9, 45), (2026, 11, 19, 17, 0)),  # the morning's first minutes: yesterday's end
+        ((2026, 11, 22, 10, 0), (2026, 11, 20, 17, 0)),  # a Sunday: Friday's end
     ],
 )
 def test_this_mornings_calls_of_the_demo_never_lie_at_night(

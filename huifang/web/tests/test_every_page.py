@@ -192,7 +192,7 @@ def _object_for(name: str, user: Staff) -> Model | None:
     from huifang.cases.models import CommonIssue, PublicLetter
     from huifang.events.models import ImportBatch
     from huifang.followups import selectors as task_selectors
-    from huifang.followups.models import Policy
+    from huifang.followups.models import Policy, Questionnaire
 
     app = name.split(":")[0]
     if app == "followups":
@@ -214,6 +214,8 @@ def _object_for(name: str, user: Staff) -> Model | None:
         return PublicLetter.objects.first()
     if app == "cases":
         return Case.objects.order_by("pk").first()
+    if name == "policies:questionnaire":
+        return Questionnaire.objects.order_by("pk").first()
     if app == "policies":
         return Policy.objects.order_by("pk").first()
     if app == "events":
@@ -253,6 +255,7 @@ def test_no_login_name_and_no_code_where_a_person_reads(demo: None, db: None, us
             if obj is None:
                 continue  # nothing of this kind in this role's scope
             url = re.sub(r"<(?:\w+:)?pk>", str(obj.pk), route)
+            url = re.sub(r"<(?:\w+:)?key>", str(getattr(obj, "key", "")), url)
             assert "<" not in url, f"{name}: fill its arguments in _object_for ({route})"
         for query in QUERIES.get(name, [""]):
             response = client.get(f"{url}?{query}" if query else url)

@@ -200,7 +200,7 @@ def _body(response: Any) -> str:
 def demo(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[DemoSummary]:
     """The demo organisation (two regions, every role, every kind of record), loaded once."""
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=[FAST_HASHER]):
-        summary = load_demo(now=NOW)
+        summary = load_demo(now=NOW, history_days=7)
         _south_issue_letter_and_import()
     yield summary
     with django_db_blocker.unblock():

@@ -73,7 +73,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = _free_port()
     # A fresh machine: an empty data folder and no database URL, so the embedded SQLite is used.
     env = {k: v for k, v in os.environ.items() if k != "HUIFANG_DATABASE_URL"}
-    env.update(HUIFANG_DATA_DIR=str(data_dir), HUIFANG_SECRET_KEY="serve-test-only", PYTHONUNBUFFERED="1")
+    # A week lived (not the default month): the proof is the fresh start, not the history's length.
+    env.update(
+        HUIFANG_DATA_DIR=str(data_dir),
+        HUIFANG_SECRET_KEY="serve-test-only",
+        PYTHONUNBUFFERED="1",
+        HUIFANG_DEMO_HISTORY_DAYS="7",
+    )
     log = data_dir / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
