@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -22,6 +24,13 @@ from huifang.accounts.services import create_org_unit, create_staff
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "correct horse battery"
+# The organisation's time zone (settings.TIME_ZONE): every wall time of a test is Shanghai's.
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def at(text: str) -> datetime:
+    """A Shanghai wall time: ``at("2026-11-03 09:30")``."""
+    return datetime.fromisoformat(text).replace(tzinfo=SH)
 
 
 class Org:

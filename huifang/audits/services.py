@@ -10,7 +10,6 @@ tick.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -46,6 +45,7 @@ from huifang.audits.models import (
 )
 from huifang.cases.models import Case, CaseKind, CaseStatus, CaseStep, IntakeChannel, NotificationKind
 from huifang.cases.services import deadline_after, notify, step
+from huifang.core.toml import read_toml
 from huifang.followups import binding
 from huifang.followups.models import Origin, Outcome, Policy, Task, TaskStatus
 from huifang.followups.scheduler import Units
@@ -85,7 +85,7 @@ def audit_preset(name: str) -> dict[str, Any] | None:
     path = PRESET_DIR / f"{name}.toml"
     if not path.exists():
         return None
-    return tomllib.loads(path.read_text(encoding="utf-8"))
+    return read_toml(path, AuditError)
 
 
 def check_audit_preset(name: str, data: Mapping[str, Any]) -> None:

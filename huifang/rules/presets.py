@@ -20,15 +20,15 @@ The shape (each shipped file is the worked example):
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Mapping
 from enum import StrEnum
 from fractions import Fraction
 from functools import partial
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import NoReturn, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from huifang.core.toml import read_toml
 from huifang.rules.caps import ContactCap
 from huifang.rules.codes import AttemptResult, Channel, EventType, Outcome, Satisfaction, TaskStatus
 from huifang.rules.conditions import Condition
@@ -467,17 +467,6 @@ def parse_preset(data: Mapping[str, object], *, file: str) -> Preset:
     top.texts_or("sources")
     top.done()
     return preset
-
-
-def read_toml(path: Path, error: type[ValueError]) -> dict[str, Any]:
-    """The TOML document in ``path``; ``error`` (naming the file) when it cannot be read or parsed.
-    Shared by the preset and questionnaire loaders."""
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise error(f"{path.name}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise error(f"{path.name}: cannot be read: {exc.strerror}") from None
 
 
 def load_preset_file(path: Path) -> Preset:

@@ -16,13 +16,13 @@ from huifang.accounts.models import Role
 from huifang.accounts.services import create_staff
 from huifang.audits import drawing, services
 from huifang.audits.models import Audit, AuditDraw, AuditPolicy, Violation
-from huifang.conftest import PASSWORD
+from huifang.conftest import PASSWORD, at
 from huifang.factories import make_customer, make_event
 from huifang.followups.models import Policy, Task
 from huifang.followups.services import apply_preset, revise_policy
 from huifang.ops.tick import tick
 
-from .conftest import Week, at
+from .conftest import Week
 
 
 @pytest.mark.django_db

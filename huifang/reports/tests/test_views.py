@@ -15,12 +15,12 @@ from pytest_django.fixtures import Settings
 from huifang.accounts.models import OrgUnit
 from huifang.cases.models import Case
 from huifang.cases.services import FINISHED
-from huifang.conftest import Org
+from huifang.conftest import SH, Org
 from huifang.reports import selectors
 from huifang.reports.definitions import standard_metrics
 from huifang.reports.figures import previous_range, report
 from huifang.reports.models import Subscription
-from huifang.reports.tests.conftest import SH, client_for
+from huifang.reports.tests.conftest import client_for
 from huifang.reports.tests.test_figures import World
 
 pytestmark = pytest.mark.django_db
