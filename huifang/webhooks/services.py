@@ -29,7 +29,8 @@ from huifang.accounts.models import Staff
 from huifang.cases.models import CaseStatus, CaseStep
 from huifang.cases.selectors import case_rows, cases_for
 from huifang.followups.models import TaskStatus, TaskStatusChange
-from huifang.followups.selectors import task_rows, tasks_visible_to
+from huifang.followups.presentation import task_rows
+from huifang.followups.selectors import tasks_visible_to
 from huifang.webhooks.models import Delivery, DeliveryAttempt, EventType, OutboxMark, Subscription
 
 # Change-log ids may commit out of order on PostgreSQL (a long transaction takes an id early):

@@ -19,7 +19,10 @@ from standardwebhooks import Webhook
 
 from huifang.accounts.models import Staff
 from huifang.api.services import create_token
-from huifang.conftest import SH, at  # noqa: F401  (test modules import them from here too)
+
+# Re-exported: test modules of other apps import them from here.
+from huifang.conftest import SH as SH
+from huifang.conftest import at as at
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,11 @@ import pytest
 from django.utils import timezone
 
 from huifang.accounts.models import Staff
-from huifang.conftest import SH, Org, at  # noqa: F401  (test modules import them from here too)
+
+# Re-exported: test modules of other apps import them from here.
+from huifang.conftest import SH as SH
+from huifang.conftest import Org
+from huifang.conftest import at as at
 from huifang.events.models import Event
 from huifang.factories import make_customer, make_event
 from huifang.followups.models import Task

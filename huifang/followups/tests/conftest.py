@@ -11,7 +11,11 @@ from django.utils import timezone, translation
 
 from huifang.accounts.models import OrgUnit, Role, Staff
 from huifang.accounts.services import create_org_unit, create_staff
-from huifang.conftest import PASSWORD, SH, Org, at  # noqa: F401  (test modules import them from here too)
+from huifang.conftest import PASSWORD, Org
+
+# Re-exported: test modules of other apps import them from here.
+from huifang.conftest import SH as SH
+from huifang.conftest import at as at
 from huifang.customers.models import Customer
 from huifang.events.models import Event
 from huifang.factories import make_customer, make_event

@@ -8,7 +8,11 @@ from django.test import Client
 
 from huifang.accounts.models import Role, Staff
 from huifang.accounts.services import create_staff
-from huifang.conftest import PASSWORD, SH, Org, at  # noqa: F401  (test modules import them from here too)
+from huifang.conftest import PASSWORD, Org
+
+# Re-exported: test modules of other apps import them from here.
+from huifang.conftest import SH as SH
+from huifang.conftest import at as at
 from huifang.customers.models import Customer
 from huifang.factories import make_customer
 from huifang.visits import services
