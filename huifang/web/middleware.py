@@ -13,15 +13,12 @@ from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 
-PUBLIC_PREFIXES = (
-    "/login/",
-    "/i18n/",
-    "/" + settings.STATIC_URL.lstrip("/"),
-    "/healthz",
-    "/s/",
-    "/favicon.ico",
-    "/api/",
-)
+PUBLIC_PREFIXES = ("/login/", "/i18n/", "/healthz", "/s/", "/favicon.ico", "/api/")
+
+
+def public(path: str) -> bool:
+    """Whether ``path`` is open without logging in (static files under the STATIC_URL of the moment)."""
+    return path.startswith(PUBLIC_PREFIXES) or path.startswith("/" + settings.STATIC_URL.lstrip("/"))
 
 
 class LoginRequiredMiddleware:
@@ -29,7 +26,7 @@ class LoginRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.user.is_authenticated and not request.path.startswith(PUBLIC_PREFIXES):
+        if not request.user.is_authenticated and not public(request.path):
             return redirect_to_login(request.get_full_path())
         return self.get_response(request)
 

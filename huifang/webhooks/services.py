@@ -210,7 +210,7 @@ def _enqueue(ids: Iterable[int], *, at: datetime | None = None) -> None:
 def backoff(attempts: int) -> timedelta:
     """How long to wait after the ``attempts``-th failed try: 10 s, 40 s, 160 s … at most 10 hours
     (``HUIFANG_WEBHOOK_BACKOFF`` seconds is the first step; 0 in tests)."""
-    first = float(getattr(settings, "HUIFANG_WEBHOOK_BACKOFF", 10.0))
+    first = float(settings.HUIFANG_WEBHOOK_BACKOFF)
     return timedelta(seconds=min(first * 4 ** (attempts - 1), 36000.0))
 
 
