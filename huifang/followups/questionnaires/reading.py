@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-from huifang.core.toml import read_toml
+from huifang.core.toml import Table, read_toml
 from huifang.followups.questionnaires.conditions import _leaves, parse_condition
 from huifang.followups.questionnaires.model import (
     _CODE,
@@ -34,72 +34,10 @@ SCRIPT_DIR = Path(__file__).resolve().parent.parent / "scripts"
 # ---- reading files and dicts ---------------------------------------------------------------------
 
 
-class _Reader:
-    """One table being read: typed getters that name the source and key when they fail, and a final
-    check that no key was left unread (a misspelt key would otherwise be ignored without a word)."""
+class _Reader(Table):
+    """A table of a questionnaire (file or ``to_dict()`` data), read with the shared checks."""
 
-    def __init__(self, data: Mapping[str, Any], *, source: str, where: str = "") -> None:
-        self.data = data
-        self.source = source
-        self.where = where
-        self.seen: set[str] = set()
-
-    def path(self, key: str) -> str:
-        """The dotted key for errors: ``question[satisfaction].options[0].code``."""
-        return f"{self.where}.{key}" if self.where else key
-
-    def fail(self, key: str, message: str) -> NoReturn:
-        raise QuestionnaireError(f"{self.source}: {self.path(key)}: {message}")
-
-    def has(self, key: str) -> bool:
-        self.seen.add(key)
-        return key in self.data
-
-    def get(self, key: str, kind: type | tuple[type, ...], label: str) -> Any:
-        self.seen.add(key)
-        if key not in self.data:
-            self.fail(key, "missing")
-        value = self.data[key]
-        # bool is an int in Python; a flag where a number is wanted (or the reverse) is a mistake.
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            self.fail(key, f"must be {label}, got {value!r}")
-        return value
-
-    def text(self, key: str) -> str:
-        text: str = self.get(key, str, "text")
-        return text
-
-    def text_or(self, key: str, default: str) -> str:
-        return self.text(key) if self.has(key) else default
-
-    def flag_or(self, key: str, default: bool) -> bool:
-        flag: bool = self.get(key, bool, "true or false") if self.has(key) else default
-        return flag
-
-    def texts_or(self, key: str) -> tuple[str, ...]:
-        if not self.has(key):
-            return ()
-        items = self.get(key, (list, tuple), "a list of texts")
-        if not all(isinstance(item, str) for item in items):
-            self.fail(key, f"must be a list of texts, got {items!r}")
-        return tuple(items)
-
-    def tables(self, key: str) -> list[_Reader]:
-        if not self.has(key):
-            return []
-        items = self.get(key, (list, tuple), "a list of tables")
-        readers: list[_Reader] = []
-        for index, item in enumerate(items):
-            if not isinstance(item, Mapping):
-                self.fail(f"{key}[{index}]", f"must be a table, got {item!r}")
-            label = item.get("key", index)
-            readers.append(_Reader(item, source=self.source, where=f"{self.path(key)}[{label}]"))
-        return readers
-
-    def done(self) -> None:
-        unknown = sorted(set(self.data) - self.seen)
-        if unknown:
-            self.fail(unknown[0], "unknown key")
+    error = QuestionnaireError
 
 
 def _script_text(table: _Reader, key: str) -> str:
@@ -262,13 +200,13 @@ def _read_second(top: _Reader, *, key: str, version: int) -> Questionnaire | Non
         if name in section:
             top.fail(f"{SECOND}.{name}", "unknown key")
     data = {**section, "key": second_key(key), "version": version}
-    return _read_questionnaire(data, source=top.source, where=SECOND, nested=True)
+    return _read_questionnaire(data, source=top.file, where=SECOND, nested=True)
 
 
 def _read_questionnaire(
     data: Mapping[str, Any], *, source: str, where: str = "", nested: bool = False
 ) -> Questionnaire:
-    top = _Reader(data, source=source, where=where)
+    top = _Reader(data, file=source, where=where)
     key = top.text("key")
     if not _SCRIPT_KEY.fullmatch(key):
         top.fail("key", f"{key!r} is not a questionnaire key (a preset name like 'brokerage-showing')")
