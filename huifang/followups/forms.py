@@ -4,7 +4,7 @@ settings pages (设置 › 回访规则).
 
 The answers are not a Django form: the questions come from the task's questionnaire version, so
 ``answers_from`` reads them from the POST by question key (``q_<key>``) and the questionnaire's own
-``validate_answers`` (through ``selectors.check_attempt``, as the command does) judges them.
+``validate_answers`` (through ``check_attempt`` below, as the command and the API do) judges them.
 """
 
 from __future__ import annotations
