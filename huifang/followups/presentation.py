@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from huifang.accounts.models import OrgUnit
+from huifang.accounts.models import OrgUnit, Staff
 from huifang.followups.models import (
     AttemptResult,
     Evaluation,
@@ -23,7 +23,6 @@ from huifang.followups.models import (
     Task,
     TaskStatus,
 )
-from huifang.followups.selectors.tasks import credited
 
 # CONTRACT `huifang tasks` columns, in order.
 TASK_COLUMNS = (
@@ -45,6 +44,12 @@ TASK_COLUMNS = (
     "origin",
     "case_id",
 )
+
+
+def credited(task: Task) -> Staff | None:
+    """Whom a task counts for: the agent who worked it (a pool task has no assignee), else its
+    assignee (R9.4; the same rule as the reports' rollups)."""
+    return task.worked_by if task.worked_by_id is not None else task.assignee
 
 
 def _local(moment: datetime | None) -> str | None:

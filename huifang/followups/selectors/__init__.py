@@ -16,12 +16,12 @@ from huifang.followups.presentation import (
     HistoryEntry,
     UnitNames,
     _local,
+    credited,
     no_followup_reasons,
     task_history,
     task_rows,
 )
 from huifang.followups.selectors.tasks import (
-    credited,
     orders_without_followup,
     redraw_sample,
     tasks_for,

@@ -42,12 +42,6 @@ def tasks_for(user: Staff | None = None, *, status: str | None = None) -> QueryS
     return tasks
 
 
-def credited(task: Task) -> Staff | None:
-    """Whom a task counts for: the agent who worked it (a pool task has no assignee), else its
-    assignee (R9.4; the same rule as the reports' rollups)."""
-    return task.worked_by if task.worked_by_id is not None else task.assignee
-
-
 def why_no_task(event: Event) -> list[dict[str, Any]]:
     """The rules' answer for ``event``: per policy, the verdict and the explanation (empty when the
     tick has not seen it yet)."""
