@@ -37,8 +37,8 @@ def callback_grace() -> timedelta:
     return timedelta(minutes=settings.HUIFANG_CALLBACK_GRACE_MINUTES)
 
 
-# Read once, for the tick's clock step (``followups/scheduler/clock.py``) until it moves to ``ops``
-# and calls ``claim_timeout()`` / ``callback_grace()``, which follow the settings of the moment.
+# Read once, for the tick's clock step (``followups/scheduler/clock.py``) until it calls
+# ``claim_timeout()`` / ``callback_grace()``, which follow the settings of the moment.
 CLAIM_TIMEOUT = claim_timeout()
 CALLBACK_GRACE = callback_grace()
 
