@@ -7,9 +7,12 @@ HQ 总部
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -22,10 +25,19 @@ from huifang.accounts.services import create_org_unit, create_staff
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "correct horse battery"
+# The organisation's time zone (settings.TIME_ZONE): every wall time of a test is Shanghai's.
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def at(text: str) -> datetime:
+    """A Shanghai wall time: ``at("2026-11-03 09:30")``."""
+    return datetime.fromisoformat(text).replace(tzinfo=SH)
 
 
 class Org:
-    """The test organisation; each persona is a Staff who can log in with ``PASSWORD``."""
+    """The test organisation; each persona is a Staff who can log in with ``PASSWORD``: an agent
+    and a colleague (east), a supervisor of each region, an agent of the other region (south), HQ,
+    quality, an administrator, and on demand the office's manager."""
 
     def __init__(self) -> None:
         self.hq = create_org_unit(name="总部", code="hq", kind=OrgUnit.Kind.HQ)
@@ -53,6 +65,12 @@ class Org:
         self.hq_staff = self._staff("frank", "周敏", Role.HQ, self.hq)
         self.quality = self._staff("grace", "吴娟", Role.QUALITY, self.hq)
         self.admin = self._staff("admin", "管理员", Role.ADMIN, self.hq)
+
+    @functools.cached_property
+    def manager(self) -> Staff:
+        """The property office's manager (客服经理, the 主管 of seed 000): made only by the tests
+        that ask, so that the others' staff lists stay as they are."""
+        return self._staff("manager", "钱经理", Role.MANAGER, self.east_property)
 
     @staticmethod
     def _staff(username: str, name: str, role: str, unit: OrgUnit) -> Staff:

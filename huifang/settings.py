@@ -6,6 +6,7 @@ IMMEDIATE transactions, busy timeout) and keeps its generated secret key there t
 
 import os
 import secrets
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -256,6 +257,18 @@ HUIFANG_API_MAX_BODY = int(os.environ.get("HUIFANG_API_MAX_BODY", str(2 * 1024 *
 # Webhook receivers must answer within this many seconds; deliveries are tried this many times.
 HUIFANG_WEBHOOK_TIMEOUT = float(os.environ.get("HUIFANG_WEBHOOK_TIMEOUT", "10"))
 HUIFANG_WEBHOOK_ATTEMPTS = int(os.environ.get("HUIFANG_WEBHOOK_ATTEMPTS", "8"))
+# The first wait after a failed webhook try, in seconds (then ×4 each time, at most 10 hours).
+HUIFANG_WEBHOOK_BACKOFF = 10.0
+
+# The agents' queue: a claim nobody has touched for this long goes back to the queue (the agent
+# left their desk); a personal callback not taken this long after the agreed time goes to the pool.
+HUIFANG_CLAIM_TIMEOUT_MINUTES = 30
+HUIFANG_CALLBACK_GRACE_MINUTES = 30
+# PostgreSQL: the hot path's statements are prepared by psycopg on first use on each connection;
+# False behind a pooler in transaction mode (PgBouncer), docs/performance.md.
+HUIFANG_PREPARED_STATEMENTS = True
+# The pages' "now" (an aware datetime) instead of the clock: tests and screenshots only.
+HUIFANG_WORKBENCH_NOW: datetime | None = None
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 12 * 3600

@@ -14,73 +14,83 @@ from huifang.accounts.models import OrgUnit
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d")
 
 
-class RangeForm(forms.Form):
-    start = forms.DateField(
-        label=_("First day"),
-        widget=DATE,
-    )
+class DatesForm(forms.Form):
+    """A first and a last day, the range not ending before it starts; ``max_days`` (when set) the
+    longest range allowed."""
+
+    start = forms.DateField(label=_("First day"), widget=DATE)
     end = forms.DateField(label=_("Last day"), widget=DATE)
+    max_days: int | None = None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("start"), data.get("end")
         if isinstance(start, date) and isinstance(end, date) and end < start:
             raise forms.ValidationError(_("The range ends before it starts."))
-        if isinstance(start, date) and isinstance(end, date) and (end - start).days > 366:
+        if (
+            self.max_days is not None
+            and isinstance(start, date)
+            and isinstance(end, date)
+            and (end - start).days > self.max_days
+        ):
             raise forms.ValidationError(_("Choose a range of at most a year."))
         return data
 
 
-class VerdictForm(forms.Form):
-    verdict = forms.ChoiceField(
-        label=_("Verdict"),
-        choices=[("confirmed", _("Confirm: fabrication")), ("explained", _("Explain"))],
-        widget=forms.RadioSelect,
-    )
-    explanation = forms.CharField(
-        label=_("Supervisor's explanation"),
+class RangeForm(DatesForm):
+    max_days = 366
+
+
+def _ways(label: Any, choices: list[tuple[str, Any]]) -> forms.ChoiceField:
+    """A supervisor's decision between two ways, as radio buttons."""
+    return forms.ChoiceField(label=label, choices=choices, widget=forms.RadioSelect)
+
+
+def _comments(label: Any, rows: int) -> forms.CharField:
+    """A supervisor's free text: optional unless a decision asks for it (``DecisionForm``)."""
+    return forms.CharField(
+        label=label,
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        widget=forms.Textarea(attrs={"rows": rows, "class": "form-control"}),
     )
+
+
+class DecisionForm(forms.Form):
+    """A choice between two ways and a text that one of them requires: the field names, the way
+    that needs the text and what to say when it is missing are the subclass's."""
+
+    choice_field = ""
+    text_field = ""
+    needs_text = ""
+    missing_text: Any = ""
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("verdict") == "explained" and not str(data.get("explanation", "")).strip():
-            self.add_error(
-                "explanation", _("An explanation is required when the discrepancy is not confirmed.")
-            )
+        if data.get(self.choice_field) == self.needs_text and not str(data.get(self.text_field, "")).strip():
+            self.add_error(self.text_field, self.missing_text)
         return data
+
+
+class VerdictForm(DecisionForm):
+    verdict = _ways(_("Verdict"), [("confirmed", _("Confirm: fabrication")), ("explained", _("Explain"))])
+    explanation = _comments(_("Supervisor's explanation"), rows=3)
+
+    choice_field, text_field, needs_text = "verdict", "explanation", "explained"
+    missing_text = _("An explanation is required when the discrepancy is not confirmed.")
 
 
 class SubmitDayForm(forms.Form):
     day = forms.DateField(label=_("Day"), widget=forms.HiddenInput)
-    note = forms.CharField(
-        label=_("Note"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
-    )
+    note = _comments(_("Note"), rows=2)
 
 
-class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(
-        label=_("Decision"),
-        choices=[("approve", _("Approve")), ("return", _("Send back"))],
-        widget=forms.RadioSelect,
-    )
-    comments = forms.CharField(
-        label=_("Review comments"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
-    )
+class ReviewForm(DecisionForm):
+    decision = _ways(_("Decision"), [("approve", _("Approve")), ("return", _("Send back"))])
+    comments = _comments(_("Review comments"), rows=3)
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("decision") == "return" and not str(data.get("comments", "")).strip():
-            self.add_error("comments", _("Say what is to be corrected when sending a day back."))
-        return data
+    choice_field, text_field, needs_text = "decision", "comments", "return"
+    missing_text = _("Say what is to be corrected when sending a day back.")
 
 
 class ExtendForm(forms.Form):
@@ -89,24 +99,13 @@ class ExtendForm(forms.Form):
     reason = forms.CharField(label=_("Reason for more time"), max_length=200)
 
 
-class BulletinDraftForm(forms.Form):
+class BulletinDraftForm(DatesForm):
     region = forms.ModelChoiceField(
         label=_("Region"),
         queryset=OrgUnit.objects.filter(kind=OrgUnit.Kind.REGION).order_by("name"),
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
-    start = forms.DateField(
-        label=_("First day"),
-        widget=DATE,
-    )
-    end = forms.DateField(label=_("Last day"), widget=DATE)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("start"), data.get("end")
-        if isinstance(start, date) and isinstance(end, date) and end < start:
-            raise forms.ValidationError(_("The range ends before it starts."))
-        return data
+    field_order = ["region", "start", "end"]
 
 
 class BulletinForm(forms.Form):

@@ -11,5 +11,5 @@ from django.utils import timezone
 
 
 def clock() -> datetime:
-    fixed: datetime | None = getattr(settings, "HUIFANG_WORKBENCH_NOW", None)
+    fixed: datetime | None = settings.HUIFANG_WORKBENCH_NOW
     return fixed if fixed is not None else timezone.now()

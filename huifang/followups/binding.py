@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from huifang import rules
 from huifang.accounts import workdays
+from huifang.core.toml import read_toml
 from huifang.rules.presets import PRESET_DIR, parse_preset
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ class EngineRules:
 
 def raw_preset(name: str) -> dict[str, Any]:
     """The shipped preset file as parsed TOML (the caller has checked the name with load_preset)."""
-    return tomllib.loads((PRESET_DIR / f"{name}.toml").read_text(encoding="utf-8"))
+    return read_toml(PRESET_DIR / f"{name}.toml", rules.PresetError)
 
 
 def _base(raw: Mapping[str, Any]) -> dict[str, Any]:

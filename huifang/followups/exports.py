@@ -1,7 +1,7 @@
 """The task list as a person reads it in Excel: headers in the reader's language, codes by their
 labels, staff by name, times as 2026-11-20 09:30 in the organisation's zone.
 
-The command line and the API keep the CONTRACT's columns and codes (``selectors.task_rows``);
+The command line and the API keep the CONTRACT's columns and codes (``presentation.task_rows``);
 this is only what the pages' CSV and XLSX buttons give.
 """
 
@@ -19,7 +19,7 @@ from huifang.accounts.models import Staff
 from huifang.customers.models import Channel
 from huifang.events.models import EventType
 from huifang.followups.models import Origin, Outcome, Satisfaction, Task, TaskStatus
-from huifang.followups.selectors import UnitNames
+from huifang.followups.presentation import UnitNames
 
 # (key, header) in the order of the file; the keys follow the CONTRACT's where there is one.
 COLUMNS: tuple[tuple[str, Any], ...] = (

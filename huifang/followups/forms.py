@@ -4,7 +4,7 @@ settings pages (设置 › 回访规则).
 
 The answers are not a Django form: the questions come from the task's questionnaire version, so
 ``answers_from`` reads them from the POST by question key (``q_<key>``) and the questionnaire's own
-``validate_answers`` (through ``selectors.check_attempt``, as the command does) judges them.
+``validate_answers`` (through ``check_attempt`` below, as the command and the API do) judges them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import base64
 import binascii
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -23,6 +23,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from huifang import rules
@@ -30,11 +31,22 @@ from huifang.accounts.models import OrgUnit, Staff
 from huifang.accounts.scope import visible_units
 from huifang.accounts.selectors import agents_in_scope, staff_in_scope
 from huifang.core.forms import style_fields
-from huifang.customers.models import CustomerClass
+from huifang.customers.models import Channel, CustomerClass
 from huifang.events.models import EventType
-from huifang.followups import durations, qualification
+from huifang.followups import binding, durations, qualification, services
 from huifang.followups import questionnaires as scripts
-from huifang.followups.models import AttemptResult, Outcome, Policy, Questionnaire, Task, TaskStatus
+from huifang.followups.models import (
+    NOT_ON_SITE,
+    ON_SITE_ONLY,
+    REACHED,
+    TERMINAL,
+    AttemptResult,
+    Outcome,
+    Policy,
+    Questionnaire,
+    Task,
+    TaskStatus,
+)
 
 # ---------------------------------------------------------------------------------------------
 # The workbench: one contact attempt and the answers to the task's script
@@ -433,3 +445,151 @@ class ApplyPresetForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["preset"].choices = list(preset_titles().items())  # type: ignore[attr-defined]
         style_fields(self)
+
+
+# --------------------------------------------------------------------------------------------------
+# An attempt, checked before ``record_attempt``: the one set of checks for the workbench form, the
+# ``attempt`` command and the API (each shows the problems its own way).
+
+
+def _ladder_results(task: Task) -> set[str]:
+    """The results the task's retry ladder knows: unreachable, or ending the task."""
+    ladder = services.rules_of(task.policy_version).ladder
+    return {result.value for result in ladder.unreachable | ladder.ends_invalid}
+
+
+def allowed_results(task: Task) -> list[AttemptResult]:
+    """The results an attempt on ``task`` may record, in the CONTRACT's order — the one rule for the
+    command, the API and the workbench (whose one-press buttons are these). The retry ladder's own
+    results (unreachable, or ending the task) when they fit the task's channel; a result that
+    reaches the customer, and ``callback``, always: the engine has its own rule for them. Any other
+    result is not allowed: the engine would take it for reaching the customer and complete the task."""
+    known = _ladder_results(task)
+    misfits = NOT_ON_SITE if task.channel == Channel.ON_SITE else ON_SITE_ONLY
+    return [
+        code
+        for code in AttemptResult
+        if (code in known and code not in misfits)
+        or (code not in known and (code in REACHED or code == AttemptResult.CALLBACK))
+    ]
+
+
+@dataclass(frozen=True)
+class AttemptProblem:
+    """One thing wrong with an attempt: where (``task``, ``--result``, ``--callback-at``,
+    ``--answers``) and what; for an answer, the question ``key`` and the questionnaire's error
+    ``code`` (``missing``, ``reason_missing`` …), so that a form can show it next to the question."""
+
+    where: str
+    message: str
+    key: str = ""
+    code: str = ""
+
+    def text(self) -> str:
+        return f"{self.key}: {self.message}" if self.key else self.message
+
+
+def _misfit(task: Task, result: str, allowed: Sequence[str]) -> AttemptProblem:
+    """Why ``result`` is not one of ``allowed`` for ``task``, naming what is."""
+    values = {
+        "result": result,
+        "task": task.pk,
+        "policy": task.policy.key,
+        "channel": task.channel,
+        "allowed": ", ".join(allowed),
+    }
+    if result in _ladder_results(task):
+        text = gettext(
+            "result %(result)s does not fit task %(task)s, whose channel is %(channel)s; one of %(allowed)s"
+        )
+    else:
+        text = gettext(
+            "result %(result)s does not fit task %(task)s: the retry ladder of policy %(policy)s does "
+            "not know it; one of %(allowed)s"
+        )
+    return AttemptProblem("--result", text % values)
+
+
+def check_attempt(
+    task: Task,
+    *,
+    result: str,
+    at: datetime,
+    answers: Mapping[str, Any] | None,
+    incomplete: bool,
+    callback_at: datetime | None,
+) -> list[AttemptProblem]:
+    """What is wrong with an attempt before it is recorded; empty when it may be recorded. Used by
+    the command, the API and the workbench form (``attempt_problems`` is the same as text pairs)."""
+    problems: list[AttemptProblem] = []
+    if task.status in TERMINAL:
+        return [
+            AttemptProblem("task", f"task {task.pk} is {task.status}; no further attempt can be recorded")
+        ]
+    if result not in AttemptResult.values:
+        return [
+            AttemptProblem("--result", f"unknown result {result!r}; one of {', '.join(AttemptResult.values)}")
+        ]
+    allowed = allowed_results(task)
+    if result not in allowed:
+        # Before the engine is asked: it would take a result its ladder does not know for reaching
+        # the customer, and complete the task.
+        return [_misfit(task, result, allowed)]
+    if result == AttemptResult.CALLBACK:
+        if callback_at is None:
+            problems.append(
+                AttemptProblem("--callback-at", "a callback needs the time the customer asked for")
+            )
+        elif callback_at <= at:
+            problems.append(AttemptProblem("--callback-at", "the callback time must be after the attempt"))
+    elif callback_at is not None:
+        problems.append(AttemptProblem("--callback-at", "only a callback has a callback time"))
+    engine = services.rules_of(task.policy_version)
+    if not problems:
+        # The ladder's own preconditions (e.g. no attempt left), asked of the engine itself.
+        try:
+            rules.next_step(
+                ladder=engine.ladder,
+                history=services.history_of(task),
+                result=rules.AttemptResult(result),
+                at=at,
+                hours=engine.hours,
+                calendar=binding.calendar_for(at, callback_at or at),
+                callback_at=callback_at,
+            )
+        except ValueError as error:
+            problems.append(AttemptProblem("task", str(error)))
+    reaches = result in REACHED and result not in engine.ladder.unreachable | engine.ladder.ends_invalid
+    if answers and not reaches and result != AttemptResult.CALLBACK:
+        problems.append(
+            AttemptProblem(
+                "--answers", f"answers are recorded only when the customer was reached, not on {result}"
+            )
+        )
+    elif reaches and task.questionnaire is not None:
+        errors = scripts.validate_answers(
+            services.load_script(task.questionnaire),
+            answers=dict(answers or {}),
+            attributes=services.task_facts(task),
+            incomplete=incomplete,
+        )
+        problems += [AttemptProblem("--answers", error.message, error.key, error.code) for error in errors]
+    return problems
+
+
+def attempt_problems(
+    task: Task,
+    *,
+    result: str,
+    at: datetime,
+    answers: Mapping[str, Any] | None,
+    incomplete: bool,
+    callback_at: datetime | None,
+) -> list[tuple[str, str]]:
+    """``check_attempt`` as (where, what) pairs, as the command prints them."""
+    return [
+        (problem.where, problem.text())
+        for problem in check_attempt(
+            task, result=result, at=at, answers=answers, incomplete=incomplete, callback_at=callback_at
+        )
+    ]

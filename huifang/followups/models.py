@@ -98,6 +98,16 @@ class AttemptResult(models.TextChoices):
     CALLBACK = codes.AttemptResult.CALLBACK.value, _("Call back later")
 
 
+# Results that reach the customer and end the task: the answers decide the outcome.
+REACHED = frozenset({AttemptResult.CONNECTED, AttemptResult.VISITED, AttemptResult.SENT})
+# What a result means on a channel: only a visit finds nobody at home; a visit does not ring out,
+# find the line busy or switched off, or dial a wrong number.
+ON_SITE_ONLY = frozenset({AttemptResult.NOT_HOME})
+NOT_ON_SITE = frozenset(
+    {AttemptResult.NO_ANSWER, AttemptResult.BUSY, AttemptResult.POWERED_OFF, AttemptResult.WRONG_NUMBER}
+)
+
+
 class Outcome(models.TextChoices):
     """CONTRACT outcomes."""
 

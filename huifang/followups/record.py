@@ -24,6 +24,7 @@ from huifang.customers.models import Channel
 from huifang.events.models import EventType
 from huifang.followups import questionnaires as scripts
 from huifang.followups.models import (
+    REACHED,
     Attempt,
     AttemptResult,
     Origin,
@@ -145,9 +146,6 @@ class AttemptRecord:
     outcome: str
     answers: list[AnswerLine] = field(default_factory=list)
     technical: str = ""
-
-
-REACHED = frozenset({AttemptResult.CONNECTED, AttemptResult.VISITED, AttemptResult.SENT})
 
 
 def attempt_records(

@@ -73,7 +73,7 @@ def mask_address(to: str) -> str:
 
 
 def options() -> dict[str, Any]:
-    configured: dict[str, Any] = getattr(settings, "HUIFANG_MESSAGING", {})
+    configured: dict[str, Any] = settings.HUIFANG_MESSAGING
     return configured
 
 

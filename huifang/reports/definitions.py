@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from huifang import rules
-from huifang.rules.presets import read_toml
+from huifang.core.toml import read_toml
 
 DONE = ("completed", "invalid")
 DUE = ("scheduled", "open", "claimed", "waiting_retry", *DONE)

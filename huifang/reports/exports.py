@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from huifang.core.exports import csv_response, xlsx_bytes
 from huifang.reports import svg
-from huifang.reports.selectors import ReportView, last_update
+from huifang.reports.presentation import ReportView
+from huifang.reports.selectors import last_update
 
 FORMATS = ("xlsx", "csv", "pdf")
 CONTENT_TYPES = {

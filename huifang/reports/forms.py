@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from huifang.core.forms import style_fields
 from huifang.reports.models import Subscription
-from huifang.reports.selectors import MAX_DAYS, TITLES
+from huifang.reports.presentation import TITLES
+from huifang.reports.selectors import MAX_DAYS
 
 BY_CHOICES = [
     ("", _("Whole scope")),

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from huifang.accounts.models import Staff
 from huifang.customers.services import record_export
-from huifang.reports import exports, selectors
+from huifang.reports import exports, presentation
 from huifang.reports.models import Subscription
 
 logger = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def _mail(subscription: Subscription, *, start: date, end: date, now: datetime) 
     """Build the report as the subscriber may see it, in the organisation's language, and mail it."""
     staff = subscription.staff
     with translation.override(settings.LANGUAGE_CODE):
-        view = selectors.build(
+        view = presentation.build(
             subscription.report, start=start, end=end, by=subscription.by or None, user=staff
         )
         report_file = exports.render(view, subscription.format, prepared_on=timezone.localdate(now))

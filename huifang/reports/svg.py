@@ -156,7 +156,7 @@ def lines(x: Sequence[str], series: Mapping[str, Sequence[float | None]]) -> Cha
 
 
 def from_data(data: Mapping[str, object], labels: Mapping[str, str]) -> dict[str, Chart]:
-    """The SVG charts of ``selectors.charts`` data: ``trend`` as lines, ``bars`` as bars."""
+    """The SVG charts of ``presentation.charts`` data: ``trend`` as lines, ``bars`` as bars."""
     out: dict[str, Chart] = {}
     for key, draw in (("trend", lines), ("bars", bars)):
         part = data.get(key)

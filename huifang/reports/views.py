@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from huifang.accounts.models import Role, Staff
 from huifang.core.clock import clock
 from huifang.customers.services import record_export
-from huifang.reports import exports, selectors, services, svg
+from huifang.reports import exports, presentation, selectors, services, svg
 from huifang.reports.forms import DashboardForm, RangeForm, ReportForm, SubscriptionForm
 from huifang.reports.models import Subscription
 from huifang.reports.rollups import catch_up
@@ -59,7 +59,9 @@ def _report_page(request: HttpRequest, *, default: str) -> HttpResponse:
     context = {**_base(request), "form": form, "view": None, "query": ""}
     if form.is_valid():
         data = form.cleaned_data
-        view = selectors.build(data["report"], start=data["start"], end=data["end"], by=data["by"], user=user)
+        view = presentation.build(
+            data["report"], start=data["start"], end=data["end"], by=data["by"], user=user
+        )
         context.update(exports.print_context(view, prepared_on=today, updated=clock()))
         context["query"] = urlencode(
             {"report": view.name, "start": view.start, "end": view.end, "by": view.by or ""}
@@ -95,7 +97,7 @@ def agent(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {**_base(request), "form": form, "person": person, "agent_view": None}
     if form.is_valid():
         data = form.cleaned_data
-        agent_view = selectors.agent_figures(person, viewer=user, start=data["start"], end=data["end"])
+        agent_view = presentation.agent_figures(person, viewer=user, start=data["start"], end=data["end"])
         context["agent_view"] = agent_view
         context["svg"] = svg.from_data(agent_view.charts, agent_view.charts["labels"])
     return render(request, "reports/agent.html", context)
@@ -109,7 +111,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {**_base(request), "form": form, "charts": None}
     if form.is_valid():
         data = form.cleaned_data
-        context["charts"] = selectors.dashboard(
+        context["charts"] = presentation.dashboard(
             user, start=data["start"], end=data["end"], granularity=data["granularity"], now=clock()
         )
     return render(request, "reports/dashboard.html", context)
@@ -126,7 +128,7 @@ def export(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return HttpResponse(" ".join(str(e) for errors in form.errors.values() for e in errors), status=400)
     data = form.cleaned_data
-    view = selectors.build(data["report"], start=data["start"], end=data["end"], by=data["by"], user=user)
+    view = presentation.build(data["report"], start=data["start"], end=data["end"], by=data["by"], user=user)
     report_file = exports.render(view, file_format, prepared_on=_today())
     record_export(
         staff=user,

@@ -20,15 +20,15 @@ The shape (each shipped file is the worked example):
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Mapping
 from enum import StrEnum
 from fractions import Fraction
 from functools import partial
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from huifang.core.toml import Table, read_toml
 from huifang.rules.caps import ContactCap
 from huifang.rules.codes import AttemptResult, Channel, EventType, Outcome, Satisfaction, TaskStatus
 from huifang.rules.conditions import Condition
@@ -50,90 +50,21 @@ class PresetError(ValueError):
     """A preset file that cannot be used, with the file and the key at fault."""
 
 
-class _Table:
-    """One TOML table being read: typed getters that name the file and key when they fail, and a
-    final check that no key was left unread."""
+class _Table(Table):
+    """A table of a preset file: the shared getters (``core.toml.Table``) and the preset's own
+    (numbers as exact fractions, offsets, conditions, codes)."""
 
-    def __init__(self, data: Mapping[str, object], *, file: str, where: str) -> None:
-        self.data = data
-        self.file = file
-        self.where = where
-        self.seen: set[str] = set()
-
-    def path(self, key: str) -> str:
-        """The dotted key for errors; an empty key names the table itself."""
-        if not key:
-            return self.where
-        return f"{self.where}.{key}" if self.where else key
-
-    def fail(self, key: str, message: str) -> NoReturn:
-        raise PresetError(f"{self.file}: {self.path(key)}: {message}")
-
-    def _get(self, key: str, kind: type | tuple[type, ...], label: str) -> object:
-        self.seen.add(key)
-        if key not in self.data:
-            self.fail(key, "missing")
-        value = self.data[key]
-        # bool is an int in Python; a flag where a number is wanted (or the reverse) is a mistake.
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            self.fail(key, f"must be {label}, got {value!r}")
-        return value
-
-    def has(self, key: str) -> bool:
-        self.seen.add(key)
-        return key in self.data
-
-    def text(self, key: str) -> str:
-        value = self._get(key, str, "text")
-        assert isinstance(value, str)
-        return value
-
-    def text_or(self, key: str, default: str) -> str:
-        return self.text(key) if self.has(key) else default
+    error = PresetError
 
     def integer(self, key: str) -> int:
-        value = self._get(key, int, "a whole number")
+        value = self.get(key, int, "a whole number")
         assert isinstance(value, int)
         return value
 
-    def flag_or(self, key: str, default: bool) -> bool:
-        if not self.has(key):
-            return default
-        value = self._get(key, bool, "true or false")
-        assert isinstance(value, bool)
-        return value
-
     def number(self, key: str) -> Fraction:
-        value = self._get(key, (int, float, str), "a number")
+        value = self.get(key, (int, float, str), "a number")
         assert isinstance(value, int | float | str)
         return self.build(key, partial(percent, value))
-
-    def texts_or(self, key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
-        if not self.has(key):
-            return default
-        value = self._get(key, list, "a list of texts")
-        assert isinstance(value, list)
-        if not all(isinstance(item, str) for item in value):
-            self.fail(key, f"must be a list of texts, got {value!r}")
-        return tuple(str(item) for item in value)
-
-    def table(self, key: str) -> _Table:
-        value = self._get(key, dict, "a table")
-        assert isinstance(value, dict)
-        return _Table(value, file=self.file, where=self.path(key))
-
-    def tables(self, key: str) -> list[_Table]:
-        if not self.has(key):
-            return []
-        value = self._get(key, list, "a list of tables")
-        assert isinstance(value, list)
-        tables: list[_Table] = []
-        for index, item in enumerate(value):
-            if not isinstance(item, dict):
-                self.fail(f"{key}[{index}]", f"must be a table, got {item!r}")
-            label = item.get("key", index)
-            tables.append(_Table(item, file=self.file, where=f"{self.path(key)}[{label}]"))
-        return tables
 
     def build(self, key: str, factory: Callable[[], T]) -> T:
         """``factory()``, a ValueError it raises reported against ``key``."""
@@ -159,12 +90,6 @@ class _Table:
         except ValueError:
             choices = ", ".join(member.value for member in enum)
             self.fail(key, f"unknown code {text!r}; one of {choices}")
-
-    def done(self) -> None:
-        """Refuse keys nobody read: a misspelt key would otherwise be ignored without a word."""
-        unknown = sorted(set(self.data) - self.seen)
-        if unknown:
-            self.fail(unknown[0], "unknown key")
 
 
 def _calling_hours(table: _Table, tz: ZoneInfo) -> CallingHours:
@@ -225,7 +150,7 @@ def _batch(table: _Table) -> Batch:
 
 def _cadence(table: _Table) -> Cadence:
     steps: list[tuple[Offset, Offset]] = []
-    raw_steps = table._get("steps", list, "a list of [earliest, latest] pairs") if table.has("steps") else []
+    raw_steps = table.get("steps", list, "a list of [earliest, latest] pairs") if table.has("steps") else []
     assert isinstance(raw_steps, list)
     for pair in raw_steps:
         if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(part, str) for part in pair)):
@@ -343,7 +268,7 @@ def _policy(table: _Table, ladders: Mapping[str, RetryLadder], tz: ZoneInfo) -> 
 def _quota(table: _Table) -> QuotaRule:
     months = None
     if table.has("months"):
-        raw = table._get("months", list, "a list of month numbers")
+        raw = table.get("months", list, "a list of month numbers")
         assert isinstance(raw, list)
         if not all(isinstance(month, int) and not isinstance(month, bool) for month in raw):
             table.fail("months", f"must be a list of month numbers, got {raw!r}")
@@ -467,17 +392,6 @@ def parse_preset(data: Mapping[str, object], *, file: str) -> Preset:
     top.texts_or("sources")
     top.done()
     return preset
-
-
-def read_toml(path: Path, error: type[ValueError]) -> dict[str, Any]:
-    """The TOML document in ``path``; ``error`` (naming the file) when it cannot be read or parsed.
-    Shared by the preset and questionnaire loaders."""
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise error(f"{path.name}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise error(f"{path.name}: cannot be read: {exc.strerror}") from None
 
 
 def load_preset_file(path: Path) -> Preset:

@@ -16,7 +16,6 @@ from django.utils.cache import patch_cache_control
 PUBLIC_PREFIXES = (
     "/login/",
     "/i18n/",
-    "/" + settings.STATIC_URL.lstrip("/"),
     "/healthz",
     "/s/",
     "/messages/receipts/",  # the SMS vendors' receipt pushes: a shared secret, no session
@@ -25,12 +24,17 @@ PUBLIC_PREFIXES = (
 )
 
 
+def public(path: str) -> bool:
+    """Whether ``path`` is open without logging in (static files under the STATIC_URL of the moment)."""
+    return path.startswith(PUBLIC_PREFIXES) or path.startswith("/" + settings.STATIC_URL.lstrip("/"))
+
+
 class LoginRequiredMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.user.is_authenticated and not request.path.startswith(PUBLIC_PREFIXES):
+        if not request.user.is_authenticated and not public(request.path):
             return redirect_to_login(request.get_full_path())
         return self.get_response(request)
 

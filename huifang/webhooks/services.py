@@ -29,7 +29,8 @@ from huifang.accounts.models import Staff
 from huifang.cases.models import CaseStatus, CaseStep
 from huifang.cases.selectors import case_rows, cases_for
 from huifang.followups.models import TaskStatus, TaskStatusChange
-from huifang.followups.selectors import task_rows, tasks_visible_to
+from huifang.followups.presentation import task_rows
+from huifang.followups.selectors import tasks_visible_to
 from huifang.webhooks.models import Delivery, DeliveryAttempt, EventType, OutboxMark, Subscription
 
 # Change-log ids may commit out of order on PostgreSQL (a long transaction takes an id early):
@@ -209,7 +210,7 @@ def _enqueue(ids: Iterable[int], *, at: datetime | None = None) -> None:
 def backoff(attempts: int) -> timedelta:
     """How long to wait after the ``attempts``-th failed try: 10 s, 40 s, 160 s … at most 10 hours
     (``HUIFANG_WEBHOOK_BACKOFF`` seconds is the first step; 0 in tests)."""
-    first = float(getattr(settings, "HUIFANG_WEBHOOK_BACKOFF", 10.0))
+    first = float(settings.HUIFANG_WEBHOOK_BACKOFF)
     return timedelta(seconds=min(first * 4 ** (attempts - 1), 36000.0))
 
 

@@ -3,10 +3,9 @@ working-day window and deadline; the page, the command and the system check that
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from io import StringIO
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -18,19 +17,12 @@ from huifang.accounts import workdays
 from huifang.accounts.models import CalendarDay, OrgUnit, Staff
 from huifang.accounts.services import add_calendar_days, create_org_unit, remove_calendar_days
 from huifang.cases.services import deadline_after
-from huifang.conftest import Org
+from huifang.conftest import SH, Org, at
 from huifang.factories import make_customer, make_event
 from huifang.followups import binding
 from huifang.followups.models import Task
 from huifang.followups.services import apply_preset
 from huifang.ops.tick import tick
-
-SH = ZoneInfo("Asia/Shanghai")
-
-
-def at(text: str) -> datetime:
-    """A Shanghai wall time: ``at("2027-02-04 15:00")``."""
-    return datetime.fromisoformat(text).replace(tzinfo=SH)
 
 
 def enter(first: str, last: str | None = None, *, kind: str = "off", name: str = "春节") -> None:

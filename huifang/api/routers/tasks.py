@@ -21,7 +21,7 @@ from huifang.api.auth import caller
 from huifang.api.errors import Conflict, Invalid, invalid, moment
 from huifang.api.schemas import In, errors
 from huifang.customers.phones import mask_phone
-from huifang.followups import selectors, services
+from huifang.followups import forms, presentation, selectors, services
 from huifang.followups.models import AttemptResult, Origin, Task, TaskStatus, TaskStatusChange
 
 router = Router(tags=["tasks"])
@@ -89,13 +89,13 @@ def visible_tasks(user: Staff) -> QuerySet[Task]:
 
 
 def task_row(task: Task) -> dict[str, Any]:
-    row = next(selectors.task_rows([task]))
+    row = next(presentation.task_rows([task]))
     row["customer_phone"] = mask_phone(task.customer.phone) if task.customer.phone else ""
     return row
 
 
 def task_rows(tasks: list[Task]) -> list[dict[str, Any]]:
-    rows = list(selectors.task_rows(tasks))
+    rows = list(presentation.task_rows(tasks))
     for row, task in zip(rows, tasks, strict=True):
         row["customer_phone"] = mask_phone(task.customer.phone) if task.customer.phone else ""
     return rows
@@ -196,7 +196,7 @@ def post_attempt(request: HttpRequest, task_id: int, body: AttemptIn) -> Status[
     at = moment(body.at, ["body", "at"]) if body.at is not None else now
     callback_at = moment(body.callback_at, ["body", "callback_at"]) if body.callback_at is not None else None
     answers = dict(body.answers or {})
-    found = selectors.check_attempt(
+    found = forms.check_attempt(
         task,
         result=body.result,
         at=at,

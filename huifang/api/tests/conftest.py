@@ -8,10 +8,8 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -22,11 +20,9 @@ from standardwebhooks import Webhook
 from huifang.accounts.models import Staff
 from huifang.api.services import create_token
 
-SH = ZoneInfo("Asia/Shanghai")
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=SH)
+# Re-exported: test modules of other apps import them from here.
+from huifang.conftest import SH as SH
+from huifang.conftest import at as at
 
 
 @pytest.fixture(autouse=True)

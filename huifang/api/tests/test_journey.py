@@ -14,8 +14,8 @@ import time_machine
 from django.utils import timezone
 
 from huifang.api.models import CallRecord
-from huifang.api.tests.conftest import Api, Receiver, at
-from huifang.conftest import Org
+from huifang.api.tests.conftest import Api, Receiver
+from huifang.conftest import Org, at
 from huifang.followups.models import Attempt, Task
 from huifang.followups.services import apply_preset
 from huifang.ops.tick import tick

@@ -11,10 +11,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from huifang.api.tests.conftest import Api, at
+from huifang.api.tests.conftest import Api
 from huifang.api.tests.test_journey import SATISFIED
 from huifang.cases.models import Case
-from huifang.conftest import Org
+from huifang.conftest import Org, at
 from huifang.followups.models import Task
 from huifang.followups.services import apply_preset
 from huifang.ops.tick import tick

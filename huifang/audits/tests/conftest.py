@@ -4,14 +4,17 @@ real tick and attempts."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from huifang.accounts.models import Staff
+
+# Re-exported: test modules of other apps import them from here.
+from huifang.conftest import SH as SH
 from huifang.conftest import Org
+from huifang.conftest import at as at
 from huifang.events.models import Event
 from huifang.factories import make_customer, make_event
 from huifang.followups.models import Task
@@ -19,12 +22,7 @@ from huifang.followups.services import apply_preset, record_attempt
 from huifang.ops.tick import tick
 from huifang.web.tests.conftest import chromium, page  # noqa: F401
 
-SH = ZoneInfo("Asia/Shanghai")
 SATISFIED = {"service_confirmed": "yes", "satisfaction": "satisfied"}
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=SH)
 
 
 class Week:

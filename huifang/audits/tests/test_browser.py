@@ -21,10 +21,10 @@ from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from huifang.audits.models import Audit, AuditStatus, DailyReport, Discrepancy, ReportStatus, Verdict
-from huifang.conftest import PASSWORD
+from huifang.conftest import PASSWORD, at
 from huifang.ops.tick import tick
 
-from .conftest import Week, at
+from .conftest import Week
 
 pytestmark = pytest.mark.browser
 

@@ -16,11 +16,12 @@ from django.core.management import CommandError, call_command
 from huifang.audits import selectors, services
 from huifang.audits.models import Audit, AuditDraw, AuditStatus, Discrepancy, Verdict, Violation
 from huifang.cases.models import Case, CaseKind, CaseStatus
+from huifang.conftest import at
 from huifang.followups.models import Origin, Policy, Task
 from huifang.followups.services import record_attempt
 from huifang.ops.tick import tick
 
-from .conftest import Week, at
+from .conftest import Week
 
 pytestmark = pytest.mark.django_db
 

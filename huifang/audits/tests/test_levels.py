@@ -12,17 +12,15 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from huifang.accounts.models import Role
-from huifang.accounts.services import create_staff
 from huifang.audits import drawing, services
 from huifang.audits.models import Audit, AuditDraw, AuditPolicy, Violation
-from huifang.conftest import PASSWORD
+from huifang.conftest import at
 from huifang.factories import make_customer, make_event
 from huifang.followups.models import Policy, Task
 from huifang.followups.services import apply_preset, revise_policy
 from huifang.ops.tick import tick
 
-from .conftest import Week, at
+from .conftest import Week
 
 
 @pytest.mark.django_db
@@ -42,9 +40,7 @@ def test_the_property_preset_installs_seed_003s_levels_once(week: Week) -> None:
 @pytest.mark.django_db
 def test_the_managers_and_the_quality_departments_monthly_samples_are_drawn_per_unit(week: Week) -> None:
     org = week.org
-    manager = create_staff(
-        username="mgr", display_name="钱经理", role=Role.MANAGER, unit=org.east_property, password=PASSWORD
-    )
+    manager = org.manager
     apply_preset(name="property-management", by=None, at=timezone.now())
     week.installs(east=12, south=3)
     week.follow_up()  # completed on 3 November
@@ -72,9 +68,7 @@ def test_the_managers_and_the_quality_departments_monthly_samples_are_drawn_per_
 @pytest.mark.django_db
 def test_a_complaint_not_followed_up_in_time_charges_the_agent_50_and_the_manager_100(week: Week) -> None:
     org = week.org
-    manager = create_staff(
-        username="mgr", display_name="钱经理", role=Role.MANAGER, unit=org.east_property, password=PASSWORD
-    )
+    manager = org.manager
     apply_preset(name="property-management", by=None, at=timezone.now())
     event = make_event(
         customer=make_customer(unit=org.east_property, owner=org.agent),

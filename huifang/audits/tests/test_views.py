@@ -16,11 +16,12 @@ from pytest_django.fixtures import Settings
 from huifang.audits import services
 from huifang.audits.models import Audit, Bulletin, DailyReport, Discrepancy, ReportStatus, Verdict
 from huifang.cases.models import CaseStatus
+from huifang.conftest import at
 from huifang.followups.models import TaskStatus
 from huifang.followups.services import record_attempt
 from huifang.ops.tick import tick
 
-from .conftest import Week, at
+from .conftest import Week
 
 pytestmark = pytest.mark.django_db
 

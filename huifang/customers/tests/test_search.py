@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.test import Client
 from django.utils import timezone
 
-from huifang.conftest import Org
+from huifang.conftest import Org, at
 from huifang.customers.selectors import search_customers
 from huifang.factories import make_customer
 
@@ -64,8 +64,6 @@ def test_an_imported_birthday_in_the_future_is_a_row_error() -> None:
 
 def test_the_customer_page_tells_the_whole_story(org: Org) -> None:
     """Events, follow-ups with each attempt, cases and who viewed the number, on one time line."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
 
     from huifang.customers.services import reveal_phone
     from huifang.followups.services import record_attempt
@@ -77,7 +75,7 @@ def test_the_customer_page_tells_the_whole_story(org: Org) -> None:
         task=task,
         agent=shop.agent,
         result="no_answer",
-        at=datetime(2026, 11, 3, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")),
+        at=at("2026-11-03 10:00"),
     )
     reveal_phone(staff=org.east_supervisor, customer=task.customer, reason="核实号码")
     client = Client()

@@ -67,6 +67,21 @@ def too_long(limit: int) -> str:
     return _("longer than %(limit)d characters") % {"limit": limit}
 
 
+def key_problem(
+    field: str, key: str, *, number: int, limit: int, first_row: dict[str, int]
+) -> list[tuple[str, str]]:
+    """What is wrong with a row's key cell (a customer's ref, a person's login), as (field, reason):
+    empty, longer than the field allows, or already given on an earlier row of the file (noted in
+    ``first_row``, the key → its first row). Empty when the key can be used."""
+    if not key:
+        return [(field, required())]
+    if len(key) > limit:
+        return [(field, too_long(limit))]
+    if (earlier := first_row.setdefault(key, number)) != number:
+        return [(field, already_on_row(key, earlier))]
+    return []
+
+
 class RowImporter(ABC, Generic[Row]):
     """Reads rows one at a time (``parse``, no database) and writes them a batch at a time
     (``flush``: a handful of queries per batch, whatever its size)."""

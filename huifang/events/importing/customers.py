@@ -18,7 +18,7 @@ from huifang.events.importing import values
 from huifang.events.importing.base import (
     Context,
     RowImporter,
-    already_on_row,
+    key_problem,
     max_length,
     outside_scope,
     required,
@@ -85,14 +85,10 @@ class CustomerImporter(RowImporter[CustomerRow]):
         if not self.prepare(number, cells):
             return None
         ix = self.index
-        problems: list[tuple[str, str]] = []
         ref = cells[ix["customer_ref"]]
-        if not ref:
-            problems.append(("customer_ref", required()))
-        elif len(ref) > self.limits["ref"]:
-            problems.append(("customer_ref", too_long(self.limits["ref"])))
-        elif (earlier := self.first_row.setdefault(ref, number)) != number:
-            problems.append(("customer_ref", already_on_row(ref, earlier)))
+        problems = key_problem(
+            "customer_ref", ref, number=number, limit=self.limits["ref"], first_row=self.first_row
+        )
         parsed: dict[str, Any] = {}
         for column, attr in self.attributes.items():
             text = cells[ix[column]]

@@ -13,7 +13,7 @@ from typing import Any
 from huifang.accounts.models import Role, Staff
 from huifang.accounts.services import create_staff
 from huifang.events.importing import values
-from huifang.events.importing.base import Context, RowImporter, already_on_row, max_length, required, too_long
+from huifang.events.importing.base import Context, RowImporter, key_problem, max_length, required, too_long
 from huifang.events.importing.lookups import UnitError
 
 
@@ -44,14 +44,10 @@ class StaffImporter(RowImporter[StaffRow]):
         if not self.prepare(number, cells):
             return None
         ix = self.index
-        problems: list[tuple[str, str]] = []
         username = cells[ix["username"]]
-        if not username:
-            problems.append(("username", required()))
-        elif len(username) > self.limits["username"]:
-            problems.append(("username", too_long(self.limits["username"])))
-        elif (earlier := self.first_row.setdefault(username, number)) != number:
-            problems.append(("username", already_on_row(username, earlier)))
+        problems = key_problem(
+            "username", username, number=number, limit=self.limits["username"], first_row=self.first_row
+        )
         parsed: dict[str, Any] = {}
         name = cells[ix["name"]]
         if not name:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from huifang.conftest import SH
 from huifang.events.importing import values
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 TEN_THIRTY_IN_SHANGHAI = datetime(2025, 11, 2, 2, 30, tzinfo=UTC)
 
 
@@ -32,13 +31,13 @@ TEN_THIRTY_IN_SHANGHAI = datetime(2025, 11, 2, 2, 30, tzinfo=UTC)
     ],
 )
 def test_common_ways_of_writing_a_time_give_the_same_utc_moment(text: str) -> None:
-    assert values.parse_datetime(text, SHANGHAI) == TEN_THIRTY_IN_SHANGHAI
+    assert values.parse_datetime(text, SH) == TEN_THIRTY_IN_SHANGHAI
 
 
 @pytest.mark.parametrize("text", ["02/11/2025 10:30", "2025-13-02 10:30", "2025-02-30", "2025", "昨天"])
 def test_an_ambiguous_or_impossible_time_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match=text):
-        values.parse_datetime(text, SHANGHAI)
+        values.parse_datetime(text, SH)
 
 
 def test_a_birthday_is_a_date_and_excel_midnight_counts_as_one() -> None:

@@ -26,10 +26,21 @@ from huifang.followups.services.policies import rules_of
 from huifang.followups.services.sql import CONTACT_HORIZON, claim_statement
 from huifang.followups.services.status import TaskConflict, transition
 
-# A claim nobody has touched for this long goes back to the queue (the agent left their desk).
-CLAIM_TIMEOUT = timedelta(minutes=getattr(settings, "HUIFANG_CLAIM_TIMEOUT_MINUTES", 30))
-# A personal callback not taken this long after the agreed time is released to the pool.
-CALLBACK_GRACE = timedelta(minutes=getattr(settings, "HUIFANG_CALLBACK_GRACE_MINUTES", 30))
+
+def claim_timeout() -> timedelta:
+    """A claim nobody has touched for this long goes back to the queue (the agent left their desk)."""
+    return timedelta(minutes=settings.HUIFANG_CLAIM_TIMEOUT_MINUTES)
+
+
+def callback_grace() -> timedelta:
+    """A personal callback not taken this long after the agreed time is released to the pool."""
+    return timedelta(minutes=settings.HUIFANG_CALLBACK_GRACE_MINUTES)
+
+
+# Read once, for the tick's clock step (``followups/scheduler/clock.py``) until it calls
+# ``claim_timeout()`` / ``callback_grace()``, which follow the settings of the moment.
+CLAIM_TIMEOUT = claim_timeout()
+CALLBACK_GRACE = callback_grace()
 
 
 # --------------------------------------------------------------------------------------------------

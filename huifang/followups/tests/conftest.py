@@ -4,9 +4,7 @@ Shanghai times, and a quick way to a task through the real tick."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone, translation
@@ -14,19 +12,16 @@ from django.utils import timezone, translation
 from huifang.accounts.models import OrgUnit, Role, Staff
 from huifang.accounts.services import create_org_unit, create_staff
 from huifang.conftest import PASSWORD, Org
+
+# Re-exported: test modules of other apps import them from here.
+from huifang.conftest import SH as SH
+from huifang.conftest import at as at
 from huifang.customers.models import Customer
 from huifang.events.models import Event
 from huifang.factories import make_customer, make_event
 from huifang.followups.models import Task
 from huifang.followups.services import apply_preset
 from huifang.ops.tick import tick
-
-SH = ZoneInfo("Asia/Shanghai")
-
-
-def at(text: str) -> datetime:
-    """A Shanghai wall time: ``at("2026-11-03 09:30")``."""
-    return datetime.fromisoformat(text).replace(tzinfo=SH)
 
 
 @pytest.fixture(autouse=True)

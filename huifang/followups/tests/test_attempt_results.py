@@ -15,13 +15,12 @@ from django.test import Client
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
-from huifang.conftest import Org
+from huifang.conftest import Org, at
 from huifang.customers.models import DataQualityFlag
 from huifang.factories import make_customer, make_event
 from huifang.followups.models import Attempt, PolicyVersion, Task, TaskStatusChange
 from huifang.followups.selectors import allowed_results
 from huifang.followups.services import apply_preset, rules_of
-from huifang.followups.tests.conftest import at
 from huifang.followups.views.workbench import quick_results
 from huifang.ops.tick import tick
 from huifang.rules.codes import PRESET_NAMES

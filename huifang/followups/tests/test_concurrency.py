@@ -19,12 +19,12 @@ from django.db.models import Count
 from django.utils import timezone
 
 from huifang import rules
-from huifang.conftest import Org
+from huifang.conftest import Org, at
 from huifang.customers.models import Customer
 from huifang.factories import make_customer, make_event
 from huifang.followups.models import Evaluation, Policy, SamplingRecord, Task, TaskStatusChange
 from huifang.followups.services import NewTask, apply_preset, claim_next_task, create_tasks
-from huifang.followups.tests.conftest import Shop, at
+from huifang.followups.tests.conftest import Shop
 from huifang.ops.tick import TickReport, tick
 
 pytestmark = [

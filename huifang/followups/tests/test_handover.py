@@ -3,9 +3,10 @@ as a callback — to the successor, with history; finished tasks stay where they
 
 from __future__ import annotations
 
+from huifang.conftest import at
 from huifang.followups.models import Reassignment, Task
 from huifang.followups.services import claim_next_task, record_attempt
-from huifang.followups.tests.conftest import Shop, at
+from huifang.followups.tests.conftest import Shop
 from huifang.ops.handover import hand_over_book
 
 

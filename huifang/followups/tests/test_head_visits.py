@@ -14,14 +14,13 @@ from django.utils import timezone
 from huifang import rules
 from huifang.accounts.models import Role, Staff
 from huifang.accounts.services import create_staff
-from huifang.conftest import PASSWORD, Org
+from huifang.conftest import PASSWORD, Org, at
 from huifang.customers.models import Customer
 from huifang.factories import make_customer
 from huifang.followups import binding
 from huifang.followups.models import Policy, Task
 from huifang.followups.scheduler import quota_contacts
 from huifang.followups.services import RECURRING_KEY, apply_preset, record_attempt, revise_policy, rules_of
-from huifang.followups.tests.conftest import at
 from huifang.ops.tick import tick
 
 

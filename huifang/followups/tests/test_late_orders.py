@@ -12,13 +12,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from huifang.conftest import Org
+from huifang.conftest import Org, at
 from huifang.events.models import Event
 from huifang.factories import make_customer, make_event
 from huifang.followups.models import Evaluation, Policy, SamplingRecord, Task, TaskStatus
 from huifang.followups.selectors import redraw_sample
 from huifang.followups.services import apply_preset, record_attempt, revise_policy
-from huifang.followups.tests.conftest import Shop, at
+from huifang.followups.tests.conftest import Shop
 from huifang.ops.tick import tick
 from huifang.reports.figures import report
 

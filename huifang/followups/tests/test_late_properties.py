@@ -12,7 +12,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from huifang.conftest import Org
+from huifang.conftest import Org, at
 from huifang.customers.models import Customer
 from huifang.events.models import Event
 from huifang.factories import make_customer
@@ -26,7 +26,6 @@ from huifang.followups.models import (
     TickMark,
 )
 from huifang.followups.services import apply_preset, rules_of
-from huifang.followups.tests.conftest import at
 from huifang.ops.tick import tick
 
 START = at("2026-10-20 00:00")

@@ -10,9 +10,10 @@ from pathlib import Path
 
 from django.core.management import call_command
 
+from huifang.conftest import at
 from huifang.customers.models import DataQualityFlag
 from huifang.followups.models import Attempt, Task, TaskStatusChange
-from huifang.followups.tests.conftest import Shop, at
+from huifang.followups.tests.conftest import Shop
 
 HEADER = (
     "external_id,type,category,customer_ref,customer_name,phone,staff,department,region,completed_at,buyer,"

@@ -11,10 +11,10 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from huifang.conftest import Org
+from huifang.conftest import Org, at
 from huifang.followups.models import Task
 from huifang.followups.selectors import task_rows, tasks_for
-from huifang.followups.tests.conftest import Shop, at
+from huifang.followups.tests.conftest import Shop
 from huifang.ops.tick import tick
 
 

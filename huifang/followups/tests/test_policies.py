@@ -7,11 +7,11 @@ import pytest
 from django.utils import timezone
 
 from huifang import rules
-from huifang.conftest import Org
+from huifang.conftest import Org, at
 from huifang.followups import binding
 from huifang.followups.models import Policy, PolicyVersion, Task
 from huifang.followups.services import apply_preset, revise_policy, rules_of
-from huifang.followups.tests.conftest import Shop, at
+from huifang.followups.tests.conftest import Shop
 from huifang.ops.tick import tick
 
 

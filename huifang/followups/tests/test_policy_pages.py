@@ -101,8 +101,8 @@ def test_the_policy_pages_name_presets_and_event_types_by_their_titles(org: Org,
 
 
 def test_hq_copies_a_policy_which_starts_disabled_and_makes_nothing_twice(org: Org, shop: Shop) -> None:
+    from huifang.conftest import at
     from huifang.followups.models import Task
-    from huifang.followups.tests.conftest import at
 
     policy = shop.task().policy
     client = _client(org.hq_staff)

@@ -11,13 +11,12 @@ import pytest
 from django.utils import timezone
 
 from huifang import rules
-from huifang.conftest import Org
+from huifang.conftest import SH, Org, at
 from huifang.events.models import Event
 from huifang.factories import make_customer, make_event
 from huifang.followups.models import Evaluation, SamplingRecord, Task, TaskStatusChange
 from huifang.followups.selectors import redraw_sample, why_no_task
 from huifang.followups.services import apply_preset, rules_of
-from huifang.followups.tests.conftest import SH, at
 from huifang.ops.tick import tick
 
 

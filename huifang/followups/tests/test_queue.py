@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from huifang.conftest import at
 from huifang.followups.models import Assignment, Policy, Reassignment, Task, TaskStatusChange
 from huifang.followups.selectors import queue_figures, task_history
 from huifang.followups.services import (
@@ -15,7 +16,7 @@ from huifang.followups.services import (
     release_task,
     revise_policy,
 )
-from huifang.followups.tests.conftest import Shop, at
+from huifang.followups.tests.conftest import Shop
 from huifang.ops.tick import tick
 
 

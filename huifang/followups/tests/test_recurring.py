@@ -9,11 +9,10 @@ from collections import Counter
 import pytest
 from django.utils import timezone
 
-from huifang.conftest import Org
+from huifang.conftest import Org, at
 from huifang.factories import make_customer
 from huifang.followups.models import Task
 from huifang.followups.services import apply_preset, record_attempt
-from huifang.followups.tests.conftest import at
 from huifang.ops.tick import tick
 
 

@@ -14,13 +14,12 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from huifang.conftest import Org
+from huifang.conftest import SH, Org, at
 from huifang.customers.models import Customer
 from huifang.events.models import Event
 from huifang.factories import make_customer, make_event
 from huifang.followups.models import Policy, Task
 from huifang.followups.services import apply_preset, claim_next_task, record_attempt, revise_policy
-from huifang.followups.tests.conftest import SH, at
 from huifang.ops.tick import tick
 
 

@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
+from huifang.conftest import at
 from huifang.followups.models import Attempt, TaskStatusChange
 from huifang.followups.services import claim_next_task, record_attempt
 from huifang.followups.services import sql as statements
-from huifang.followups.tests.conftest import Shop, at
+from huifang.followups.tests.conftest import Shop
 
 
 @pytest.fixture(params=[True, False], ids=["prepared", "plain"])

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from huifang.conftest import at
 from huifang.followups.models import ALLOWED, TERMINAL, TaskStatus, TaskStatusChange
 from huifang.followups.services import IllegalTransition, TaskConflict, transition
-from huifang.followups.tests.conftest import Shop, at
+from huifang.followups.tests.conftest import Shop
 
 
 def test_the_table_covers_every_contract_status_and_finished_tasks_stay_finished() -> None:

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.test import Client
 
-from huifang.conftest import Org
+from huifang.conftest import SH, Org
 from huifang.followups.services import record_attempt
 from huifang.followups.tests.conftest import Shop
 
-SH = ZoneInfo("Asia/Shanghai")
 # A 1×1 PNG, as the signature pad sends it.
 PNG = (
     "data:image/png;base64,"

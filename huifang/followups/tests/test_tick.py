@@ -9,12 +9,12 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from huifang.conftest import Org
+from huifang.conftest import Org, at
 from huifang.factories import make_customer, make_event
 from huifang.followups.models import Evaluation, Policy, SamplingRecord, Task
 from huifang.followups.selectors import redraw_sample, task_rows, why_no_task
 from huifang.followups.services import apply_preset, record_attempt, revise_policy
-from huifang.followups.tests.conftest import Shop, at
+from huifang.followups.tests.conftest import Shop
 from huifang.ops.tick import tick
 
 

@@ -12,13 +12,13 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from huifang.conftest import Org
+from huifang.conftest import Org, at
 from huifang.events.models import Event
 from huifang.followups.models import Evaluation, Task, TaskStatus, TickFailure
 from huifang.followups.scheduler.clock import open_due_tasks
 from huifang.followups.scheduler.failures import SET_ASIDE_AFTER
 from huifang.followups.selectors import why_no_task
-from huifang.followups.tests.conftest import Shop, at
+from huifang.followups.tests.conftest import Shop
 from huifang.ops import tick as tick_run
 from huifang.ops.tick import tick
 

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from pytest_django.fixtures import Settings
 
 from huifang.accounts.models import Staff
-from huifang.conftest import Org
+from huifang.conftest import Org, at
 from huifang.customers.models import PhoneReveal
 from huifang.followups.models import Attempt, Policy, Task
 from huifang.followups.services import (
@@ -26,7 +26,7 @@ from huifang.followups.services import (
     revise_policy,
     transition,
 )
-from huifang.followups.tests.conftest import Shop, at
+from huifang.followups.tests.conftest import Shop
 from huifang.ops.tick import tick
 
 ADDRESS = "北京市朝阳区望京西路100号 望京花园 12栋3单元1502室"

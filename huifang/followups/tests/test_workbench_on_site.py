@@ -12,12 +12,11 @@ from django.utils import timezone, translation
 from pytest_django.fixtures import Settings
 
 from huifang.accounts.models import Staff
-from huifang.conftest import Org
+from huifang.conftest import Org, at
 from huifang.customers.models import Customer
 from huifang.factories import make_customer
 from huifang.followups.models import Attempt, AttemptResult, Task
 from huifang.followups.services import apply_preset
-from huifang.followups.tests.conftest import at
 from huifang.ops.tick import tick
 
 

@@ -3,7 +3,7 @@ customer, the event, their history, the filled-in script with live conditions, o
 and the day's closing (日清日结).
 
 Writes go through ``followups.services`` (claim, release, record an attempt) and reveals through
-``customers.services``; an attempt is checked by ``selectors.check_attempt`` — the checks of
+``customers.services``; an attempt is checked by ``forms.check_attempt`` — the checks of
 ``huifang attempt`` — before anything is written. An agent works only the tasks they claimed:
 every other task is a 404, whoever owns it.
 
@@ -36,8 +36,15 @@ from huifang.customers.phones import mask_personal, mask_phone, national
 from huifang.customers.services import RevealRefused, refused_message, reveal_phone
 from huifang.followups import questionnaires as scripts
 from huifang.followups import selectors, services
-from huifang.followups.forms import ANSWER_ERRORS, AttemptForm, answers_from, question_views
-from huifang.followups.models import AttemptResult, Task, TaskStatus
+from huifang.followups.forms import (
+    ANSWER_ERRORS,
+    AttemptForm,
+    allowed_results,
+    answers_from,
+    check_attempt,
+    question_views,
+)
+from huifang.followups.models import REACHED, AttemptResult, Task, TaskStatus
 
 
 def _staff(request: HttpRequest) -> Staff:
@@ -55,7 +62,7 @@ WORKING_ROLES = frozenset({Role.AGENT})
 SUPERVISING_ROLES = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.HQ, Role.ADMIN})
 
 # The one-press results, in the order of their keys (1, 2, 3 …); each is offered when the task
-# allows it (``selectors.allowed_results``: its retry ladder knows it and it fits the channel).
+# allows it (``forms.allowed_results``: its retry ladder knows it and it fits the channel).
 QUICK_RESULTS = (
     AttemptResult.NO_ANSWER,
     AttemptResult.BUSY,
@@ -92,7 +99,7 @@ FLAG_VALUES = {"1": gettext_lazy("yes"), "0": gettext_lazy("no"), "true": gettex
 
 def quick_results(task: Task) -> list[tuple[str, str, str]]:
     """(code, label, key) of the one-press results the task's ladder and channel allow."""
-    allowed = selectors.allowed_results(task)
+    allowed = allowed_results(task)
     codes = [code for code in QUICK_RESULTS if code in allowed]
     return [(code.value, str(code.label), str(number)) for number, code in enumerate(codes, start=1)]
 
@@ -290,11 +297,11 @@ def attempt(request: HttpRequest, pk: int) -> HttpResponse:
     result = form.cleaned_data["result"]
     # Answers belong to a customer who was reached; a press of "no answer" ignores the half-ticked
     # script rather than refusing the attempt.
-    reaches = result in selectors.REACHED
+    reaches = result in REACHED
     given = answers if reaches else {}
     now = clock()
     callback_at = form.cleaned_data["callback_at"] if result == AttemptResult.CALLBACK else None
-    found = selectors.check_attempt(
+    found = check_attempt(
         task,
         result=result,
         at=now,
@@ -421,7 +428,7 @@ def closing(request: HttpRequest) -> HttpResponse:
         context["rows"] = [
             {
                 "attempt": a,
-                "reached": a.result in selectors.REACHED,
+                "reached": a.result in REACHED,
                 "on_site": a.task.channel == Channel.ON_SITE,
             }
             for a in day_closing.attempts

@@ -6,20 +6,18 @@ from __future__ import annotations
 
 import random
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
 
 from huifang.accounts.models import Staff
-from huifang.conftest import Org
+from huifang.conftest import SH, Org
 from huifang.reports.rollups import rebuild
 from huifang.reports.tests.test_figures import World, generate
 
 # The browser fixtures (Debian's Chromium through Playwright), shared with the web app's journeys.
 from huifang.web.tests.conftest import chromium, page  # noqa: F401
 
-SH = ZoneInfo("Asia/Shanghai")
 # When the rollups were last rebuilt (the pages say "last update 09:30").
 REBUILT = datetime(2026, 12, 8, 9, 30, tzinfo=SH)
 

@@ -25,11 +25,11 @@ from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from huifang.accounts.models import OrgUnit, Staff
+from huifang.conftest import SH
 from huifang.events.models import Event
 from huifang.followups.models import Policy, Task
 from huifang.ops.demo import load_demo
 from huifang.reports.rollups import rebuild
-from huifang.reports.tests.conftest import SH
 
 pytestmark = pytest.mark.browser
 

@@ -13,10 +13,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from huifang.cases.models import Case
-from huifang.conftest import Org
+from huifang.conftest import Org, at
 from huifang.followups.models import Task
 from huifang.followups.services import record_attempt
-from huifang.followups.tests.conftest import Shop, at
+from huifang.followups.tests.conftest import Shop
 from huifang.ops.tick import tick
 from huifang.reports.figures import FIGURES
 

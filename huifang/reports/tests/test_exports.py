@@ -12,7 +12,7 @@ from openpyxl import load_workbook  # type: ignore[import-untyped]
 from pytest_django.fixtures import Settings
 
 from huifang.accounts.models import Staff
-from huifang.conftest import Org
+from huifang.conftest import SH, Org, at
 from huifang.core.exports import safe_cell
 from huifang.customers.models import ExportRecord
 from huifang.events.models import Event
@@ -21,7 +21,7 @@ from huifang.reports import services
 from huifang.reports.figures import report
 from huifang.reports.models import Subscription
 from huifang.reports.rollups import rebuild
-from huifang.reports.tests.conftest import SH, client_for
+from huifang.reports.tests.conftest import client_for
 from huifang.reports.tests.test_figures import World
 
 pytestmark = pytest.mark.django_db
@@ -115,10 +115,6 @@ def test_an_unknown_format_is_refused(org: Org) -> None:
 
 # --------------------------------------------------------------------------------------------------
 # Subscriptions
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=SH)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import transaction
@@ -23,7 +22,7 @@ from huifang import rules
 from huifang.accounts.models import OrgUnit, Role, Staff
 from huifang.accounts.services import create_org_unit, create_staff
 from huifang.cases.models import Case, CaseKind, CaseStatus, IntakeChannel
-from huifang.conftest import Org
+from huifang.conftest import SH, Org
 from huifang.customers.models import Customer
 from huifang.events.models import Event
 from huifang.factories import make_customer
@@ -34,7 +33,6 @@ from huifang.reports.figures import GROUPINGS, REPORTS, report
 from huifang.reports.rollups import TRUTHY, WORK_ORDER_TYPES, rebuild, refresh
 
 pytestmark = pytest.mark.django_db
-SH = ZoneInfo("Asia/Shanghai")
 START = date(2026, 9, 28)
 DAYS = 70  # across the end of September, National Day, October and November
 STATUSES = ["scheduled", "open", "claimed", "waiting_retry", "completed", "completed", "invalid", "cancelled"]

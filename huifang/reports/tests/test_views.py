@@ -15,12 +15,12 @@ from pytest_django.fixtures import Settings
 from huifang.accounts.models import OrgUnit
 from huifang.cases.models import Case
 from huifang.cases.services import FINISHED
-from huifang.conftest import Org
-from huifang.reports import selectors
+from huifang.conftest import SH, Org
+from huifang.reports import presentation
 from huifang.reports.definitions import standard_metrics
 from huifang.reports.figures import previous_range, report
 from huifang.reports.models import Subscription
-from huifang.reports.tests.conftest import SH, client_for
+from huifang.reports.tests.conftest import client_for
 from huifang.reports.tests.test_figures import World
 
 pytestmark = pytest.mark.django_db
@@ -175,7 +175,7 @@ def test_the_daily_report_lists_each_regions_categories_under_its_total(reported
         key=lambda r: (r["region"], r["date"]),
     )
     assert [(r["region"], r["date"], *(r[k] for k in keys)) for r in subtotals] == [
-        (r["region"], selectors.period_text(r["date"]), *as_page(r, keys).values()) for r in expected
+        (r["region"], presentation.period_text(r["date"]), *as_page(r, keys).values()) for r in expected
     ]
     assert subtotals[0]["date"] == "2026年10月1日"  # dates as Chinese readers write them
     east = OrgUnit.objects.get(code="east")
@@ -184,7 +184,7 @@ def test_the_daily_report_lists_each_regions_categories_under_its_total(reported
     assert sorted(
         (
             r["category"] or "—",
-            selectors.period_text(r["date"]),
+            presentation.period_text(r["date"]),
             as_page(r, ["completion_rate"])["completion_rate"],
         )
         for r in categories
@@ -237,7 +237,7 @@ def test_the_monthly_report_names_the_weakest_items_below_the_organisations_figu
     gaps = sorted(
         (round((organisation[key] - row[key]) * 100, 1), row["region"], key)
         for row in report("monthly", start=MONTH[0], end=MONTH[1], by="region", user=org.hq_staff, total=True)
-        for key in selectors.WEAK_RATES
+        for key in presentation.WEAK_RATES
         if row[key] is not None and organisation[key] is not None and row[key] < organisation[key]
     )
     worst = sorted(gaps, key=lambda gap: -gap[0])[:3]
@@ -291,7 +291,7 @@ def test_an_agent_opens_their_own_page_and_no_one_elses(reported: World, org: Or
         for row in report("agents", start=date(2026, 10, 1), end=date(2026, 11, 30), user=org.agent)
         if row["agent"] == "alice"
     ][0]
-    assert f'data-testid="figure-completion_rate">{selectors.percent(total["completion_rate"])}<' in html
+    assert f'data-testid="figure-completion_rate">{presentation.percent(total["completion_rate"])}<' in html
     assert client.get(f"/reports/agents/{org.other_agent.pk}/").status_code == 404
 
 

@@ -3,29 +3,22 @@ east supervisor, the department's manager), one salesperson in the south, and th
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import pytest
 from django.test import Client
 
 from huifang.accounts.models import Role, Staff
 from huifang.accounts.services import create_staff
 from huifang.conftest import PASSWORD, Org
+
+# Re-exported: test modules of other apps import them from here.
+from huifang.conftest import SH as SH
+from huifang.conftest import at as at
 from huifang.customers.models import Customer
 from huifang.factories import make_customer
 from huifang.visits import services
 
 # The browser fixtures (Debian's Chromium through Playwright), shared with the web app's journeys.
 from huifang.web.tests.conftest import chromium, page  # noqa: F401
-
-SH = ZoneInfo("Asia/Shanghai")
-
-
-def at(text: str) -> datetime:
-    """A Shanghai wall-clock moment: at("2026-12-04 10:00")."""
-    return datetime.fromisoformat(text).replace(tzinfo=SH)
-
 
 # The reasons the data migration installs; a live-server test empties the tables after it runs, so
 # each test makes sure of them.

@@ -17,11 +17,11 @@ from playwright.sync_api import Page, expect
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
-from huifang.conftest import PASSWORD
+from huifang.conftest import PASSWORD, at
 from huifang.followups.services import apply_preset
 from huifang.ops.tick import tick
 from huifang.visits.models import LostDeal, MonthlyPlan, Promise, Visit
-from huifang.visits.tests.conftest import Team, at
+from huifang.visits.tests.conftest import Team
 
 pytestmark = pytest.mark.browser
 

@@ -11,10 +11,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from huifang.accounts.models import OrgUnit, Role, Staff
-from huifang.conftest import Org
+from huifang.conftest import Org, at
 from huifang.events.tests.files import write_csv, write_xlsx
 from huifang.visits.models import LostDeal, MonthlyPlan, PlanItem, Promise, Visit
-from huifang.visits.tests.conftest import Team, at
+from huifang.visits.tests.conftest import Team
 
 
 def run(*args: str) -> tuple[str, str]:

@@ -18,13 +18,13 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from huifang.conftest import Org
+from huifang.conftest import Org, at
 from huifang.customers.models import Customer
 from huifang.factories import make_customer
 from huifang.visits import services
 from huifang.visits.models import LostDeal, LostReason, MonthlyPlan, PlanItem, Promise, Visit
 from huifang.visits.selectors import FIGURES
-from huifang.visits.tests.conftest import Team, at
+from huifang.visits.tests.conftest import Team
 
 NOW = at("2026-12-20 12:00")
 

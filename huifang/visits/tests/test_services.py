@@ -7,13 +7,14 @@ from decimal import Decimal
 
 import pytest
 
+from huifang.conftest import at
 from huifang.customers.models import Contact
 from huifang.followups.models import Attempt, Origin, Task, TaskStatus
 from huifang.followups.services import apply_preset
 from huifang.ops.tick import tick
 from huifang.visits import services
 from huifang.visits.models import MonthlyPlan
-from huifang.visits.tests.conftest import Team, at
+from huifang.visits.tests.conftest import Team
 
 
 def test_a_report_is_due_by_the_end_of_the_second_working_day_after_the_visit(team: Team) -> None:

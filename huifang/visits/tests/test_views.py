@@ -10,10 +10,11 @@ import openpyxl  # type: ignore[import-untyped]
 import pytest
 from django.test import Client
 
+from huifang.conftest import at
 from huifang.customers.models import ExportRecord
 from huifang.visits import services
 from huifang.visits.models import MonthlyPlan, Visit
-from huifang.visits.tests.conftest import Team, at, client_for
+from huifang.visits.tests.conftest import Team, client_for
 
 
 @pytest.fixture(autouse=True)

@@ -7,12 +7,13 @@ from datetime import date
 
 import pytest
 
+from huifang.conftest import at
 from huifang.followups.models import Origin, Task
 from huifang.followups.services import apply_preset, record_attempt
 from huifang.ops.tick import tick
 from huifang.visits import selectors, services
 from huifang.visits.models import WeeklySummary
-from huifang.visits.tests.conftest import Team, at, client_for
+from huifang.visits.tests.conftest import Team, client_for
 
 
 @pytest.fixture(autouse=True)

@@ -12,9 +12,9 @@ from playwright.sync_api import Page, expect
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
-from huifang.conftest import PASSWORD, Org
+from huifang.conftest import PASSWORD, Org, at
 from huifang.followups.services import record_attempt
-from huifang.followups.tests.conftest import Shop, at
+from huifang.followups.tests.conftest import Shop
 
 pytestmark = pytest.mark.browser
 

@@ -20,12 +20,12 @@ from playwright.sync_api import Page, expect
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
-from huifang.conftest import PASSWORD, Org
+from huifang.conftest import PASSWORD, Org, at
 from huifang.customers.models import Customer
 from huifang.factories import make_customer, make_event
 from huifang.followups.models import Attempt, Policy, Task
 from huifang.followups.services import claim_next_task, record_attempt, revise_policy
-from huifang.followups.tests.conftest import Shop, at
+from huifang.followups.tests.conftest import Shop
 from huifang.ops.tick import tick
 
 pytestmark = pytest.mark.browser

@@ -16,6 +16,7 @@ from django.test import Client, override_settings
 from pytest_django import DjangoDbBlocker
 
 from huifang.accounts.models import OrgUnit, Role, Staff
+from huifang.conftest import SH
 from huifang.customers.models import Contact, Customer, CustomerType, DataQualityFlag
 from huifang.customers.phones import normalize_phone
 from huifang.events.models import Event, EventType
@@ -23,7 +24,6 @@ from huifang.followups.models import Policy, Task
 from huifang.followups.services import claim_next_task
 from huifang.ops.demo import PRESETS, DemoSummary, load_demo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # a Friday, 10:00 in Shanghai
 # The days the demo lives before NOW here: enough for every kind of history, quick to load.
@@ -234,21 +234,21 @@ def test_the_demo_has_lived_its_last_days_through_the_real_services(loaded: Demo
     from huifang.followups.models import Attempt
     from huifang.reports.figures import report
 
-    start = (NOW - timedelta(days=HISTORY_DAYS)).astimezone(SHANGHAI)
+    start = (NOW - timedelta(days=HISTORY_DAYS)).astimezone(SH)
     attempts = Attempt.objects.filter(at__lt=NOW)
     # Agents' calls every working day, in calling hours, with answers, respondents and lengths.
     assert attempts.count() > 300
-    days = {a.at.astimezone(SHANGHAI).date() for a in attempts}
+    days = {a.at.astimezone(SH).date() for a in attempts}
     assert len(days) >= HISTORY_DAYS - 1
-    assert all(time(9, 0) <= a.at.astimezone(SHANGHAI).time() <= time(17, 30) for a in attempts)
+    assert all(time(9, 0) <= a.at.astimezone(SH).time() <= time(17, 30) for a in attempts)
     answered = attempts.filter(result="connected").exclude(answers={})
     assert answered.count() > 200 and answered.exclude(respondent="").exists()
     assert attempts.filter(result="no_answer").exists() and attempts.filter(duration__gt=60).exists()
     # Each department's agents worked, and their work is credited to them by name in the report.
-    rows = report("monthly", start=start.date(), end=NOW.astimezone(SHANGHAI).date(), by="agent")
+    rows = report("monthly", start=start.date(), end=NOW.astimezone(SH).date(), by="agent")
     worked = {row["agent"] for row in rows if row["followups_done"]}
     assert {"agent1", "agent4", "agent7", "agent10"} <= worked
-    total = report("monthly", start=start.date(), end=NOW.astimezone(SHANGHAI).date())[-1]
+    total = report("monthly", start=start.date(), end=NOW.astimezone(SH).date())[-1]
     assert total["completion_rate"] is not None and total["completion_rate"] > 0.6
     assert 0.7 < total["satisfaction_rate"] < 1.0  # mostly satisfied, not all
     # Dissatisfied customers opened tickets; handlers resolved some; second follow-ups followed.
@@ -274,6 +274,6 @@ def test_this_mornings_calls_of_the_demo_never_lie_at_night(
     from huifang.ops.demo import _in_calling_hours
 
     year, month, day, hour, minute = local
-    moment = datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
+    moment = datetime(year, month, day, hour, minute, tzinfo=SH)
     year, month, day, hour, minute = expected
-    assert _in_calling_hours(moment) == datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
+    assert _in_calling_hours(moment) == datetime(year, month, day, hour, minute, tzinfo=SH)

@@ -12,9 +12,9 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from huifang.api.tests.conftest import Api, Receiver, at
+from huifang.api.tests.conftest import Api, Receiver
 from huifang.api.tests.test_scope import DISSATISFIED, order
-from huifang.conftest import Org
+from huifang.conftest import Org, at
 from huifang.followups.services import apply_preset
 from huifang.ops.tick import tick
 from huifang.webhooks.background import run_ready_tasks

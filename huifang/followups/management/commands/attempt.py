@@ -3,7 +3,7 @@
 
 The attempt is made by ``--agent``, else the task's assignee, else the system. Every input is
 checked before anything is written: an unknown task, result or agent, a result the task's retry
-ladder does not know or that does not fit its channel (``selectors.allowed_results``), malformed
+ladder does not know or that does not fit its channel (``forms.allowed_results``), malformed
 JSON, answers the questionnaire refuses, or an attempt on a finished task exit with code 2 and a
 message naming the option at fault; nothing is recorded.
 """
@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from huifang.accounts.models import Staff
 from huifang.followups.binding import parse_moment
+from huifang.followups.forms import attempt_problems
 from huifang.followups.models import AttemptResult, Task
-from huifang.followups.selectors import attempt_problems
 from huifang.followups.services import record_attempt
 
 

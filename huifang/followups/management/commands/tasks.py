@@ -12,7 +12,8 @@ from django.core.management.base import BaseCommand, CommandError, no_translatio
 
 from huifang.core.cells import safe_cell
 from huifang.followups.models import TaskStatus
-from huifang.followups.selectors import TASK_COLUMNS, task_rows, tasks_for
+from huifang.followups.presentation import TASK_COLUMNS, task_rows
+from huifang.followups.selectors import tasks_for
 
 
 class Command(BaseCommand):

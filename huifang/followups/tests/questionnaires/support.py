@@ -5,16 +5,14 @@ from __future__ import annotations
 import copy
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from huifang.conftest import SH
 from huifang.followups.questionnaires import (
     Questionnaire,
     ScriptContext,
     available_questionnaires,
     load_questionnaire,
 )
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def shipped(key: str) -> Questionnaire:
@@ -28,7 +26,7 @@ def context(**changes: Any) -> ScriptContext:
         "customer_name": "张伟",
         "customer_title": "先生",
         "agent_name": "王磊",
-        "event_at": datetime(2026, 11, 2, 15, 30, tzinfo=SHANGHAI),
+        "event_at": datetime(2026, 11, 2, 15, 30, tzinfo=SH),
         "address": "上海市浦东新区锦绣路2880弄 阳光花园 12栋3单元1202室",
         "hotline": "4006669115",
         "company": "青岛链家地产",

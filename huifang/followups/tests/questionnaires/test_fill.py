@@ -7,9 +7,10 @@ from datetime import datetime
 
 import pytest
 
+from huifang.conftest import SH
 from huifang.followups.questionnaires import QuestionnaireError, community, event_date, fill, salutation
 
-from .support import SHANGHAI, context
+from .support import context
 
 
 def test_every_variable_is_filled_from_the_context() -> None:
@@ -65,9 +66,9 @@ def test_the_customer_is_addressed_by_surname_and_title(name: str, title: str, e
 @pytest.mark.parametrize(
     ("moment", "expected"),
     [
-        (datetime(2026, 11, 2, 15, 30, tzinfo=SHANGHAI), "11月2日（星期一）"),
-        (datetime(2026, 11, 8, 9, 0, tzinfo=SHANGHAI), "11月8日（星期日）"),
-        (datetime(2027, 1, 30, 23, 59, tzinfo=SHANGHAI), "1月30日（星期六）"),
+        (datetime(2026, 11, 2, 15, 30, tzinfo=SH), "11月2日（星期一）"),
+        (datetime(2026, 11, 8, 9, 0, tzinfo=SH), "11月8日（星期日）"),
+        (datetime(2027, 1, 30, 23, 59, tzinfo=SH), "1月30日（星期六）"),
         (None, "近日"),
     ],
 )
