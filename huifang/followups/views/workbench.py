@@ -29,14 +29,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from huifang.accounts.models import Role, Staff
 from huifang.accounts.scope import may_reveal_phone
+from huifang.core.actions import allowed_codes
 from huifang.core.clock import clock
 from huifang.customers.forms import RevealForm
 from huifang.customers.models import Channel
 from huifang.customers.phones import mask_personal, mask_phone, national
 from huifang.customers.services import RevealRefused, refused_message, reveal_phone
-from huifang.followups import questionnaires as scripts
-from huifang.core.actions import allowed_codes
 from huifang.followups import machine, selectors, services
+from huifang.followups import questionnaires as scripts
 from huifang.followups.forms import ANSWER_ERRORS, AttemptForm, answers_from, question_views
 from huifang.followups.models import AttemptResult, Task, TaskStatus
 
