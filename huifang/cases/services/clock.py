@@ -21,7 +21,7 @@ def zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
-def _local_text(moment: datetime) -> str:
+def local_text(moment: datetime) -> str:
     return moment.astimezone(zone()).strftime("%Y-%m-%d %H:%M")
 
 

@@ -27,8 +27,8 @@ from huifang.cases.people import (
     general_managers_of,
     handler_or_unit,
 )
-from huifang.cases.services.clock import _local_text, add_working, deadline_after, working_between
-from huifang.cases.services.status import CaseError, _locked, _opened, notify, transition
+from huifang.cases.services.clock import add_working, deadline_after, local_text, working_between
+from huifang.cases.services.status import CaseError, locked, notify, record_opening, transition
 from huifang.customers.models import Customer
 from huifang.events.models import Event, EventType
 from huifang.events.repairs import repaired_before
@@ -145,12 +145,12 @@ def receive_complaint(*, intake: ComplaintIntake, by: Staff, at: datetime) -> Ca
         first_complaint_at=at,
         opened_by=by,
     )
-    _opened(
+    record_opening(
         case,
         by=by,
         at=at,
         note=_("accepted via %(channel)s; reply promised by %(when)s")
-        % {"channel": case.get_channel_display(), "when": _local_text(deadline)},
+        % {"channel": case.get_channel_display(), "when": local_text(deadline)},
     )
     if intake.level == Level.MAJOR:
         notify(general_managers_of(unit), case=case, kind=NotificationKind.ASSIGNED, at=at)
@@ -190,7 +190,7 @@ def _open_rework(complaint: Case, *, by: Staff, at: datetime) -> Case:
         parent=complaint,
         opened_by=by,
     )
-    _opened(
+    record_opening(
         ticket,
         by=by,
         at=at,
@@ -207,7 +207,7 @@ def verify_complaint(
 ) -> Case:
     """Classify and verify (R7.3). A new level takes that level's deadline from acceptance (plus
     the pauses so far); an "other" complaint is recorded and transferred (R7.2)."""
-    case = _locked(case)
+    case = locked(case)
     changes: dict[str, Any] = {}
     if level is not None and level != case.level:
         moved = sum((p.moved_by for p in case.pauses.exclude(moved_by=None) if p.moved_by), timedelta(0))
@@ -233,7 +233,7 @@ def plan_complaint(*, case: Case, by: Staff, at: datetime, plan: str) -> Case:
     """Record the handling plan; a major complaint's plan goes to the general manager to approve."""
     if not plan.strip():
         raise CaseError(f"case {case.pk}: the plan is empty")
-    case = _locked(case)
+    case = locked(case)
     transition(case, to=S.PLANNED, by=by, at=at, note=plan.strip(), plan=plan.strip())
     if case.level == Level.MAJOR:
         notify(general_managers_of(case.unit), case=case, kind=NotificationKind.APPROVAL, at=at)
@@ -242,7 +242,7 @@ def plan_complaint(*, case: Case, by: Staff, at: datetime, plan: str) -> Case:
 
 @transaction.atomic
 def approve_plan(*, case: Case, by: Staff, at: datetime) -> Case:
-    case = _locked(case)
+    case = locked(case)
     if machine.blocked(case, "approve") is not None:
         raise CaseError(f"case {case.pk} has no plan waiting for approval")
     if not machine.may_approve(by, case):
@@ -262,7 +262,7 @@ def reply_to_complaint(*, case: Case, by: Staff, at: datetime, reply: str) -> Ca
     3 days (R4.2) through the complaint policies — unless anonymous or written-reply-only (R3.3)."""
     if not reply.strip():
         raise CaseError(f"case {case.pk}: the reply is empty")
-    case = _locked(case)
+    case = locked(case)
     if case.status == S.PLANNED and machine.blocked(case, "reply") is not None:
         raise CaseError(f"case {case.pk} is a major complaint: its plan must be approved before the reply")
     transition(case, to=S.REPLIED, by=by, at=at, note=reply.strip(), reply=reply.strip())
@@ -274,7 +274,7 @@ def reply_to_complaint(*, case: Case, by: Staff, at: datetime, reply: str) -> Ca
 @transaction.atomic
 def archive_complaint(*, case: Case, by: Staff, at: datetime, note: str = "") -> Case:
     """Archive a handled complaint; one that is to be followed up waits for its follow-up."""
-    case = _locked(case)
+    case = locked(case)
     if case.status == S.REPLIED and machine.blocked(case, "archive") is not None:
         raise CaseError(f"case {case.pk} waits for its follow-up before it is archived")
     transition(case, to=S.ARCHIVED, by=by, at=at, note=note, closed_at=at)
@@ -286,7 +286,7 @@ def pause_case(*, case: Case, by: Staff, at: datetime, reason: str) -> Pause:
     """Stop a complaint's clock while it waits on the customer; the pause is recorded."""
     if not reason.strip():
         raise CaseError(f"case {case.pk}: a pause needs a reason")
-    case = _locked(case)
+    case = locked(case)
     transition(case, to=S.PAUSED, by=by, at=at, note=reason.strip(), paused_at=at)
     return Pause.objects.create(case=case, reason=reason.strip(), started_at=at, started_by=by)
 
@@ -294,7 +294,7 @@ def pause_case(*, case: Case, by: Staff, at: datetime, reason: str) -> Pause:
 @transaction.atomic
 def resume_case(*, case: Case, by: Staff, at: datetime) -> Pause:
     """Start the clock again: the deadline moves by exactly the working time of the pause."""
-    case = _locked(case)
+    case = locked(case)
     pause = case.pauses.filter(ended_at__isnull=True).order_by("-started_at").first()
     if case.status != S.PAUSED or pause is None:
         raise CaseError(f"case {case.pk} is not paused")

@@ -22,7 +22,7 @@ from huifang.cases.people import (
     quality_staff_for,
 )
 from huifang.cases.services.clock import deadline_after
-from huifang.cases.services.status import _opened, notify, transition
+from huifang.cases.services.status import notify, record_opening, transition
 
 S = CaseStatus
 
@@ -63,7 +63,7 @@ def check_repeated_nonconformity(*, case: Case, at: datetime) -> Case | None:
         round_started_at=at,
         deadline_at=deadline_after(at, "10 working days"),
     )
-    _opened(
+    record_opening(
         report,
         by=None,
         at=at,

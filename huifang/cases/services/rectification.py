@@ -33,7 +33,7 @@ from huifang.cases.people import (
 )
 from huifang.cases.services.clock import deadline_after
 from huifang.cases.services.corrective import check_repeated_nonconformity
-from huifang.cases.services.status import CaseError, _opened, notify, transition
+from huifang.cases.services.status import CaseError, notify, record_opening, transition
 from huifang.events.models import EventType
 from huifang.followups import binding
 from huifang.followups.models import Origin, Outcome, Questionnaire, Satisfaction, Task, TaskStatus
@@ -147,7 +147,7 @@ def open_rectification(
         first_complaint_at=reached[-1] if reached else at,
         opened_by=by,
     )
-    _opened(case, by=by, at=at, note=note or why)
+    record_opening(case, by=by, at=at, note=note or why)
     notify(handler_or_unit(case, staff=staff), case=case, kind=NotificationKind.ASSIGNED, at=at)
     check_repeated_nonconformity(case=case, at=at)
     return case

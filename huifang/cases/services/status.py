@@ -42,13 +42,17 @@ def transition(
     return CaseStep.objects.create(case=case, from_status=from_status, to_status=to, by=by, at=at, note=note)
 
 
-def _opened(case: Case, *, by: Staff | None, at: datetime, note: str) -> Case:
+def record_opening(case: Case, *, by: Staff | None, at: datetime, note: str) -> Case:
+    """Save a new ``case`` and its first step (from no status to its first), in the caller's
+    transaction."""
     case.save()
     CaseStep.objects.create(case=case, from_status="", to_status=case.status, by=by, at=at, note=note)
     return case
 
 
-def _locked(case: Case) -> Case:
+def locked(case: Case) -> Case:
+    """``case`` read again under a row lock (PostgreSQL; SQLite's write lock serialises anyway), so
+    a state check and the change it allows see the same row."""
     return (
         Case.objects.select_for_update(of=("self",))
         .select_related("unit", "customer", "event")

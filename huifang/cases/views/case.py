@@ -28,7 +28,7 @@ from huifang.cases.models import (
     PublicLetter,
 )
 from huifang.cases.services import CaseError, ComplaintIntake, IllegalTransition
-from huifang.cases.views.common import Span, _moment, _refused, _staff, deadline_of
+from huifang.cases.views.common import Span, deadline_of, moment_text, refused_status, staff_of
 from huifang.core.clock import clock
 from huifang.followups import selectors as followup_selectors
 from huifang.followups.models import AttemptResult, Outcome, Satisfaction
@@ -210,14 +210,14 @@ def _lines(case: Case) -> list[Line]:
 
 
 def _case(request: HttpRequest, pk: int) -> Case:
-    cases = selectors.cases_for(_staff(request)).select_related("event", "issue", "parent", "owner")
+    cases = selectors.cases_for(staff_of(request)).select_related("event", "issue", "parent", "owner")
     return get_object_or_404(cases, pk=pk)
 
 
 def _case_page(
     request: HttpRequest, case: Case, *, bound: dict[str, forms.Form] | None = None
 ) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     now = clock()
     bound = bound or {}
     # The forms of the actions the machine allows this user now, in its order.
@@ -255,7 +255,7 @@ def _case_page(
         },
         "now": timezone.localtime(now),
     }
-    status = _refused(request) if any(form.errors for form in bound.values()) else 200
+    status = refused_status(request) if any(form.errors for form in bound.values()) else 200
     return render(request, "cases/case.html", context, status=status)
 
 
@@ -274,7 +274,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if step is None:
         raise Http404
     case = _case(request, pk)
-    user = _staff(request)
+    user = staff_of(request)
     decided = machine.action(case, user, action)
     if decided.forbidden:
         raise PermissionDenied
@@ -303,7 +303,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def complaint_new(request: HttpRequest) -> HttpResponse:
     """Record a complaint as it comes in (R7.3 accept). The receiver owns it (首问负责制); the page
     that follows shows the reply time to promise the customer."""
-    user = _staff(request)
+    user = staff_of(request)
     form = case_forms.ComplaintForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -330,8 +330,8 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("Complaint recorded. Promise the customer a reply by %(when)s.")
-                % {"when": _moment(case.reply_promised_at)},
+                % {"when": moment_text(case.reply_promised_at)},
             )
             return redirect("cases:detail", pk=case.pk)
-    status = _refused(request) if form.errors else 200
+    status = refused_status(request) if form.errors else 200
     return render(request, "cases/complaint_form.html", {"form": form}, status=status)

@@ -20,17 +20,17 @@ from huifang.cases.models import (
 S = CaseStatus
 
 
-def _staff(request: HttpRequest) -> Staff:
+def staff_of(request: HttpRequest) -> Staff:
     assert isinstance(request.user, Staff)  # LoginRequiredMiddleware
     return request.user
 
 
-def _refused(request: HttpRequest) -> int:
+def refused_status(request: HttpRequest) -> int:
     """The status of a page shown again with errors: 200 for a browser, 400 for htmx."""
     return 400 if request.headers.get("HX-Request") else 200
 
 
-def _moment(value: datetime | None) -> str:
+def moment_text(value: datetime | None) -> str:
     return formats.date_format(timezone.localtime(value), "Y-m-d H:i") if value else ""
 
 
@@ -89,5 +89,5 @@ class Row:
     age: Span
 
 
-def _rows(cases: Any, now: datetime) -> list[Row]:
+def rows_of(cases: Any, now: datetime) -> list[Row]:
     return [Row(case, deadline_of(case, now), Span.of(now - case.opened_at)) for case in cases]

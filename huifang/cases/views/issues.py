@@ -20,18 +20,18 @@ from huifang.cases.models import (
     PublicLetter,
 )
 from huifang.cases.services import CaseError
-from huifang.cases.views.common import _refused, _rows, _staff
+from huifang.cases.views.common import refused_status, rows_of, staff_of
 from huifang.core.clock import clock
 
 S = CaseStatus
 
 
 def _issue(request: HttpRequest, pk: int) -> CommonIssue:
-    return get_object_or_404(selectors.issues_for(_staff(request)), pk=pk)
+    return get_object_or_404(selectors.issues_for(staff_of(request)), pk=pk)
 
 
 def _letter(request: HttpRequest, pk: int) -> PublicLetter:
-    letters_in_scope = PublicLetter.objects.filter(issue__in=selectors.issues_for(_staff(request)))
+    letters_in_scope = PublicLetter.objects.filter(issue__in=selectors.issues_for(staff_of(request)))
     return get_object_or_404(letters_in_scope.select_related("issue__unit"), pk=pk)
 
 
@@ -42,7 +42,7 @@ def _issue_page(
     issue_form: case_forms.IssueForm | None = None,
     letter_form: case_forms.LetterForm | None = None,
 ) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     letter = PublicLetter.objects.filter(issue=issue).first()
     if issue_form is None:
         issue_form = case_forms.IssueForm(
@@ -62,14 +62,14 @@ def _issue_page(
         "cases/issue.html",
         {
             "issue": issue,
-            "rows": _rows(selectors.cases_for(user).filter(issue=issue).order_by("opened_at", "pk"), now),
+            "rows": rows_of(selectors.cases_for(user).filter(issue=issue).order_by("opened_at", "pk"), now),
             "facts": services.letter_facts(issue),
             "letter": letter,
             "issue_form": issue_form,
             "letter_form": letter_form,
             "may_write": writes_letters(user),
         },
-        status=_refused(request) if failed else 200,
+        status=refused_status(request) if failed else 200,
     )
 
 
@@ -80,7 +80,7 @@ def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _writer(request: HttpRequest) -> Staff:
-    user = _staff(request)
+    user = staff_of(request)
     if not writes_letters(user):
         raise PermissionDenied
     return user

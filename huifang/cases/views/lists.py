@@ -20,7 +20,7 @@ from huifang.cases.models import (
     Notification,
 )
 from huifang.cases.services import CaseError
-from huifang.cases.views.common import _refused, _rows, _staff
+from huifang.cases.views.common import refused_status, rows_of, staff_of
 from huifang.core.clock import clock
 from huifang.customers.models import RevealAlert
 from huifang.customers.services import mark_alerts_read
@@ -33,7 +33,7 @@ NOTIFICATIONS_SHOWN = 100
 
 def home(request: HttpRequest) -> HttpResponse:
     """整改/投诉: supervisors and the quality department land on the board, everyone else on their inbox."""
-    user = _staff(request)
+    user = staff_of(request)
     if supervises(user) or checks_quality(user):
         return board(request)
     return inbox(request)
@@ -43,9 +43,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def inbox(request: HttpRequest) -> HttpResponse:
     """The handler's inbox: their live cases (and their department's unassigned ones), the most
     urgent deadline first, overdue ones marked."""
-    user = _staff(request)
+    user = staff_of(request)
     now = clock()
-    rows = _rows(selectors.inbox(user), now)
+    rows = rows_of(selectors.inbox(user), now)
     return render(
         request,
         "cases/inbox.html",
@@ -62,7 +62,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 def _board_page(request: HttpRequest, *, group_form: case_forms.GroupForm | None = None) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     now = clock()
     filters = case_forms.BoardFilterForm(request.GET or None)
     kind = level = None
@@ -79,7 +79,7 @@ def _board_page(request: HttpRequest, *, group_form: case_forms.GroupForm | None
         request,
         "cases/board.html",
         {
-            "rows": _rows(cases, now),
+            "rows": rows_of(cases, now),
             "selected": {int(value) for value in ticked if value.isdigit()},
             "filters": filters,
             "now": timezone.localtime(now),
@@ -87,7 +87,7 @@ def _board_page(request: HttpRequest, *, group_form: case_forms.GroupForm | None
             "group_form": group_form,
             "issues": selectors.issues_for(user)[:10],
         },
-        status=_refused(request) if group_form is not None and group_form.errors else 200,
+        status=refused_status(request) if group_form is not None and group_form.errors else 200,
     )
 
 
@@ -100,7 +100,7 @@ def board(request: HttpRequest) -> HttpResponse:
 @require_POST
 def group(request: HttpRequest) -> HttpResponse:
     """Put the ticked cases of the board under a common issue (R6.4), new or existing."""
-    user = _staff(request)
+    user = staff_of(request)
     if not writes_letters(user):
         raise PermissionDenied
     form = case_forms.GroupForm(request.POST, cases=selectors.board(user), issues=selectors.issues_for(user))
@@ -129,7 +129,7 @@ def group(request: HttpRequest) -> HttpResponse:
 @require_GET
 def notifications(request: HttpRequest) -> HttpResponse:
     """The user's notifications about cases, newest first."""
-    user = _staff(request)
+    user = staff_of(request)
     rows = Notification.objects.filter(recipient=user).select_related("case")[:NOTIFICATIONS_SHOWN]
     # A colleague refused for revealing too many numbers: under the same bell (docs/privacy.md).
     alerts = RevealAlert.objects.filter(recipient=user).select_related("staff")[:NOTIFICATIONS_SHOWN]
@@ -144,7 +144,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
     """Mark one notification (``id``) or all of them read."""
-    user = _staff(request)
+    user = staff_of(request)
     raw = request.POST.get("id", "")
     if raw and not raw.isdigit():
         raise Http404
