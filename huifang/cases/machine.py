@@ -109,6 +109,14 @@ def may_approve(staff: Staff, case: Case) -> bool:
     return staff.pk in {member.pk for member in general_managers_of(case.unit)}
 
 
+def decides_discrepancies(user: Staff, case: Case) -> bool:
+    """A discrepancy's verdict (audits): its handler (the agent's supervisor), or a supervisor or
+    manager of its scope; never an agent."""
+    if user.role == Role.AGENT:
+        return False
+    return user.is_superuser or case.handler_id == user.pk or user.role in (Role.SUPERVISOR, Role.MANAGER)
+
+
 def sees(user: Staff, case: Case) -> bool:
     """Whether ``case`` is in ``user``'s part of the organisation (``selectors.cases_for``'s rule
     for one case in memory, as far as acting on it goes): a role that sees only its own rows acts
@@ -236,6 +244,15 @@ RULES: dict[str, Rule] = {
         frozenset({S.ACCEPTED, S.VERIFIED, S.PLANNED}),
     ),
     "archive": Rule(gettext_lazy("Archive"), _COMPLAINT, handles, _archivable, frozenset({S.ARCHIVED})),
+    # The verdict on an audit's discrepancy (confirmed or explained): the audits page and
+    # ``audits.services.decide_discrepancy``, which closes the case.
+    "decide": Rule(
+        gettext_lazy("Record the verdict"),
+        frozenset({K.DISCREPANCY}),
+        decides_discrepancies,
+        _now_in(S.OPEN),
+        frozenset({S.CLOSED}),
+    ),
     "check": Rule(
         gettext_lazy("Check the corrective action"),
         frozenset({K.CORRECTIVE}),

@@ -163,3 +163,17 @@ def test_a_corrective_action_is_checked_by_the_quality_department_only(org: Org)
     supervisor = _by_code(available_actions(report, org.east_supervisor))
     assert supervisor["check"].forbidden and supervisor["assign"].allowed
     assert not supervisor["resolve"].allowed and not supervisor["resolve"].forbidden
+
+
+def test_an_audits_discrepancy_is_decided_by_its_supervisor_and_no_agent(org: Org) -> None:
+    discrepancy = _case(org, CaseKind.DISCREPANCY, CaseStatus.OPEN)
+    Case.objects.filter(pk=discrepancy.pk).update(handler=org.east_supervisor)
+    discrepancy.refresh_from_db()
+    assert allowed_codes(available_actions(discrepancy, org.east_supervisor)) == {"decide", "assign"}
+    assert _by_code(available_actions(discrepancy, org.agent))["decide"].forbidden
+    assert "decide" not in allowed_codes(available_actions(discrepancy, org.hq_staff))  # not HQ's to judge
+    outside = _by_code(available_actions(discrepancy, org.south_supervisor))["decide"]
+    assert outside.forbidden and outside.reason == "Not in your part of the organisation."
+    transition(discrepancy, to=CaseStatus.CLOSED, by=org.east_supervisor, at=at("2026-11-03 10:00"))
+    closed = _by_code(available_actions(discrepancy, org.east_supervisor))["decide"]
+    assert (closed.allowed, closed.reason) == (False, "The case is finished.")
