@@ -40,6 +40,18 @@ def scoped(
     return queryset if condition is None else queryset.filter(condition)
 
 
+def covers_unit(user: Staff, unit: OrgUnit | None) -> bool:
+    """Whether ``unit`` lies in ``user``'s part of the organisation, decided in memory for one row
+    already read (a status machine's question; lists filter with ``scope_filter``): HQ and
+    administrators cover every unit, a supervising role their unit's subtree, a role that sees
+    only its own rows none (its rows are its by ownership, which the caller checks)."""
+    if user.is_superuser or user.role in ORGANISATION_WIDE:
+        return True
+    if user.role in OWN_ROWS or unit is None or user.unit_id is None or user.unit is None:
+        return False
+    return unit.path.startswith(user.unit.path)
+
+
 def visible_units(user: Staff) -> QuerySet[OrgUnit]:
     """Organisation units ``user`` may see or pick: their subtree, or all of them."""
     units = OrgUnit.objects.all()

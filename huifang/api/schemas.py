@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 from pydantic import BaseModel, ConfigDict
+
+from huifang.core.actions import Action
 
 
 class In(BaseModel):
@@ -36,6 +38,23 @@ class Invalid(Schema):
     """422: every problem of the request, each with its path."""
 
     detail: list[Problem]
+
+
+class ActionOut(Schema):
+    """What the caller may do with the object now, by its status machine (``available_actions``)."""
+
+    code: str = Field(description="the action's code, as the API's own operations name it")
+    label: str = Field(description="the action in words, in the caller's language")
+    allowed: bool
+    reason: str = Field(description="why not, in words, when not allowed")
+
+
+def actions_out(actions: list[Action]) -> list[dict[str, Any]]:
+    """A machine's actions as ``ActionOut`` rows."""
+    return [
+        {"code": found.code, "label": found.label, "allowed": found.allowed, "reason": found.reason}
+        for found in actions
+    ]
 
 
 def errors(*codes: int) -> dict[int, Any]:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from huifang.accounts.models import OrgUnit, Role, Staff
 from huifang.audits import forms, selectors, services
 from huifang.audits.models import Verdict
+from huifang.cases import machine as case_machine
 from huifang.core.clock import clock
 from huifang.core.exports import xlsx_response
 from huifang.followups.models import Task
@@ -151,15 +152,8 @@ def discrepancy(request: HttpRequest, pk: int) -> HttpResponse:
     """Both records side by side; the supervisor confirms (fabrication) or explains."""
     user = _staff(request)
     found = get_object_or_404(selectors.discrepancies_for(user), pk=pk)
-    may_decide = (
-        found.verdict == Verdict.OPEN
-        and (
-            user.is_superuser
-            or found.case.handler_id == user.pk
-            or user.role in (Role.SUPERVISOR, Role.MANAGER)
-        )
-        and user.role != Role.AGENT
-    )
+    # Who may give the verdict, and whether it is still open, is the case machine's ``decide``.
+    may_decide = found.verdict == Verdict.OPEN and case_machine.action(found.case, user, "decide").allowed
     form = forms.VerdictForm(request.POST or None)
     if request.method == "POST":
         if not may_decide:

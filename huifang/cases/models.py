@@ -3,7 +3,7 @@
 One ``Case`` model for the three kinds — rectification tickets (整改单), complaints (投诉) and
 corrective / preventive action reports (纠正预防措施报告) — because they share the handler, the
 responsible department, the deadline on the working-day clock, the escalation chain and the time
-line; each kind has its own statuses in ``services.ALLOWED``. Every change of status is a
+line; each kind has its own statuses in ``machine.ALLOWED``. Every change of status is a
 ``CaseStep`` with who, when and why, as tasks have ``TaskStatusChange``.
 """
 
@@ -33,7 +33,7 @@ class CaseKind(models.TextChoices):
 
 
 class CaseStatus(models.TextChoices):
-    """Statuses of all three kinds; which follow which is ``services.ALLOWED``."""
+    """Statuses of all three kinds; which follow which is ``machine.ALLOWED``."""
 
     # Rectification: open → following_up (cause and action recorded, second follow-up made) →
     # closed when the customer is satisfied, or open again for another round.

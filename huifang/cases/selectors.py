@@ -12,8 +12,8 @@ from django.db.models import Q, QuerySet
 
 from huifang.accounts.models import Role, Staff
 from huifang.accounts.scope import OWN_ROWS, scope_filter, scoped
+from huifang.cases.machine import FINISHED
 from huifang.cases.models import Case, CommonIssue, Notification
-from huifang.cases.services import FINISHED
 from huifang.followups.models import Attempt, Task
 from huifang.followups.selectors import UnitNames, _local
 

@@ -19,7 +19,7 @@ urlpatterns = [
     path("letters/<int:pk>/edit/", views.letter_edit, name="letter_edit"),
     path("letters/<int:pk>/publish/", views.letter_publish, name="letter_publish"),
     path("<int:pk>/", views.case_detail, name="detail"),
-    # One step on a case: views.STEPS names them (resolve, unresolvable, assign, verify, plan,
+    # One action on a case: cases.machine.RULES names them (resolve, unresolvable, assign, verify, plan,
     # approve, reply, pause, resume, archive, check).
     path("<int:pk>/<slug:action>/", views.act, name="act"),
 ]

@@ -31,54 +31,9 @@ class TaskStatus(models.TextChoices):
     CANCELLED = codes.TaskStatus.CANCELLED.value, _("Cancelled")
 
 
-# The status machine (Oscar's pipeline): from each status, the statuses a task may move to.
-# ``services.transition`` is the only writer of ``Task.status`` and checks this table.
-ALLOWED: dict[str, frozenset[str]] = {
-    # An attempt may be recorded before the window opens (the customer called in) or on an open
-    # task without claiming it (the command line, the API).
-    TaskStatus.SCHEDULED: frozenset(
-        {
-            TaskStatus.OPEN,
-            TaskStatus.WAITING_RETRY,
-            TaskStatus.COMPLETED,
-            TaskStatus.INVALID,
-            TaskStatus.CANCELLED,
-        }
-    ),
-    TaskStatus.OPEN: frozenset(
-        {
-            TaskStatus.CLAIMED,
-            TaskStatus.WAITING_RETRY,
-            TaskStatus.COMPLETED,
-            TaskStatus.INVALID,
-            TaskStatus.CANCELLED,
-        }
-    ),
-    # Back to open: a stale claim released, or an agent handing the task back.
-    TaskStatus.CLAIMED: frozenset(
-        {
-            TaskStatus.OPEN,
-            TaskStatus.WAITING_RETRY,
-            TaskStatus.COMPLETED,
-            TaskStatus.INVALID,
-            TaskStatus.CANCELLED,
-        }
-    ),
-    # Waiting → waiting: a further unreachable attempt made before the retry time came.
-    TaskStatus.WAITING_RETRY: frozenset(
-        {
-            TaskStatus.OPEN,
-            TaskStatus.WAITING_RETRY,
-            TaskStatus.COMPLETED,
-            TaskStatus.INVALID,
-            TaskStatus.CANCELLED,
-        }
-    ),
-    TaskStatus.COMPLETED: frozenset(),
-    TaskStatus.INVALID: frozenset(),
-    TaskStatus.CANCELLED: frozenset(),
-}
-TERMINAL = frozenset(status for status, targets in ALLOWED.items() if not targets)
+# The status table and what a user may do with a task are ``followups.machine``; these groupings
+# are for queries (its tests check that ``TERMINAL`` is the table's dead ends).
+TERMINAL = frozenset({TaskStatus.COMPLETED, TaskStatus.INVALID, TaskStatus.CANCELLED})
 # Work still to be done: what a hand-over moves and what counts as an agent's load.
 LIVE = frozenset({TaskStatus.SCHEDULED, TaskStatus.OPEN, TaskStatus.CLAIMED, TaskStatus.WAITING_RETRY})
 

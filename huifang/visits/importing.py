@@ -28,7 +28,7 @@ from huifang.events.importing.base import (
     required,
     too_long,
 )
-from huifang.visits import services
+from huifang.visits import machine, services
 from huifang.visits.models import LostDeal, LostReason, MonthlyPlan, PlanItem, Promise, Visit, VisitChannel
 
 CHANNEL_WORDS = {
@@ -416,7 +416,7 @@ class PlanImporter(RowImporter[PlanRow]):
                 continue
             plan = services.plan_for(agent=agent, month=row.month, at=self.ctx.now)
             exists = PlanItem.objects.filter(plan=plan, customer=customer, planned_on=row.planned_on).first()
-            if plan.status not in services.EDITABLE_PLAN and plan.status != MonthlyPlan.Status.SUBMITTED:
+            if plan.status not in machine.EDITABLE_PLAN and plan.status != MonthlyPlan.Status.SUBMITTED:
                 same = exists is not None and (exists.purpose, exists.resources, exists.expenses) == (
                     row.purpose,
                     row.resources,
@@ -445,5 +445,5 @@ class PlanImporter(RowImporter[PlanRow]):
                 touched[plan.pk] = plan
         # A plan brought in from the form tool is handed in: the supervisor sees it to approve.
         for plan in touched.values():
-            if plan.status in services.EDITABLE_PLAN:
+            if plan.status in machine.EDITABLE_PLAN:
                 services.submit_plan(plan=plan, at=self.ctx.now)

@@ -46,7 +46,7 @@ class LostReason(models.Model):
 
 class MonthlyPlan(models.Model):
     """One salesperson's visit plan for one month (拜访计划书), handed in by the month's end and
-    approved by the supervisor; its status table is ``services.PLAN_ALLOWED``."""
+    approved by the supervisor; its status table is ``machine.PLAN_ALLOWED``."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")

@@ -21,10 +21,12 @@ from django.db import transaction
 
 from huifang import rules
 from huifang.accounts.models import Role, Staff
+from huifang.core.actions import IllegalTransition
 from huifang.customers.models import Contact, Customer
 from huifang.customers.services import add_contact, update_customer
 from huifang.rules.quotas import quota_period
 from huifang.rules.workcal import nth_working_day_after
+from huifang.visits import machine
 from huifang.visits.models import (
     LostDeal,
     LostReason,
@@ -40,18 +42,9 @@ from huifang.visits.models import (
 # The seed's "拜访后应于两日内提出客户拜访报告": two working days after the day of the visit.
 REPORT_WORKING_DAYS = 2
 
-# The plan's status table: who may move it where is checked by the views.
-PLAN_ALLOWED: dict[str, frozenset[str]] = {
-    MonthlyPlan.Status.DRAFT: frozenset({MonthlyPlan.Status.SUBMITTED}),
-    MonthlyPlan.Status.SUBMITTED: frozenset({MonthlyPlan.Status.APPROVED, MonthlyPlan.Status.RETURNED}),
-    MonthlyPlan.Status.RETURNED: frozenset({MonthlyPlan.Status.SUBMITTED}),
-    MonthlyPlan.Status.APPROVED: frozenset(),
-}
-EDITABLE_PLAN = frozenset({MonthlyPlan.Status.DRAFT, MonthlyPlan.Status.RETURNED})
-
-
-class IllegalPlanChange(ValueError):
-    """A plan status change the table does not allow (e.g. approving a draft)."""
+# The plan's status table and who may do what with a plan: ``visits.machine``. The refusal of a
+# change the table does not allow keeps its older name here.
+IllegalPlanChange = IllegalTransition
 
 
 def zone() -> ZoneInfo:
@@ -123,8 +116,8 @@ def remove_plan_item(*, item: PlanItem) -> None:
 
 
 def _move(plan: MonthlyPlan, to: str) -> None:
-    if to not in PLAN_ALLOWED.get(plan.status, frozenset()):
-        raise IllegalPlanChange(f"a plan cannot go from {plan.status} to {to}")
+    """Move ``plan`` to ``to`` in memory, if the machine's table allows it (the caller saves)."""
+    machine.check(plan, to)
     plan.status = to
 
 

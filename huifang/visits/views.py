@@ -22,10 +22,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from huifang.accounts.models import Role, Staff
+from huifang.core.actions import allowed_codes
 from huifang.core.clock import clock
 from huifang.core.exports import csv_response, xlsx_response
 from huifang.customers.services import record_export
-from huifang.visits import forms, selectors, services
+from huifang.visits import forms, machine, selectors, services
 from huifang.visits.models import MonthlyPlan, Opportunity, VisitChannel
 
 
@@ -105,9 +106,10 @@ def plan_new(request: HttpRequest) -> HttpResponse:
 def plan(request: HttpRequest, pk: int) -> HttpResponse:
     user = _staff(request)
     plan = get_object_or_404(selectors.plans_for(user), pk=pk)
-    own = plan.agent_id == user.pk
-    editable = own and plan.status in services.EDITABLE_PLAN
-    deciding = selectors.is_reviewer(user) and not own and plan.status == MonthlyPlan.Status.SUBMITTED
+    # What the page offers is the plan machine's answer for this user now.
+    allowed = allowed_codes(machine.available_actions(plan, user))
+    editable = "edit" in allowed
+    deciding = "approve" in allowed
     customers = selectors.customers_for(plan.agent)
     form = forms.PlanItemForm(customers=customers, month=plan.month)
     if request.method == "POST":
@@ -121,7 +123,7 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
             item = get_object_or_404(plan.items, pk=request.POST.get("item"))
             services.remove_plan_item(item=item)
             return redirect("visits:plan", pk=plan.pk)
-        elif action == "submit" and editable:
+        elif action == "submit" and "submit" in allowed:
             services.submit_plan(plan=plan, at=clock())
             messages.success(request, _("The plan was handed in for approval."))
             return redirect("visits:plan", pk=plan.pk)

@@ -15,9 +15,10 @@ from pydantic import StrictInt, StrictStr
 from huifang.api import services
 from huifang.api.auth import caller
 from huifang.api.errors import invalid
-from huifang.api.routers.tasks import RECORDING_ROLES, visible_tasks
+from huifang.api.routers.tasks import visible_tasks
 from huifang.api.schemas import In, errors
 from huifang.customers.phones import InvalidPhone, normalize_phone
+from huifang.followups.machine import RECORDING as RECORDING_ROLES
 from huifang.followups.models import LIVE, AttemptResult
 
 router = Router(tags=["calls"])

@@ -1,5 +1,7 @@
-"""``/api/v1/cases``: the cases in the caller's scope and the handler's resolve
-(``cases.services.resolve_case``, as the case page's "record cause and action")."""
+"""``/api/v1/cases``: the cases in the caller's scope, one case with what the caller may do with
+it now (``cases.machine``, as the case page shows), and the handler's resolve
+(``cases.services.resolve_case``, as the case page's "record cause and action"), allowed or
+refused by the same machine."""
 
 from __future__ import annotations
 
@@ -16,11 +18,10 @@ from pydantic import StrictStr
 from huifang.api import pagination
 from huifang.api.auth import caller
 from huifang.api.errors import Conflict, Invalid, moment
-from huifang.api.schemas import In, errors
-from huifang.cases import services
+from huifang.api.schemas import ActionOut, In, actions_out, errors
+from huifang.cases import machine, services
 from huifang.cases.models import CaseKind, CaseStatus
 from huifang.cases.selectors import case_rows, cases_for
-from huifang.cases.views import handles
 
 router = Router(tags=["cases"])
 
@@ -39,6 +40,12 @@ class CaseOut(Schema):
     deadline_at: str | None
     closed_at: str | None
     loop_count: int
+
+
+class CaseDetail(CaseOut):
+    """One case's row and what the caller may do with it now (``cases.machine``)."""
+
+    actions: list[ActionOut]
 
 
 class CasePage(Schema):
@@ -72,6 +79,15 @@ def list_cases(
     return pagination.paged(list(case_rows(rows)), next_cursor)
 
 
+@router.get("/{case_id}", response={200: CaseDetail, **errors(404)}, summary="One case")
+def get_case(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    """The case's row, with the actions of its kind the caller may take on it now (the case page's
+    forms; ``resolve`` is also this API's operation), each allowed or not and why."""
+    user = caller(request)
+    case = get_object_or_404(cases_for(user), pk=case_id)
+    return {**next(case_rows([case])), "actions": actions_out(machine.available_actions(case, user))}
+
+
 @router.post(
     "/{case_id}/resolve",
     response={200: ResolveOut, **errors(403, 404, 409, 413)},
@@ -82,10 +98,11 @@ def resolve(request: HttpRequest, case_id: int, body: ResolveIn) -> dict[str, An
     corrective action for the quality department's check. 409 unless the case is open."""
     user = caller(request)
     case = get_object_or_404(cases_for(user), pk=case_id)
-    if not handles(user, case):
-        raise PermissionDenied("only the case's handler or a supervising role may resolve it")
-    if case.kind not in (CaseKind.RECTIFICATION, CaseKind.CORRECTIVE) or case.status != CaseStatus.OPEN:
-        raise Conflict(f"case {case.pk} is a {case.kind} case, {case.status}: it cannot be resolved now")
+    decided = machine.action(case, user, "resolve")
+    if decided.forbidden:
+        raise PermissionDenied(f"case {case.pk}: {decided.reason}")
+    if not decided.allowed:
+        raise Conflict(f"case {case.pk} is a {case.kind} case, {case.status}: {decided.reason}")
     blank = [name for name in ("cause", "action") if not getattr(body, name).strip()]
     if blank:
         raise Invalid(
@@ -94,7 +111,7 @@ def resolve(request: HttpRequest, case_id: int, body: ResolveIn) -> dict[str, An
     at = moment(body.at, ["body", "at"]) if body.at is not None else timezone.now()
     try:
         resolution = services.resolve_case(case=case, by=user, at=at, cause=body.cause, action=body.action)
-    except (services.CaseError, services.IllegalStep) as error:
+    except (services.CaseError, services.IllegalTransition) as error:
         raise Conflict(str(error)) from error
     case.refresh_from_db()
     return {

@@ -1,6 +1,7 @@
 """``/api/v1/tasks``: the follow-up tasks in the caller's scope (filters, cursor pagination), one
 task, the agent's next task (``followups.services.claim_next_task``) and an attempt
-(``followups.services.record_attempt``, after the checks of ``huifang attempt``)."""
+(``followups.services.record_attempt``, after the checks of ``huifang attempt``). What a caller may
+do with a task is ``followups.machine``'s answer, as on the pages."""
 
 from __future__ import annotations
 
@@ -15,21 +16,19 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import StrictBool, StrictFloat, StrictInt, StrictStr
 
-from huifang.accounts.models import Role, Staff
+from huifang.accounts.models import Staff
 from huifang.api import pagination
 from huifang.api.auth import caller
 from huifang.api.errors import Conflict, Invalid, invalid, moment
-from huifang.api.schemas import In, errors
+from huifang.api.schemas import ActionOut, In, actions_out, errors
 from huifang.customers.phones import mask_phone
-from huifang.followups import forms, presentation, selectors, services
+from huifang.followups import forms, machine, presentation, selectors, services
 from huifang.followups.models import AttemptResult, Origin, Task, TaskStatus, TaskStatusChange
 
 router = Router(tags=["tasks"])
 
-# Who works a queue (the workbench's "next"), and who may record an attempt through the API: the
-# agents of their own tasks, and the supervising roles for the tasks of their scope.
-WORKING_ROLES = frozenset({Role.AGENT})
-RECORDING_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.MANAGER, Role.HQ, Role.ADMIN})
+# Who works a queue (the workbench's "next"). Who may record an attempt is the task machine's.
+WORKING_ROLES = machine.WORKING
 
 
 class TaskOut(Schema):
@@ -53,6 +52,12 @@ class TaskOut(Schema):
     region: str
     origin: str
     case_id: int | None
+
+
+class TaskDetail(TaskOut):
+    """One task's row and what the caller may do with it now (``followups.machine``)."""
+
+    actions: list[ActionOut]
 
 
 class TaskPage(Schema):
@@ -162,12 +167,16 @@ def claim_next(request: HttpRequest) -> Status[Any]:
 
 @router.get(
     "/{task_id}",
-    response={200: TaskOut, **errors(404)},
+    response={200: TaskDetail, **errors(404)},
     summary="One follow-up task",
     operation_id="get_task",
 )
 def get_task(request: HttpRequest, task_id: int) -> dict[str, Any]:
-    return task_row(get_object_or_404(visible_tasks(caller(request)), pk=task_id))
+    """The task's row, with the actions the caller may take on it now (record_attempt, release,
+    reassign), each allowed or not and why."""
+    user = caller(request)
+    task = get_object_or_404(visible_tasks(user), pk=task_id)
+    return {**task_row(task), "actions": actions_out(machine.available_actions(task, user))}
 
 
 # A caller's clock may run a little ahead of ours.
@@ -185,13 +194,16 @@ def post_attempt(request: HttpRequest, task_id: int, body: AttemptIn) -> Status[
     """One contact attempt, as ``huifang attempt`` records it. 409 when the task is finished or
     claimed by someone else; 422 for a result, answer or time the task does not accept."""
     user = caller(request)
-    if not (user.is_superuser or user.role in RECORDING_ROLES):
+    if not (user.is_superuser or user.role in machine.RECORDING):
         raise PermissionDenied("your role does not record follow-ups")
     task = get_object_or_404(
         visible_tasks(user).select_related("questionnaire", "policy_version"), pk=task_id
     )
-    if task.status == TaskStatus.CLAIMED and task.claimed_by_id not in (None, user.pk):
-        raise Conflict(f"task {task.pk} is claimed by another agent")
+    decided = machine.action(task, user, "record_attempt")
+    if decided.forbidden:
+        raise PermissionDenied(f"task {task.pk}: {decided.reason}")
+    if not decided.allowed:
+        raise Conflict(f"task {task.pk}: {decided.reason}")
     now = timezone.now()
     at = moment(body.at, ["body", "at"]) if body.at is not None else now
     callback_at = moment(body.callback_at, ["body", "callback_at"]) if body.callback_at is not None else None

@@ -153,3 +153,40 @@ def test_a_supervisor_resolves_their_regions_case_and_a_second_follow_up_is_made
     assert body["case"]["status"] == "following_up" and body["second_task_id"]
     again = east.post(f"/cases/{world.case['east']}/resolve", {"cause": "排班不足", "action": "增派师傅"})
     assert again.status_code == 409
+
+
+def test_one_case_and_one_task_report_what_each_persona_may_do_now(world: World) -> None:
+    """The actions of ``GET /cases/{id}`` and ``GET /tasks/{id}`` are the machines' answers: the
+    case page's and the workbench's buttons, and what resolve and attempts then accept."""
+    east_case, east_task = world.case["east"], world.task["east"]
+    allowed: dict[str, set[str]] = {}
+    for name in PERSONAS:
+        answer = world.api[name].get(f"/cases/{east_case}")
+        if name not in SEES_EAST:
+            assert answer.status_code == 404
+            continue
+        assert answer.status_code == 200, answer.content
+        body = answer.json()
+        assert (body["id"], body["kind"], body["status"]) == (east_case, "rectification", "open")
+        assert [a["code"] for a in body["actions"]] == ["resolve", "unresolvable", "assign"]
+        allowed[name] = {a["code"] for a in body["actions"] if a["allowed"]}
+    assert allowed == {
+        "agent": set(),  # alice made the follow-up; the ticket is not hers to work
+        "east_supervisor": {"resolve", "unresolvable", "assign"},
+        "hq_staff": {"resolve", "unresolvable", "assign"},
+        "quality": set(),
+        "admin": {"resolve", "unresolvable", "assign"},
+    }
+    refused = {
+        a["code"]: a["reason"] for a in world.api["agent"].get(f"/cases/{east_case}").json()["actions"]
+    }
+    assert refused["resolve"] == "Not for your role."
+    # The task is completed: nothing more to record or move, whoever asks.
+    task = world.api["east_supervisor"].get(f"/tasks/{east_task}").json()
+    assert task["status"] == "completed"
+    assert {a["code"]: (a["allowed"], a["reason"]) for a in task["actions"]} == {
+        "record_attempt": (False, "The task is finished."),
+        "release": (False, "Not for your role."),
+        "reassign": (False, "The task is finished."),
+    }
+    assert world.api["south_supervisor"].get(f"/tasks/{east_task}").status_code == 404

@@ -11,7 +11,7 @@ import pytest
 from huifang.cases.models import Case, CaseKind, CaseStatus, Escalation, Level, Notification, Pause
 from huifang.cases.services import (
     CaseError,
-    IllegalStep,
+    IllegalTransition,
     approve_plan,
     archive_complaint,
     escalate_due,
@@ -177,7 +177,7 @@ def test_an_other_complaint_is_recorded_and_transferred(estate: Estate) -> None:
 
 def test_steps_out_of_order_are_refused(estate: Estate) -> None:
     case = estate.complaint(when="2026-11-16 10:00")
-    with pytest.raises(IllegalStep):
+    with pytest.raises(IllegalTransition):
         reply_to_complaint(case=case, by=estate.org.agent, at=at("2026-11-16 11:00"), reply="好的")
     case.refresh_from_db()
     assert case.status == CaseStatus.ACCEPTED and case.reply == ""

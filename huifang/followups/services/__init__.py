@@ -5,7 +5,7 @@ Each public service is keyword-only and makes its whole change in one transactio
 the engine's (``huifang.rules``): these modules ask it for windows, ladder steps, caps and calling
 hours and store the answers. A package (past STYLE's ~800 lines), one module per part:
 
-- ``status``: ``transition()`` and the status-change rows;
+- ``status``: ``transition()``, the one writer of a task's status (its table: ``followups.machine``);
 - ``policies``: questionnaires, policies, presets and their versions;
 - ``tasks``: new tasks and who gets them, release, reassignment, hand-over;
 - ``queue``: the agent's "next task" and the engine's checks at claim time;

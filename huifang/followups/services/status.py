@@ -1,5 +1,5 @@
-"""The status machine: one ``transition()`` checked against ``models.ALLOWED`` that writes a
-status-change row with who, when and why."""
+"""The status machine's one writer: ``transition()``, checked against ``followups.machine``'s table,
+writes a status-change row with who, when and why."""
 
 from __future__ import annotations
 
@@ -11,29 +11,16 @@ from django.db import connection, transaction
 from django.db.models import Model
 
 from huifang.accounts.models import Staff
-from huifang.followups.models import (
-    ALLOWED,
-    Task,
-    TaskStatusChange,
-)
+from huifang.core.actions import IllegalTransition
+from huifang.followups.machine import check
+from huifang.followups.models import Task, TaskStatusChange
 from huifang.followups.services.sql import move_with_history
 
-
-class IllegalTransition(ValueError):
-    """A status change the table ``models.ALLOWED`` does not allow."""
+__all__ = ["IllegalTransition", "TaskConflict", "transition", "transition_all"]
 
 
 class TaskConflict(RuntimeError):
     """The task changed under us (another agent claimed it, another attempt was recorded)."""
-
-
-# --------------------------------------------------------------------------------------------------
-# The status machine
-
-
-def _check(from_status: str, to_status: str) -> None:
-    if to_status not in ALLOWED.get(from_status, frozenset()):
-        raise IllegalTransition(f"a task cannot go from {from_status} to {to_status}")
 
 
 def transition(
@@ -56,7 +43,7 @@ def transition(
     adds fields the compare-and-set checks too (their values as ``task`` was read).
     """
     from_status = task.status
-    _check(from_status, to)
+    check(from_status, to)
     fields = {"status": to, **changes}
     history = TaskStatusChange(task=task, from_status=from_status, to_status=to, by=by, at=at, reason=reason)
     if connection.vendor == "postgresql" and _plain(fields):
@@ -96,7 +83,7 @@ def transition_all(
 ) -> int:
     """``transition`` for many tasks of one status at once (the tick). The caller holds the rows
     (``select_for_update`` on PostgreSQL, the write lock on SQLite), so every id is moved."""
-    _check(from_status, to)
+    check(from_status, to)
     if not task_ids:
         return 0
     moved = Task.objects.filter(pk__in=task_ids, status=from_status).update(status=to, **changes)

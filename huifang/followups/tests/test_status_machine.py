@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from huifang.conftest import at
-from huifang.followups.models import ALLOWED, TERMINAL, TaskStatus, TaskStatusChange
+from huifang.followups.machine import ALLOWED
+from huifang.followups.models import TERMINAL, TaskStatus, TaskStatusChange
 from huifang.followups.services import IllegalTransition, TaskConflict, transition
 from huifang.followups.tests.conftest import Shop
 

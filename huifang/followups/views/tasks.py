@@ -16,13 +16,14 @@ from django.views.decorators.http import require_POST
 from huifang.accounts.models import Role, Staff
 from huifang.core.exports import csv_response, xlsx_response
 from huifang.customers.services import record_export
-from huifang.followups import exports, record, selectors, services
+from huifang.followups import exports, machine, record, selectors, services
 from huifang.followups.forms import ReassignForm, TaskFilterForm
 from huifang.followups.models import Task
 
 PAGE_SIZE = 50
-# Who may move work between agents and take customer-level rows out of the system.
-SUPERVISING = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.HQ, Role.ADMIN})
+# Who may move work between agents (the task machine's ``reassign``) and take customer-level rows
+# out of the system.
+SUPERVISING = machine.SUPERVISING
 EXPORTING = SUPERVISING | {Role.QUALITY}
 
 

@@ -29,13 +29,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from huifang.accounts.models import Role, Staff
 from huifang.accounts.scope import may_reveal_phone
+from huifang.core.actions import allowed_codes
 from huifang.core.clock import clock
 from huifang.customers.forms import RevealForm
 from huifang.customers.models import Channel
 from huifang.customers.phones import mask_personal, mask_phone, national
 from huifang.customers.services import RevealRefused, refused_message, reveal_phone
+from huifang.followups import machine, selectors, services
 from huifang.followups import questionnaires as scripts
-from huifang.followups import selectors, services
 from huifang.followups.forms import (
     ANSWER_ERRORS,
     AttemptForm,
@@ -206,6 +207,8 @@ def _work_context(
     ladder = services.rules_of(task.policy_version).ladder
     return {
         "task": task,
+        # The buttons the task machine allows now (the work page offers "back to the queue" by it).
+        "allowed": allowed_codes(machine.available_actions(task, user)),
         "customer": task.customer,
         "event": task.event,
         "tags": list(task.customer.tags.all()),
@@ -341,8 +344,12 @@ def attempt(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def release(request: HttpRequest, pk: int) -> HttpResponse:
-    """Hand the claimed task back to the queue untouched."""
+    """Hand the claimed task back to the queue untouched (``followups.machine``'s ``release``)."""
     task = _claimed(request, pk)
+    decided = machine.action(task, _staff(request), "release")
+    if not decided.allowed:
+        messages.error(request, decided.reason)
+        return redirect("web:workbench")
     try:
         services.release_task(task=task, by=_staff(request), at=clock(), reason="released by the agent")
     except (services.TaskConflict, services.IllegalTransition):
