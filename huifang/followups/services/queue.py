@@ -250,7 +250,7 @@ def _claim_on_postgres(agent: Staff, now: datetime) -> tuple[Task | None, bool]:
         if claimed is None:
             break
         tried = True
-        task, change_id, before, contacts = claimed
+        task, _change_id, before, contacts = claimed
         engine = rules_of(task.policy_version)
         if engine.cap is None:
             history: list[datetime] = []
@@ -263,21 +263,31 @@ def _claim_on_postgres(agent: Staff, now: datetime) -> tuple[Task | None, bool]:
         if verdict.allowed:
             return task, True
         with transaction.atomic():
-            if _undo_claim(task, agent=agent, change_id=change_id, before=before, at=now):
+            if _undo_claim(task, agent=agent, before=before, at=now, reason=verdict.reason):
                 _hold_or_cancel(task, verdict, now=now)
     return None, tried
 
 
-def _undo_claim(task: Task, *, agent: Staff, change_id: int, before: Mapping[str, Any], at: datetime) -> bool:
-    """Put back a claim the engine refused: the task gets its earlier values and its history row
-    goes, if it is still this claim (a compare-and-set; False if not). For the millisecond between
-    the claim and its undoing the task was claimed, and a page shown then would have said so."""
+def _undo_claim(
+    task: Task, *, agent: Staff, before: Mapping[str, Any], at: datetime, reason: str
+) -> bool:
+    """Put back a claim the engine refused: the task gets its earlier values, if it is still this
+    claim (a compare-and-set; False if not), and the history says so in a row of its own — the
+    claim's row stays, so the audit trail never loses a claim (issue 14). For the millisecond
+    between the claim and its undoing the task was claimed, and a page shown then said so."""
     undone = Task.objects.filter(
         pk=task.pk, status=TaskStatus.CLAIMED, claimed_by_id=agent.pk, claimed_at=at
     ).update(status=TaskStatus.OPEN, **before)
     if not undone:
         return False
-    TaskStatusChange.objects.filter(pk=change_id).delete()
+    TaskStatusChange.objects.create(
+        task=task,
+        from_status=TaskStatus.CLAIMED,
+        to_status=TaskStatus.OPEN,
+        by=None,
+        at=at,
+        reason=f"claim withdrawn: {reason}",
+    )
     task.status = TaskStatus.OPEN
     for name, value in before.items():
         setattr(task, name, value)
