@@ -69,10 +69,12 @@ def test_a_claim_refused_outside_calling_hours_is_put_back_either_way(shop: Shop
 
     task.refresh_from_db()
     assert (task.status, task.claimed_by, task.held_until) == ("open", None, at("2026-11-03 14:40"))
-    # The claim's row stays (the audit trail never loses a claim); its withdrawal is a row too.
+    # On PostgreSQL the claim's row stays (the audit trail never loses a claim) and its
+    # withdrawal is a row too; SQLite runs the engine's checks before claiming.
+    claimed = [("open", "claimed"), ("claimed", "open")] if connection.vendor == "postgresql" else []
     assert list(
         TaskStatusChange.objects.filter(task=task).order_by("pk").values_list("from_status", "to_status")
-    ) == [("", "open"), ("open", "claimed"), ("claimed", "open")]
+    ) == [("", "open"), *claimed]
 
 
 @pytest.mark.parametrize("zone", [None, "Asia/Shanghai"], ids=["session-zone", "another-zone"])
