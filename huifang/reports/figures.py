@@ -92,6 +92,24 @@ class _Sums:
     recovery_seconds: int = 0
     skipped: int = 0
 
+    def add(self, other: _Sums) -> None:
+        for column, count in other.tasks.items():
+            self.tasks[column] += count
+        for key, count in other.extra.items():
+            self.extra[key] += count
+        for name in (
+            "orders",
+            "sent_for_repair",
+            "cases_opened",
+            "cases_closed",
+            "cases_recovered",
+            "rectification_opened",
+            "rectification_recovered",
+            "recovery_seconds",
+            "skipped",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
 
 def _period(report: str, day: date, start: date, end: date) -> str:
     if report == "daily":
@@ -141,28 +159,94 @@ def report(
     agents' report does (the pages' range figures)."""
     if name == VISITS:
         return _visits(start=start, end=end, by=by, user=user, within=within, total=total)
+    by = _checked(name, start, end, by)
+    sums, own = _sums(name, start=start, end=end, by=by, user=user, within=within, total=total)
+    rows = [_row(name, by, key, sums[key], own) for key in sorted(sums)]
+    if name == "agents":
+        _add_audit_figures(rows, start=start, end=end)
+    return rows
+
+
+@dataclass(frozen=True)
+class Folded:
+    """One reading of the rollups shown four ways, for a page that shows several (the dashboard:
+    the trend by period, the scope's total and the regions side by side). By agent, orders are
+    not read (they have no agent), so the folds have none either."""
+
+    rows: list[dict[str, Any]]  # by period and grouping: ``report``'s rows
+    periods: list[dict[str, Any]]  # by period, the groups folded: ``report`` without ``by``
+    groups: list[dict[str, Any]]  # by grouping over the range: ``report(total=True)``
+    total: dict[str, Any] | None  # the range, everything folded: ``report(total=True)`` without ``by``
+
+
+def folded(
+    name: str,
+    *,
+    start: date,
+    end: date,
+    by: str | None = None,
+    user: Staff | None = None,
+    preset_figures: bool = True,
+) -> Folded:
+    """Report ``name`` by period and ``by``, and the same figures folded over the groups, the
+    periods and both, from one reading of the rollups (not one per way shown). Without
+    ``preset_figures`` the presets' own rates are left out and their counts (JSON) not read."""
+    if name in (VISITS, "agents"):
+        raise ReportError(f"{name!r} is read with report()")
+    by = _checked(name, start, end, by)
+    sums, own = _sums(name, start=start, end=end, by=by, user=user, preset_figures=preset_figures)
+    whole = _period("agents", start, start, end)
+    periods: dict[tuple[str, str], _Sums] = defaultdict(_Sums)
+    groups: dict[tuple[str, str], _Sums] = defaultdict(_Sums)
+    everything = _Sums()
+    for (period, group), found in sums.items():
+        periods[(period, "")].add(found)
+        groups[(whole, group)].add(found)
+        everything.add(found)
+    return Folded(
+        rows=[_row(name, by, key, sums[key], own) for key in sorted(sums)],
+        periods=[_row(name, None, key, periods[key], own) for key in sorted(periods)],
+        groups=[_row(name, by, key, groups[key], own) for key in sorted(groups)],
+        total=_row(name, None, (whole, ""), everything, own) if sums else None,
+    )
+
+
+def _checked(name: str, start: date, end: date, by: str | None) -> str | None:
     if name not in REPORTS:
         raise ReportError(f"unknown report {name!r}; one of {', '.join((*REPORTS, VISITS))}")
     if by is not None and by not in GROUPINGS:
         raise ReportError(f"unknown grouping {by!r}; one of {', '.join(GROUPINGS)}")
     if end < start:
         raise ReportError(f"the range ends ({end}) before it starts ({start})")
-    if name == "agents":
-        by = "agent"
+    return "agent" if name == "agents" else by
+
+
+def _sums(
+    name: str,
+    *,
+    start: date,
+    end: date,
+    by: str | None,
+    user: Staff | None,
+    within: OrgUnit | None = None,
+    total: bool = False,
+    preset_figures: bool = True,
+) -> tuple[dict[tuple[str, str], _Sums], tuple[tuple[str, Any], ...]]:
+    """The counts of the range by (period, group), and the presets' metrics they feed."""
     # Live figures: every follow-up committed before the report was asked for (not a tick behind).
     catch_up(now=timezone.now())
     units = None if user is None else list(visible_units(user).values_list("pk", flat=True))
     if within is not None:
         subtree = set(OrgUnit.objects.filter(path__startswith=within.path).values_list("pk", flat=True))
         units = sorted(subtree if units is None else subtree.intersection(units))
-    names = _Units()
-    agents = dict(Staff.objects.values_list("pk", "username"))
-    presets = presets_in_use()
-    own = preset_metrics(presets)
+    # What the grouping names rows by, read only when grouped so.
+    names = _Units() if by == "region" else None
+    agents = dict(Staff.objects.values_list("pk", "username")) if by == "agent" else {}
+    own = preset_metrics(presets_in_use()) if preset_figures else ()
     sums: dict[tuple[str, str], _Sums] = defaultdict(_Sums)
 
     def group(unit_id: int, category: str, agent_id: int | None) -> str:
-        if by == "region":
+        if names is not None:
             return names.region(unit_id)
         if by == "category":
             return category
@@ -250,10 +334,7 @@ def report(
             target.rectification_opened += row["opened"] or 0
             target.rectification_recovered += row["recovered"] or 0
             target.recovery_seconds += row["seconds"] or 0
-    rows = [_row(name, by, key, sums[key], own) for key in sorted(sums)]
-    if name == "agents":
-        _add_audit_figures(rows, start=start, end=end)
-    return rows
+    return sums, own
 
 
 def _add_audit_figures(rows: list[dict[str, Any]], *, start: date, end: date) -> None:

@@ -26,7 +26,7 @@ from huifang.accounts.scope import OWN_ROWS, visible_units
 from huifang.cases.selectors import cases_for
 from huifang.cases.services import FINISHED
 from huifang.reports.definitions import CASE_NOTES, preset_metrics, presets_in_use, standard_metrics
-from huifang.reports.figures import FIGURES, previous_range, report
+from huifang.reports.figures import FIGURES, folded, previous_range, report
 from huifang.reports.models import RollupMark
 
 # The longest range a page, an export or a mail computes in a request (R9: a year and a day).
@@ -596,16 +596,19 @@ def open_cases_by_age(user: Staff, *, now: datetime) -> list[dict[str, Any]]:
 
 
 def dashboard(user: Staff, *, start: date, end: date, granularity: str, now: datetime) -> dict[str, Any]:
-    """The dashboard's chart data, JSON-ready: rates as percentages."""
+    """The dashboard's chart data, JSON-ready: rates as percentages. One reading of the rollups
+    (``figures.folded``) gives the trend, the scope's total and the regions; the presets' own
+    figures, which the dashboard does not show, are not read."""
     name = {"day": "daily", "week": "weekly", "month": "monthly"}[granularity]
     period = "date" if name == "daily" else "period"
     own = is_agent(user)
-    trend_rows = (
-        _own(report(name, start=start, end=end, by="agent", user=user), user)
-        if own
-        else report(name, start=start, end=end, user=user)
-    )
-    total = _scope_total("monthly", start, end, user) or {}
+    if own:
+        seen = folded(name, start=start, end=end, by="agent", user=user, preset_figures=False)
+        trend_rows = _own(seen.rows, user)
+        total = next(iter(_own(seen.groups, user)), {})
+    else:
+        seen = folded(name, start=start, end=end, by="region", user=user, preset_figures=False)
+        trend_rows, total = seen.periods, seen.total or {}
     data: dict[str, Any] = {
         "labels": {key: str(LABELS[key]) for key in (*CHART_RATES, "completion_rate")},
         "trend": {"x": [row[period] for row in trend_rows], "series": _series(trend_rows, CHART_RATES)},
@@ -628,11 +631,7 @@ def dashboard(user: Staff, *, start: date, end: date, granularity: str, now: dat
         ],
     }
     if not own:
-        regions = [
-            row
-            for row in report("monthly", start=start, end=end, by="region", user=user, total=True)
-            if row.get("followups_due")
-        ]
+        regions = [row for row in seen.groups if row.get("followups_due")]
         data["regions"] = {
             "x": [str(row["region"] or "—") for row in regions],
             "series": _series(regions, ("completion_rate", "timeliness_rate", "satisfaction_rate")),
