@@ -137,6 +137,16 @@ def _rate(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
+def _grouped(rows: QuerySet[Any], fields: tuple[str, ...], sums: dict[str, Sum]) -> list[dict[str, Any]]:
+    """``sums`` of ``rows`` per value of ``fields``; with no field one row, or none when there
+    are no rows. (``values()`` without fields would select, and group by, every column: a
+    range's total came back as one row per rollup row, thousands, summed in Python.)"""
+    if fields:
+        return list(rows.values(*fields).annotate(**sums).order_by())
+    found = rows.aggregate(**sums)
+    return [found] if any(value is not None for value in found.values()) else []
+
+
 def _scoped(rows: QuerySet[Any], units: list[int] | None) -> QuerySet[Any]:
     return rows if units is None else rows.filter(unit_id__in=units)
 
@@ -270,12 +280,7 @@ def _sums(
     grouping = {"region": ("unit_id",), "category": ("category",), "agent": ("agent_id",), None: ()}[by]
     task_fields = list(COLUMNS)
     task_rows = ranged(TaskRollup.objects.all())
-    rows = (
-        task_rows.values(*periods, *grouping)
-        .annotate(**{column: Sum(column) for column in task_fields})
-        .order_by()
-    )
-    for row in rows:
+    for row in _grouped(task_rows, (*periods, *grouping), {column: Sum(column) for column in task_fields}):
         key = (period_of(row), group(row.get("unit_id", 0), row.get("category", ""), row.get("agent_id")))
         for column in task_fields:
             sums[key].tasks[column] += row[column] or 0
@@ -289,10 +294,8 @@ def _sums(
     if by != "agent":
         event_rows = ranged(EventRollup.objects.all())
         event_grouping = {"region": ("unit_id",), "category": ("category",), None: ()}[by]
-        for row in (
-            event_rows.values(*periods, *event_grouping)
-            .annotate(orders=Sum("orders"), sent=Sum("sent_for_repair"))
-            .order_by()
+        for row in _grouped(
+            event_rows, (*periods, *event_grouping), {"orders": Sum("orders"), "sent": Sum("sent_for_repair")}
         ):
             key = (period_of(row), group(row.get("unit_id", 0), row.get("category", ""), None))
             sums[key].orders += row["orders"] or 0
