@@ -222,20 +222,34 @@ def main() -> None:
     parser.add_argument("--configs", default="5x2,1x2", help="WORKERSxTHREADS, comma-separated")
     parser.add_argument("--spawn-rate", type=float, default=4.0, help="users logging in per second")
     parser.add_argument("--seed", type=int, default=20261104)
+    parser.add_argument(
+        "--no-build",
+        action="store_true",
+        help="use the database as bench/profile_pages.py left it (its sessions file included)",
+    )
     args = parser.parse_args()
     if not os.environ.get("HUIFANG_DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         raise SystemExit("run under scripts/with-postgres.sh (see the module's doc)")
     if not 10 <= args.seconds <= 300:
         raise SystemExit("--seconds: between 10 and 300")
     OUT.mkdir(parents=True, exist_ok=True)
-    prepare(args.tasks, args.seed)
+    if not args.no_build:
+        prepare(args.tasks, args.seed)
+    elif not (OUT / "sessions.json").exists():
+        raise SystemExit(f"--no-build: no {OUT / 'sessions.json'} (run bench/profile_pages.py first)")
     results: dict[str, Any] = {"tasks": args.tasks, "seconds": args.seconds, "configs": {}}
     for config in args.configs.split(","):
         workers, threads = (int(n) for n in config.split("x"))
+        # The machine's load average around the run: on a shared machine the figures say as much
+        # about the other work as about this one.
+        before = os.getloadavg()
         rows = run_config(workers, threads, seconds=args.seconds, spawn_rate=args.spawn_rate)
-        results["configs"][config] = rows
+        after = os.getloadavg()
+        results["configs"][config] = {"load_before": before, "load_after": after, "rows": rows}
         header = f"{'page':34} {'requests':>8} {'fail':>5} {'p50':>6} {'p95':>6} {'p99':>6} {'req/s':>6}"
-        print(f"\n{config}: {header}")
+        load = f"load average before {before[0]:.1f} {before[1]:.1f}, after {after[0]:.1f} {after[1]:.1f}"
+        print(f"\n{config} ({load}):")
+        print(f"{'':{len(config) + 2}}{header}")
         for row in rows:
             print(
                 f"{'':{len(config) + 2}}{row['page']:34} {row['requests']:8d} {row['failures']:5d} "

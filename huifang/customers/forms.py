@@ -39,6 +39,8 @@ class RevealForm(forms.Form):
     ]
     reason = forms.ChoiceField(choices=REASONS, label=_("Why is the full number needed?"))
     contact = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # A free column of the order in hand (work page): its phone- or ID-shaped value.
+    attribute = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
 
 class CustomerForm(forms.ModelForm[Customer]):

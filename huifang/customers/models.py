@@ -215,12 +215,14 @@ class DataQualityFlag(models.Model):
 
 
 class PhoneReveal(models.Model):
-    """Audit row of one view of a full number (R11.1). Holds who, when, whose and why — never the
-    number itself."""
+    """Audit row of one view of a full number (R11.1): a customer's or contact's phone, or a
+    phone- or ID-card-shaped value in a free column of one of the customer's orders
+    (``attribute``, e.g. 业主电话). Holds who, when, whose, which column and why — never the number."""
 
     staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="reveals")
     contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    attribute = models.CharField(_("column"), max_length=64, blank=True)
     at = models.DateTimeField()
     reason = models.CharField(_("reason"), max_length=100)
 

@@ -86,14 +86,20 @@ def register_story_source(name: str, source: StorySource) -> None:
 
 
 def _reveals(customer: Customer, user: Staff) -> list[TimelineEntry]:
-    """Who viewed the full number (the audit), for everyone but agents."""
+    """Who viewed a full number — the customer's, or a free column's of one of its orders (the
+    audit), for everyone but agents."""
     if not (user.is_superuser or user.role != Role.AGENT):
         return []
     return [
         TimelineEntry(
             reveal.at,
             "reveal",
-            _("%(who)s viewed the full number") % {"who": reveal.staff},
+            (
+                _("%(who)s viewed the full value of %(column)s")
+                % {"who": reveal.staff, "column": reveal.attribute}
+                if reveal.attribute
+                else _("%(who)s viewed the full number") % {"who": reveal.staff}
+            ),
             reveal.reason,
         )
         for reveal in customer.reveals.select_related("staff")[:STORY_LIMIT]

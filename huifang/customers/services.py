@@ -93,14 +93,38 @@ def reveal_phone(
     reveals in an hour the reveal is refused (``RevealRefused``) and the user's supervisors and
     managers are told once an hour, in a transaction of its own so that the alert stays.
     """
-    at = at or timezone.now()
+    _audit_reveal(customer=customer, staff=staff, reason=reason, contact=contact, at=at or timezone.now())
+    return contact.phone if contact is not None else customer.phone
+
+
+def reveal_attribute(
+    *, customer: Customer, staff: Staff, reason: str, attribute: str, value: str, at: datetime | None = None
+) -> str:
+    """Return ``value``, the free column ``attribute`` of one of ``customer``'s orders that holds a
+    phone- or ID-card-shaped number (masked wherever it is shown), and write the audit row: the
+    column's name, never its value. The same checks and limit as ``reveal_phone`` (the caller has
+    checked scope and ``may_reveal_phone``; one limit for every kind of reveal)."""
+    _audit_reveal(customer=customer, staff=staff, reason=reason, attribute=attribute, at=at or timezone.now())
+    return value
+
+
+def _audit_reveal(
+    *,
+    customer: Customer,
+    staff: Staff,
+    reason: str,
+    at: datetime,
+    contact: Contact | None = None,
+    attribute: str = "",
+) -> None:
     recent = PhoneReveal.objects.filter(staff=staff, at__gt=at - timedelta(hours=1), at__lte=at).count()
     if recent >= settings.HUIFANG_REVEAL_LIMIT_PER_HOUR:
         _alert_supervisors(staff=staff, reveals=recent, at=at)
         raise RevealRefused(staff.pk)
     with transaction.atomic():
-        PhoneReveal.objects.create(staff=staff, customer=customer, contact=contact, at=at, reason=reason)
-    return contact.phone if contact is not None else customer.phone
+        PhoneReveal.objects.create(
+            staff=staff, customer=customer, contact=contact, attribute=attribute, at=at, reason=reason
+        )
 
 
 @transaction.atomic

@@ -92,6 +92,24 @@ class _Sums:
     recovery_seconds: int = 0
     skipped: int = 0
 
+    def add(self, other: _Sums) -> None:
+        for column, count in other.tasks.items():
+            self.tasks[column] += count
+        for key, count in other.extra.items():
+            self.extra[key] += count
+        for name in (
+            "orders",
+            "sent_for_repair",
+            "cases_opened",
+            "cases_closed",
+            "cases_recovered",
+            "rectification_opened",
+            "rectification_recovered",
+            "recovery_seconds",
+            "skipped",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
 
 def _period(report: str, day: date, start: date, end: date) -> str:
     if report == "daily":
@@ -119,6 +137,16 @@ def _rate(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
+def _grouped(rows: QuerySet[Any], fields: tuple[str, ...], sums: dict[str, Sum]) -> list[dict[str, Any]]:
+    """``sums`` of ``rows`` per value of ``fields``; with no field one row, or none when there
+    are no rows. (``values()`` without fields would select, and group by, every column: a
+    range's total came back as one row per rollup row, thousands, summed in Python.)"""
+    if fields:
+        return list(rows.values(*fields).annotate(**sums).order_by())
+    found = rows.aggregate(**sums)
+    return [found] if any(value is not None for value in found.values()) else []
+
+
 def _scoped(rows: QuerySet[Any], units: list[int] | None) -> QuerySet[Any]:
     return rows if units is None else rows.filter(unit_id__in=units)
 
@@ -141,28 +169,94 @@ def report(
     agents' report does (the pages' range figures)."""
     if name == VISITS:
         return _visits(start=start, end=end, by=by, user=user, within=within, total=total)
+    by = _checked(name, start, end, by)
+    sums, own = _sums(name, start=start, end=end, by=by, user=user, within=within, total=total)
+    rows = [_row(name, by, key, sums[key], own) for key in sorted(sums)]
+    if name == "agents":
+        _add_audit_figures(rows, start=start, end=end)
+    return rows
+
+
+@dataclass(frozen=True)
+class Folded:
+    """One reading of the rollups shown four ways, for a page that shows several (the dashboard:
+    the trend by period, the scope's total and the regions side by side). By agent, orders are
+    not read (they have no agent), so the folds have none either."""
+
+    rows: list[dict[str, Any]]  # by period and grouping: ``report``'s rows
+    periods: list[dict[str, Any]]  # by period, the groups folded: ``report`` without ``by``
+    groups: list[dict[str, Any]]  # by grouping over the range: ``report(total=True)``
+    total: dict[str, Any] | None  # the range, everything folded: ``report(total=True)`` without ``by``
+
+
+def folded(
+    name: str,
+    *,
+    start: date,
+    end: date,
+    by: str | None = None,
+    user: Staff | None = None,
+    preset_figures: bool = True,
+) -> Folded:
+    """Report ``name`` by period and ``by``, and the same figures folded over the groups, the
+    periods and both, from one reading of the rollups (not one per way shown). Without
+    ``preset_figures`` the presets' own rates are left out and their counts (JSON) not read."""
+    if name in (VISITS, "agents"):
+        raise ReportError(f"{name!r} is read with report()")
+    by = _checked(name, start, end, by)
+    sums, own = _sums(name, start=start, end=end, by=by, user=user, preset_figures=preset_figures)
+    whole = _period("agents", start, start, end)
+    periods: dict[tuple[str, str], _Sums] = defaultdict(_Sums)
+    groups: dict[tuple[str, str], _Sums] = defaultdict(_Sums)
+    everything = _Sums()
+    for (period, group), found in sums.items():
+        periods[(period, "")].add(found)
+        groups[(whole, group)].add(found)
+        everything.add(found)
+    return Folded(
+        rows=[_row(name, by, key, sums[key], own) for key in sorted(sums)],
+        periods=[_row(name, None, key, periods[key], own) for key in sorted(periods)],
+        groups=[_row(name, by, key, groups[key], own) for key in sorted(groups)],
+        total=_row(name, None, (whole, ""), everything, own) if sums else None,
+    )
+
+
+def _checked(name: str, start: date, end: date, by: str | None) -> str | None:
     if name not in REPORTS:
         raise ReportError(f"unknown report {name!r}; one of {', '.join((*REPORTS, VISITS))}")
     if by is not None and by not in GROUPINGS:
         raise ReportError(f"unknown grouping {by!r}; one of {', '.join(GROUPINGS)}")
     if end < start:
         raise ReportError(f"the range ends ({end}) before it starts ({start})")
-    if name == "agents":
-        by = "agent"
+    return "agent" if name == "agents" else by
+
+
+def _sums(
+    name: str,
+    *,
+    start: date,
+    end: date,
+    by: str | None,
+    user: Staff | None,
+    within: OrgUnit | None = None,
+    total: bool = False,
+    preset_figures: bool = True,
+) -> tuple[dict[tuple[str, str], _Sums], tuple[tuple[str, Any], ...]]:
+    """The counts of the range by (period, group), and the presets' metrics they feed."""
     # Live figures: every follow-up committed before the report was asked for (not a tick behind).
     catch_up(now=timezone.now())
     units = None if user is None else list(visible_units(user).values_list("pk", flat=True))
     if within is not None:
         subtree = set(OrgUnit.objects.filter(path__startswith=within.path).values_list("pk", flat=True))
         units = sorted(subtree if units is None else subtree.intersection(units))
-    names = _Units()
-    agents = dict(Staff.objects.values_list("pk", "username"))
-    presets = presets_in_use()
-    own = preset_metrics(presets)
+    # What the grouping names rows by, read only when grouped so.
+    names = _Units() if by == "region" else None
+    agents = dict(Staff.objects.values_list("pk", "username")) if by == "agent" else {}
+    own = preset_metrics(presets_in_use()) if preset_figures else ()
     sums: dict[tuple[str, str], _Sums] = defaultdict(_Sums)
 
     def group(unit_id: int, category: str, agent_id: int | None) -> str:
-        if by == "region":
+        if names is not None:
             return names.region(unit_id)
         if by == "category":
             return category
@@ -186,12 +280,7 @@ def report(
     grouping = {"region": ("unit_id",), "category": ("category",), "agent": ("agent_id",), None: ()}[by]
     task_fields = list(COLUMNS)
     task_rows = ranged(TaskRollup.objects.all())
-    rows = (
-        task_rows.values(*periods, *grouping)
-        .annotate(**{column: Sum(column) for column in task_fields})
-        .order_by()
-    )
-    for row in rows:
+    for row in _grouped(task_rows, (*periods, *grouping), {column: Sum(column) for column in task_fields}):
         key = (period_of(row), group(row.get("unit_id", 0), row.get("category", ""), row.get("agent_id")))
         for column in task_fields:
             sums[key].tasks[column] += row[column] or 0
@@ -205,10 +294,8 @@ def report(
     if by != "agent":
         event_rows = ranged(EventRollup.objects.all())
         event_grouping = {"region": ("unit_id",), "category": ("category",), None: ()}[by]
-        for row in (
-            event_rows.values(*periods, *event_grouping)
-            .annotate(orders=Sum("orders"), sent=Sum("sent_for_repair"))
-            .order_by()
+        for row in _grouped(
+            event_rows, (*periods, *event_grouping), {"orders": Sum("orders"), "sent": Sum("sent_for_repair")}
         ):
             key = (period_of(row), group(row.get("unit_id", 0), row.get("category", ""), None))
             sums[key].orders += row["orders"] or 0
@@ -250,10 +337,7 @@ def report(
             target.rectification_opened += row["opened"] or 0
             target.rectification_recovered += row["recovered"] or 0
             target.recovery_seconds += row["seconds"] or 0
-    rows = [_row(name, by, key, sums[key], own) for key in sorted(sums)]
-    if name == "agents":
-        _add_audit_figures(rows, start=start, end=end)
-    return rows
+    return sums, own
 
 
 def _add_audit_figures(rows: list[dict[str, Any]], *, start: date, end: date) -> None:

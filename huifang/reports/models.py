@@ -93,10 +93,13 @@ class CaseRollup(models.Model):
 
 
 class RollupMark(models.Model):
-    """How far the tick has read a change log (the highest id of that table seen)."""
+    """How far the tick has read a change log: the highest id of that table seen, and the ids
+    below it (at most ``rollups.OVERLAP`` back) that were missing then — taken by a transaction
+    not yet committed, or rolled back — to be read if they appear."""
 
     name = models.CharField(max_length=32, unique=True)
     last_id = models.BigIntegerField(default=0)
+    gaps = models.JSONField(default=list, blank=True)
     at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

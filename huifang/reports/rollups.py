@@ -7,8 +7,11 @@ reassignments, attempts, new events, case steps — and recomputes only the affe
 days of each changed case. A slice is recomputed whole from the base tables, so doing it twice
 changes nothing, and the figures are never more than a tick (a minute) behind.
 
-Change logs are read from a little before the last mark (``OVERLAP`` ids), because on PostgreSQL
-an id can be taken by a transaction that commits after a higher one; re-reading is harmless.
+On PostgreSQL an id can be taken by a transaction that commits after a higher one, so a mark
+keeps the ids below it that were missing when it was read (its ``gaps``, up to ``OVERLAP`` ids
+back) and the next refresh reads those that have appeared as well as the new ones. (Re-reading the
+last ``OVERLAP`` ids whole instead cost every report a refresh of every slice those thousands of
+changes touched — seconds under load; docs/performance.md.)
 """
 
 from __future__ import annotations
@@ -152,21 +155,28 @@ def _case_slice(cases: QuerySet[Case]) -> list[CaseRollup]:
 # Rebuild and refresh
 
 
-def _marks() -> dict[str, int]:
-    """The highest id of each change log now."""
-    logs: dict[str, type[models.Model]] = {
+def _logs() -> dict[str, type[models.Model]]:
+    return {
         "status_changes": TaskStatusChange,
         "reassignments": Reassignment,
         "attempts": Attempt,
         "events": Event,
         "case_steps": CaseStep,
     }
-    return {name: model._default_manager.aggregate(top=Max("pk"))["top"] or 0 for name, model in logs.items()}
 
 
-def _save_marks(marks: dict[str, int], at: datetime) -> None:
+def _marks() -> dict[str, int]:
+    """The highest id of each change log now."""
+    return {
+        name: model._default_manager.aggregate(top=Max("pk"))["top"] or 0 for name, model in _logs().items()
+    }
+
+
+def _save_marks(marks: dict[str, int], at: datetime, gaps: dict[str, list[int]] | None = None) -> None:
     for name, last in marks.items():
-        RollupMark.objects.update_or_create(name=name, defaults={"last_id": last, "at": at})
+        RollupMark.objects.update_or_create(
+            name=name, defaults={"last_id": last, "at": at, "gaps": (gaps or {}).get(name, [])}
+        )
 
 
 @transaction.atomic
@@ -210,12 +220,25 @@ def _replace(model: type[R], existing: QuerySet[R], rows: list[R]) -> int:
     return len(changed)
 
 
-def _since(model: type[models.Model], mark: int, top: int, field: str) -> set[int]:
-    return set(
-        model._default_manager.filter(pk__gt=max(mark - OVERLAP, 0), pk__lte=top)
-        .values_list(field, flat=True)
-        .distinct()
+def _since(
+    model: type[models.Model], mark: RollupMark | None, top: int, field: str, gaps: dict[str, list[int]]
+) -> set[int]:
+    """``field`` of the rows committed since ``mark`` was read: ids above it, and its gaps that
+    have appeared. Records in ``gaps`` the ids up to ``top`` still missing (``OVERLAP`` back)."""
+    last = mark.last_id if mark is not None else 0
+    old_gaps = [pk for pk in (mark.gaps if mark is not None else []) if pk > top - OVERLAP]
+    new = Q(pk__gt=last, pk__lte=top)
+    rows = list(
+        model._default_manager.filter(new | Q(pk__in=old_gaps) if old_gaps else new).values_list("pk", field)
     )
+    present = {pk for pk, _value in rows}
+    missing = [pk for pk in old_gaps if pk not in present]
+    if sum(pk > last for pk in present) < top - last:  # a hole above the mark
+        floor = max(last, top - OVERLAP)
+        missing += [pk for pk in range(floor + 1, top + 1) if pk not in present]
+    if mark is not None:
+        gaps[mark.name] = missing
+    return {value for _pk, value in rows}
 
 
 def _by_unit(pairs: Iterable[tuple[date, int]]) -> dict[int, set[date]]:
@@ -231,9 +254,18 @@ def catch_up(*, now: datetime) -> None:
     another request or the tick is refreshing, the report does not wait for it: under load every
     report request would otherwise queue on the marks' lock, holding a web thread each until the
     agents' pages had none left (docs/performance.md, the load test)."""
-    saved = dict(RollupMark.objects.values_list("name", "last_id"))
-    if saved and all(saved.get(name) == last for name, last in _marks().items()):
-        return
+    saved = {
+        name: (last, gaps) for name, last, gaps in RollupMark.objects.values_list("name", "last_id", "gaps")
+    }
+    if saved and all(saved.get(name, (None, []))[0] == last for name, last in _marks().items()):
+        logs = _logs()
+        # A missing id below a mark (a transaction that had not committed) may have appeared.
+        if not any(
+            logs[name]._default_manager.filter(pk__in=gaps).exists()
+            for name, (_last, gaps) in saved.items()
+            if gaps and name in logs
+        ):
+            return
     refresh(now=now, wait=False)
 
 
@@ -243,7 +275,7 @@ def refresh(*, now: datetime, wait: bool = True) -> int:
     (day, department) slices changed. The first refresh of an empty mark table rebuilds
     everything. ``wait=False``: nothing is done (0) when another refresh holds the marks."""
     marks = RollupMark.objects.select_for_update(skip_locked=not wait)
-    saved = {mark.name: mark.last_id for mark in marks}
+    saved = {mark.name: mark for mark in marks}
     if not wait and len(saved) < RollupMark.objects.count():
         return 0  # another refresh is under way (PostgreSQL; SQLite's writers queue instead)
     if not saved:
@@ -251,10 +283,15 @@ def refresh(*, now: datetime, wait: bool = True) -> int:
         return 1
     top = _marks()
     tz = zone()
+    gaps: dict[str, list[int]] = {}
+
+    def since(model: type[models.Model], name: str, field: str) -> set[int]:
+        return _since(model, saved.get(name), top[name], field, gaps)
+
     task_ids = (
-        _since(TaskStatusChange, saved.get("status_changes", 0), top["status_changes"], "task_id")
-        | _since(Reassignment, saved.get("reassignments", 0), top["reassignments"], "task_id")
-        | _since(Attempt, saved.get("attempts", 0), top["attempts"], "task_id")
+        since(TaskStatusChange, "status_changes", "task_id")
+        | since(Reassignment, "reassignments", "task_id")
+        | since(Attempt, "attempts", "task_id")
     )
     slices = 0
     if task_ids:
@@ -268,7 +305,7 @@ def refresh(*, now: datetime, wait: bool = True) -> int:
             tasks = Task.objects.filter(unit_id=unit, latest_at__gte=start, latest_at__lt=end)
             rows = [row for row in _task_slice(tasks, extra) if row.day in days]
             slices += _replace(TaskRollup, TaskRollup.objects.filter(unit_id=unit, day__in=days), rows)
-    event_ids = _since(Event, saved.get("events", 0), top["events"], "pk")
+    event_ids = since(Event, "events", "pk")
     if event_ids:
         pairs = {
             (done.astimezone(tz).date(), unit)
@@ -281,7 +318,7 @@ def refresh(*, now: datetime, wait: bool = True) -> int:
             slices += _replace(
                 EventRollup, EventRollup.objects.filter(unit_id=unit, day__in=days), event_rows
             )
-    case_ids = _since(CaseStep, saved.get("case_steps", 0), top["case_steps"], "case_id")
+    case_ids = since(CaseStep, "case_steps", "case_id")
     if task_ids:
         # A case counts under the agent of the follow-up that opened it.
         case_ids |= set(Case.objects.filter(task_id__in=task_ids).values_list("pk", flat=True))
@@ -296,5 +333,5 @@ def refresh(*, now: datetime, wait: bool = True) -> int:
         cases = Case.objects.filter(opened_at__gte=start, opened_at__lt=end)
         case_rows = [r for r in _case_slice(cases) if r.day in days]
         slices += _replace(CaseRollup, CaseRollup.objects.filter(day__in=days), case_rows)
-    _save_marks(top, now)
+    _save_marks(top, now, gaps)
     return slices

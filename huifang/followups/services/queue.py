@@ -268,9 +268,7 @@ def _claim_on_postgres(agent: Staff, now: datetime) -> tuple[Task | None, bool]:
     return None, tried
 
 
-def _undo_claim(
-    task: Task, *, agent: Staff, before: Mapping[str, Any], at: datetime, reason: str
-) -> bool:
+def _undo_claim(task: Task, *, agent: Staff, before: Mapping[str, Any], at: datetime, reason: str) -> bool:
     """Put back a claim the engine refused: the task gets its earlier values, if it is still this
     claim (a compare-and-set; False if not), and the history says so in a row of its own — the
     claim's row stays, so the audit trail never loses a claim (issue 14). For the millisecond

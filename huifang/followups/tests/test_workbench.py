@@ -316,6 +316,46 @@ def test_revealing_the_number_on_the_work_page_is_logged(shop: Shop, clock: Any)
     assert client.post(f"/followups/{task.pk}/reveal/", {}).status_code == 400
 
 
+def test_a_number_in_a_free_column_is_shown_whole_only_through_the_audited_reveal(
+    shop: Shop, clock: Any, settings: Settings
+) -> None:
+    task = _zhang(shop, 业主电话="13987654321", 身份证="110101199003077777", 楼层="12")
+    client = _client(shop.agent)
+    _claim(client)
+    html = client.get(f"/followups/{task.pk}/work/").content.decode()
+    assert "13987654321" not in html and "110101199003077777" not in html
+    assert "139****4321" in html and "110***********7777" in html
+    assert html.count('data-testid="reveal-attribute"') == 2  # not for 楼层: nothing is masked there
+    response = client.post(f"/followups/{task.pk}/reveal/", {"reason": "follow_up", "attribute": "业主电话"})
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    assert "13987654321" in response.content.decode()
+    reveal = PhoneReveal.objects.get()
+    assert (reveal.staff, reveal.customer, reveal.attribute, reveal.reason) == (
+        shop.agent,
+        task.customer,
+        "业主电话",
+        "follow_up",
+    )
+    # The customer's time line says whose view of which column it was (never the value).
+    story = _client(shop.org.east_supervisor).get(f"/customers/{task.customer.pk}/").content.decode()
+    assert "业主电话" in story and "13987654321" not in story
+    # A column with nothing masked, or none at all, has no reveal; nothing is logged.
+    for column in ("楼层", "没有这一列"):
+        refused = client.post(f"/followups/{task.pk}/reveal/", {"reason": "follow_up", "attribute": column})
+        assert refused.status_code == 400
+    assert PhoneReveal.objects.count() == 1
+    # The same hourly limit as phone numbers: past it the reveal is refused, and the supervisor told.
+    settings.HUIFANG_REVEAL_LIMIT_PER_HOUR = 2
+    data = {"reason": "follow_up", "attribute": "身份证"}
+    assert client.post(f"/followups/{task.pk}/reveal/", data).status_code == 200
+    refused = client.post(f"/followups/{task.pk}/reveal/", data)
+    assert refused.status_code == 429 and "110101199003077777" not in refused.content.decode()
+    assert PhoneReveal.objects.count() == 2
+    # Whoever has not claimed the task cannot reveal through it.
+    other = _client(shop.other_agent).post(f"/followups/{task.pk}/reveal/", data)
+    assert other.status_code == 404
+
+
 def test_an_on_site_visit_keeps_the_customers_signature(shop: Shop, clock: Any) -> None:
     policy = Policy.objects.get(preset="brokerage-showing", key="showing")
     revise_policy(policy=policy, by=None, at=at("2026-11-01 09:00"), channel="on_site")

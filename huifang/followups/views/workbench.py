@@ -33,8 +33,8 @@ from huifang.core.actions import allowed_codes
 from huifang.core.clock import clock
 from huifang.customers.forms import RevealForm
 from huifang.customers.models import Channel
-from huifang.customers.phones import mask_personal, mask_phone, national
-from huifang.customers.services import RevealRefused, refused_message, reveal_phone
+from huifang.customers.phones import has_personal, mask_personal, mask_phone, national
+from huifang.customers.services import RevealRefused, refused_message, reveal_attribute, reveal_phone
 from huifang.followups import machine, selectors, services
 from huifang.followups import questionnaires as scripts
 from huifang.followups.forms import (
@@ -119,18 +119,20 @@ def calling_text(state: selectors.CallingState) -> dict[str, Any]:
     }
 
 
-def _attributes(task: Task) -> list[tuple[str, str]]:
+def _attributes(task: Task) -> list[tuple[str, str, str]]:
+    """(label, text, column) of the order's attributes; ``column`` is the free column's name when
+    its value holds a phone- or ID-card-shaped number, masked here and shown whole only through
+    the audited reveal."""
     if task.event is None:
         return []
     shown = []
     for name, value in task.event.attributes.items():
         text = str(value)
         label = ATTRIBUTE_LABELS.get(name)
-        # A free column (业主电话, 身份证) may hold a number; only the audited reveal shows it whole.
         if label:
-            shown.append((str(label), str(FLAG_VALUES.get(text, text))))
+            shown.append((str(label), str(FLAG_VALUES.get(text, text)), ""))
         else:
-            shown.append((name, mask_personal(text)))
+            shown.append((name, mask_personal(text), name if has_personal(text) else ""))
     return shown
 
 
@@ -361,8 +363,9 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    """The customer's full number for the task in hand (htmx), with its audit row. The claim is the
-    scope here: a pool task's customer need not be in the agent's own book."""
+    """The customer's full number for the task in hand (htmx), with its audit row — or, with
+    ``attribute``, the whole value of a free column of its order that holds a number. The claim
+    is the scope here: a pool task's customer need not be in the agent's own book."""
     task = _claimed(request, pk)
     user = _staff(request)
     if not may_reveal_phone(user):
@@ -370,15 +373,30 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
     form = RevealForm(request.POST)
     if not form.is_valid() or form.cleaned_data["contact"]:
         return HttpResponseBadRequest(_("Say why the full number is needed."))
+    column = form.cleaned_data["attribute"]
+    value = str(task.event.attributes.get(column, "")) if column and task.event is not None else ""
+    if column and not has_personal(value):
+        # Only a masked value has a reveal: anything else is on the page already.
+        return HttpResponseBadRequest(_("This order has no masked value in that column."))
     try:
-        number = reveal_phone(
-            customer=task.customer, staff=user, reason=form.cleaned_data["reason"], at=clock()
-        )
+        if column:
+            shown = reveal_attribute(
+                customer=task.customer,
+                staff=user,
+                reason=form.cleaned_data["reason"],
+                attribute=column,
+                value=value,
+                at=clock(),
+            )
+            context = {"number": shown, "masked": mask_personal(shown)}
+        else:
+            number = reveal_phone(
+                customer=task.customer, staff=user, reason=form.cleaned_data["reason"], at=clock()
+            )
+            context = {"number": national(number), "masked": mask_phone(number)}
     except RevealRefused:
         return HttpResponse(refused_message(), status=429)
-    response = render(
-        request, "customers/_revealed.html", {"number": national(number), "masked": mask_phone(number)}
-    )
+    response = render(request, "customers/_revealed.html", context)
     response["Cache-Control"] = "no-store"
     return response
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext
 
 from huifang.accounts.models import Staff
-from huifang.reports.figures import report
+from huifang.reports.figures import folded, report
 from huifang.reports.presentation.labels import (
     CHART_RATES,
     GROUP_LABELS,
@@ -19,7 +19,7 @@ from huifang.reports.presentation.labels import (
     percent,
     period_text,
 )
-from huifang.reports.selectors import _own, _scope_total, is_agent, open_cases_by_age, staff_names
+from huifang.reports.selectors import _own, is_agent, open_cases_by_age, staff_names
 
 if TYPE_CHECKING:
     from huifang.reports.presentation.tables import ReportView
@@ -76,16 +76,19 @@ def charts(view: ReportView) -> dict[str, Any]:
 
 
 def dashboard(user: Staff, *, start: date, end: date, granularity: str, now: datetime) -> dict[str, Any]:
-    """The dashboard's chart data, JSON-ready: rates as percentages."""
+    """The dashboard's chart data, JSON-ready: rates as percentages. One reading of the rollups
+    (``figures.folded``) gives the trend, the scope's total and the regions; the presets' own
+    figures, which the dashboard does not show, are not read."""
     name = {"day": "daily", "week": "weekly", "month": "monthly"}[granularity]
     period = "date" if name == "daily" else "period"
     own = is_agent(user)
-    trend_rows = (
-        _own(report(name, start=start, end=end, by="agent", user=user), user)
-        if own
-        else report(name, start=start, end=end, user=user)
-    )
-    total = _scope_total("monthly", start, end, user) or {}
+    if own:
+        seen = folded(name, start=start, end=end, by="agent", user=user, preset_figures=False)
+        trend_rows = _own(seen.rows, user)
+        total = next(iter(_own(seen.groups, user)), {})
+    else:
+        seen = folded(name, start=start, end=end, by="region", user=user, preset_figures=False)
+        trend_rows, total = seen.periods, seen.total or {}
     data: dict[str, Any] = {
         "labels": {key: str(LABELS[key]) for key in (*CHART_RATES, "completion_rate")},
         "trend": {"x": [row[period] for row in trend_rows], "series": _series(trend_rows, CHART_RATES)},
@@ -108,11 +111,7 @@ def dashboard(user: Staff, *, start: date, end: date, granularity: str, now: dat
         ],
     }
     if not own:
-        regions = [
-            row
-            for row in report("monthly", start=start, end=end, by="region", user=user, total=True)
-            if row.get("followups_due")
-        ]
+        regions = [row for row in seen.groups if row.get("followups_due")]
         data["regions"] = {
             "x": [str(row["region"] or "—") for row in regions],
             "series": _series(regions, ("completion_rate", "timeliness_rate", "satisfaction_rate")),

@@ -29,7 +29,7 @@ from huifang.factories import make_customer
 from huifang.followups.models import Evaluation, Policy, Task, TaskStatusChange
 from huifang.followups.services import apply_preset
 from huifang.reports.definitions import COLUMNS, preset_metrics, presets_in_use, standard_metrics
-from huifang.reports.figures import GROUPINGS, REPORTS, report
+from huifang.reports.figures import GROUPINGS, REPORTS, folded, report
 from huifang.reports.rollups import TRUTHY, WORK_ORDER_TYPES, rebuild, refresh
 
 pytestmark = pytest.mark.django_db
@@ -353,6 +353,30 @@ def test_the_ticks_refresh_keeps_the_figures_exact_and_a_rebuild_changes_nothing
     before = [report(n, start=s, end=e, by=b) for n, b, s, e in every_report()]
     rebuild(now=timezone.now())
     assert [report(n, start=s, end=e, by=b) for n, b, s, e in every_report()] == before
+
+
+def test_one_reading_folded_four_ways_equals_the_four_reports(world: World, org: Org) -> None:
+    # The dashboard reads the rollups once and shows the trend, the total and the regions.
+    generate(world, random.Random(11), tasks=120, cases=15)
+    rebuild(now=timezone.now())
+    start, end = date(2026, 9, 28), date(2026, 11, 29)
+    for user in (None, org.east_supervisor):
+        for name in ("daily", "weekly", "monthly"):
+            for by in (None, *GROUPINGS):
+                seen = folded(name, start=start, end=end, by=by, user=user)
+                assert seen.rows == report(name, start=start, end=end, by=by, user=user)
+                assert seen.groups == report(name, start=start, end=end, by=by, user=user, total=True)
+                if by == "agent":
+                    continue  # orders have no agent: by agent, as in the report, they are not read
+                assert seen.periods == report(name, start=start, end=end, user=user)
+                assert [seen.total] == report(name, start=start, end=end, user=user, total=True)
+                assert seen.total is not None and seen.total["followups_due"] > 0
+    # Without the presets' own figures: the same standard figures, the presets' rates left out.
+    lean = folded("monthly", start=start, end=end, by="region", preset_figures=False)
+    full = folded("monthly", start=start, end=end, by="region")
+    assert lean.total is not None and full.total is not None
+    assert "showing_authenticity_rate" in full.total and "showing_authenticity_rate" not in lean.total
+    assert {k: v for k, v in full.total.items() if k in lean.total} == lean.total
 
 
 def test_every_metric_title_and_note_is_in_the_catalogue_list() -> None:
