@@ -24,6 +24,7 @@ from huifang.core.forms import style_fields
 from huifang.customers.models import Channel, CustomerClass
 from huifang.events.models import EventType
 from huifang.followups import binding, durations
+from huifang.followups.forms import policy_fields
 from huifang.followups.models import Assignment, AttemptResult, Policy, Questionnaire
 
 TIMING_KINDS = [
@@ -57,11 +58,6 @@ DAY_KINDS = [
 # The results a ladder sorts: not callback, which has its own rule.
 LADDER_RESULTS = [(value, label) for value, label in AttemptResult.choices if value != AttemptResult.CALLBACK]
 PERIOD_HELP = _("e.g. 3个工作日, 24小时, 次日, 立即, 3 days")
-
-
-def _split(text: str) -> list[str]:
-    parts = text.replace("，", ",").replace("；", ",").replace(";", ",").split(",")
-    return sorted({p.strip() for p in parts if p.strip()})
 
 
 def _lines(text: str) -> list[str]:
@@ -443,22 +439,7 @@ class PolicyEditorForm(forms.Form):
 
     def fields_for_service(self) -> dict[str, Any]:
         """The Django-side settings (``services.revise_policy``'s EDITABLE names)."""
-        data = self.cleaned_data
-        unit: OrgUnit | None = data["unit"]
-        return {
-            "title": data["title"],
-            "enabled": data["enabled"],
-            "channel": data["channel"],
-            "assignment": data["assignment"],
-            "deadline": data["deadline"],
-            "rectification_deadline": data["rectification_deadline"],
-            "unit": unit,
-            "questionnaire_key": data["questionnaire_key"],
-            "event_types": sorted(data["event_types"]),
-            "classes": sorted(data["classes"]),
-            "categories": _split(data["categories_text"]),
-            "tags": _split(data["tags_text"]),
-        }
+        return policy_fields(self.cleaned_data)
 
     # Groups of fields, in the order the page shows them.
     SECTIONS = (

@@ -313,9 +313,30 @@ class ReassignForm(forms.Form):
 # ---------------------------------------------------------------------------------------------
 
 
-def _split(text: str) -> list[str]:
+def split_list(text: str) -> list[str]:
+    """A comma-separated cell (full-width commas and semicolons too), blanks dropped, sorted."""
     parts = text.replace("，", ",").replace("；", ",").replace(";", ",").split(",")
     return sorted({p.strip() for p in parts if p.strip()})
+
+
+def policy_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A policy form's cleaned values under the names ``services.revise_policy`` takes (the
+    settings form and the full editor share them)."""
+    unit: OrgUnit | None = data["unit"]
+    return {
+        "title": data["title"],
+        "enabled": data["enabled"],
+        "channel": data["channel"],
+        "assignment": data["assignment"],
+        "deadline": data["deadline"],
+        "rectification_deadline": data["rectification_deadline"],
+        "unit": unit,
+        "questionnaire_key": data["questionnaire_key"],
+        "event_types": sorted(data["event_types"]),
+        "classes": sorted(data["classes"]),
+        "categories": split_list(data["categories_text"]),
+        "tags": split_list(data["tags_text"]),
+    }
 
 
 class PolicyForm(forms.ModelForm[Policy]):
@@ -410,22 +431,7 @@ class PolicyForm(forms.ModelForm[Policy]):
 
     def changes(self) -> dict[str, Any]:
         """The cleaned values under the names ``services.revise_policy`` takes."""
-        data = self.cleaned_data
-        unit: OrgUnit | None = data["unit"]
-        return {
-            "title": data["title"],
-            "enabled": data["enabled"],
-            "channel": data["channel"],
-            "assignment": data["assignment"],
-            "deadline": data["deadline"],
-            "rectification_deadline": data["rectification_deadline"],
-            "unit": unit,
-            "questionnaire_key": data["questionnaire_key"],
-            "event_types": sorted(data["event_types"]),
-            "classes": sorted(data["classes"]),
-            "categories": _split(data["categories_text"]),
-            "tags": _split(data["tags_text"]),
-        }
+        return policy_fields(self.cleaned_data)
 
 
 @functools.cache
