@@ -7,6 +7,7 @@ it the browser tests fail with a message saying what to install.
 from __future__ import annotations
 
 from collections.abc import Iterator
+import os
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
     "--disable-sync",
+    "--lang=zh-CN",
 ]
 
 
@@ -29,7 +31,14 @@ def chromium() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium package is not installed (apt-get install chromium; .ci/run does it)")
     playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    # The browser's own language (Debian's chromium-l10n and LANG): date inputs then read
+    # 2026/10/01 as a user in mainland China sees them, not the American 10/01/2026.
+    browser = playwright.chromium.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=CHROMIUM_ARGS,
+        env={**os.environ, "LANG": "zh_CN.UTF-8", "LANGUAGE": "zh_CN"},
+    )
     try:
         yield browser
     finally:
