@@ -20,7 +20,8 @@ class SurveyForm(forms.Form):
         label=_("Your opinions and suggestions"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        # form-control: the phone's width; the default 40 columns of Chinese are wider than a phone.
+        widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
     )
 
     def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
