@@ -156,6 +156,8 @@ class EditorBase(forms.Form):
     # after whose fields the kind's table of rows (tiers, quotas) is shown.
     SECTIONS: tuple[tuple[Any, tuple[str, ...]], ...] = ()
     TABLE_AFTER = 0
+    TABLE_TITLE: Any = ""
+    PREVIEW_LABEL: Any = ""
     # Where in the definition an engine complaint points → the field to show it at.
     ENGINE_FIELDS: tuple[tuple[str, str], ...] = (
         ("calling_hours", "hours_windows"),
@@ -563,6 +565,7 @@ class PolicyEditorForm(SegmentFields, EditorBase):
         (_("How and by whom"), ("channel", "questionnaire_key", "assignment", "rectification_deadline")),
     )
     TABLE_AFTER = 5
+    TABLE_TITLE = _("Tiers by the number of orders in the period (the last tier: and more)")
 
 
 def questionnaire_choices() -> list[tuple[str, Any]]:
