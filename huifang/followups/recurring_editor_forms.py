@@ -217,7 +217,7 @@ class RecurringEditorForm(SegmentFields, EditorBase):
     )
     TABLE_AFTER = 1
     PREVIEW_LABEL = _("Preview with last month")
-    TABLE_TITLE = _("Contacts each customer is owed (the first row that fits the customer's plan and class)")
+    TABLE_TITLE = _("Contacts each customer is owed (every row that fits the customer's plan and class)")
 
     def __init__(
         self, *args: Any, user: Staff, policy: Policy | None, base: dict[str, Any], **kwargs: Any
