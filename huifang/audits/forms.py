@@ -159,7 +159,17 @@ class AuditEditorForm(EditorBase):
     SECTIONS = (
         (
             _("Which follow-ups are re-called"),
-            ("title", "enabled", "level", "period", "event_types", "percent", "count", "by_region", "minimum"),
+            (
+                "title",
+                "enabled",
+                "level",
+                "period",
+                "event_types",
+                "percent",
+                "count",
+                "by_region",
+                "minimum",
+            ),
         ),
         (_("Who re-calls, how and by when"), ("auditor_role", "channel", "within")),
         (_("Calling hours"), ("hours_windows", "hours_days")),

@@ -15,7 +15,10 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
+
+from huifang.followups import durations
 
 # Every sentence of ``rules`` (workcal, conditions, sampling, ladder, quotas, caps, timing, presets),
 # of ``core.toml``'s table reader and of ``followups.questionnaires.reading`` that a form can meet.
@@ -146,10 +149,15 @@ def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
 
 def sentence(text: str) -> str:
     """One sentence of the engine in the reader's language (as it is when no template fits)."""
+    chinese = (translation.get_language() or "").startswith("zh")
     for pattern, template in _patterns():
         match = pattern.match(text)
         if match:
-            return gettext(template) % match.groupdict()
+            # A period the engine names ("2 days") in the reader's words ("2天").
+            values = {
+                name: durations.to_words(value, chinese=chinese) for name, value in match.groupdict().items()
+            }
+            return gettext(template) % values
     return text
 
 

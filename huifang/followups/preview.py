@@ -309,7 +309,7 @@ def preview_recurring(*, definition: Mapping[str, Any], fields: Mapping[str, Any
     made: Counter[str] = Counter()
     for customer in customers[:LIMIT]:
         facts = binding.customer_facts(customer)
-        facts["tags"] = frozenset(facts["tags"])  # type: ignore[arg-type]
+        facts["tags"] = frozenset(tag.name for tag in customer.tags.all())
         signature = _signature(facts)
         if signature not in owed:
             owed[signature] = [

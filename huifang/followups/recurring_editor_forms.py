@@ -50,7 +50,7 @@ _MONTHS = re.compile(r"^(\d{1,2})\s*-\s*(\d{1,2})$")
 
 
 def months_of(text: str) -> list[int]:
-    """"3-10" or "1, 2, 12" (月 and full-width commas allowed) → months; ValueError when not."""
+    """ "3-10" or "1, 2, 12" (月 and full-width commas allowed) → months; ValueError when not."""
     months: set[int] = set()
     for part in split_list(text.replace("月", "")):
         span = _MONTHS.match(part)

@@ -25,9 +25,7 @@ from huifang.followups.services import editing
 
 def _recorded(values: Mapping[str, Any]) -> dict[str, Any]:
     """The level's settings as the version keeps them (JSON: the share as text)."""
-    return {
-        name: (str(value) if isinstance(value, Decimal) else value) for name, value in values.items()
-    }
+    return {name: (str(value) if isinstance(value, Decimal) else value) for name, value in values.items()}
 
 
 def _followup_fields(values: Mapping[str, Any]) -> dict[str, Any]:

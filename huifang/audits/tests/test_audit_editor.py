@@ -64,7 +64,9 @@ def test_hq_previews_a_level_over_the_last_week_by_region_and_nothing_is_saved(w
     week.follow_up()
     versions, draws = PolicyVersion.objects.count(), AuditDraw.objects.count()
     with time_machine.travel(at("2026-11-10 10:00"), tick=False):
-        response = _client(week.org.hq_staff).post("/settings/policies/audit/new/", {**_form(), "preview": "1"})
+        response = _client(week.org.hq_staff).post(
+            "/settings/policies/audit/new/", {**_form(), "preview": "1"}
+        )
     html = response.content.decode()
     assert response.status_code == 200, html
     # Week 45's 40 completed follow-ups: 10 % = 4, split 3 : 1 by region size.

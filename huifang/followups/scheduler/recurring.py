@@ -130,11 +130,7 @@ def _recurring_for(version: PolicyVersion, engine: binding.EngineRules, now: dat
     specs: list[NewTask] = []
     pooled: list[NewTask] = []  # owed by a role nobody in the customer's department holds
     # Tags in one query per 2,000 customers (a quota may test them: it-services' 维护合同), not one each.
-    for customer in (
-        customers.order_by("pk")
-        .prefetch_related("tags")
-        .iterator(chunk_size=2000)
-    ):
+    for customer in customers.order_by("pk").prefetch_related("tags").iterator(chunk_size=2000):
         facts = binding.customer_facts(customer)
         for status in rules.contacts_owed(
             rules=engine.quotas,

@@ -147,9 +147,7 @@ def test_a_presets_quotas_are_edited_into_a_new_version(org: Org) -> None:
     assert quotas[0]["key"] == "a1-phone" and quotas[0]["count"] == 3
     head = next(q for q in quotas if q["key"] == "a1-head-visit")
     assert head["role"] == "department_head"
-    assert [q for q in quotas if q.get("months")] == [
-        q for q in base.definition["quota"] if q.get("months")
-    ]
+    assert [q for q in quotas if q.get("months")] == [q for q in base.definition["quota"] if q.get("months")]
 
 
 def test_bad_input_is_refused_where_it_is_and_nothing_is_saved(org: Org) -> None:

@@ -155,7 +155,7 @@ def _editor(request: HttpRequest, policy: Policy | None, kind: Kind) -> HttpResp
     else:
         base = kind.blank()
     data = request.POST if request.method == "POST" else None
-    form = kind.form(data, user=user, policy=policy, base=base)  # type: ignore[call-arg]
+    form = kind.form(data, user=user, policy=policy, base=base)
     prefix = "tier" if kind is ORDERS else "quota"
     table = kind.table(data, prefix=prefix, initial=kind.table_initial(base))
 
@@ -183,7 +183,12 @@ def _editor(request: HttpRequest, policy: Policy | None, kind: Kind) -> HttpResp
             messages.success(request, _("Policy “%(title)s” saved as version 1.") % {"title": made.title})
             return redirect("policies:edit", pk=made.pk)
         version = editing.save_edit(
-            policy=policy, definition=sent.definition, fields=fields, by=sent.user, at=sent.now, note=sent.note
+            policy=policy,
+            definition=sent.definition,
+            fields=fields,
+            by=sent.user,
+            at=sent.now,
+            note=sent.note,
         )
         messages.success(
             request,
