@@ -46,6 +46,9 @@ ROLE_CHOICES = [
     ("department_head", _("The department head")),
     ("supervisor", _("The supervisor")),
 ]
+# The row's selects wide enough for their Chinese labels (the table scrolls on a narrow screen).
+_WIDE = {"style": "min-width: 9rem"}
+_MID = {"style": "min-width: 6.5rem"}
 _MONTHS = re.compile(r"^(\d{1,2})\s*-\s*(\d{1,2})$")
 
 
@@ -78,13 +81,13 @@ class QuotaForm(forms.Form):
 
     key = forms.CharField(required=False, widget=forms.HiddenInput)
     spec = forms.CharField(required=False, widget=forms.HiddenInput)
-    plan = forms.ChoiceField(choices=VisitPlan.choices, label=_("Plan"))
+    plan = forms.ChoiceField(choices=VisitPlan.choices, label=_("Plan"), widget=forms.Select(attrs=_WIDE))
     classes_text = forms.CharField(required=False, max_length=40, label=_("Classes"))
     when_text = forms.CharField(required=False, max_length=200, label=_("Other conditions"))
-    channel = forms.ChoiceField(choices=Channel.choices, label=_("Channel"))
+    channel = forms.ChoiceField(choices=Channel.choices, label=_("Channel"), widget=forms.Select(attrs=_MID))
     count = forms.IntegerField(required=False, min_value=1, max_value=100, label=_("At least"))
-    every = forms.ChoiceField(choices=EVERY_CHOICES, label=_("Every"))
-    role = forms.ChoiceField(choices=ROLE_CHOICES, label=_("Made by"))
+    every = forms.ChoiceField(choices=EVERY_CHOICES, label=_("Every"), widget=forms.Select(attrs=_MID))
+    role = forms.ChoiceField(choices=ROLE_CHOICES, label=_("Made by"), widget=forms.Select(attrs=_WIDE))
     months_text = forms.CharField(required=False, max_length=60, label=_("Only in months"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

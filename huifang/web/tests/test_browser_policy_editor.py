@@ -116,7 +116,7 @@ def test_hq_writes_a_recurring_contact_policy_by_class_previews_it_and_saves_it(
     page.screenshot(path=str(SCREENSHOTS / "policy-editor-recurring.png"), full_page=True)
 
     page.get_by_test_id("preview").click()
-    expect(page.get_by_test_id("preview-total")).to_contain_text("3 位客户")
+    expect(page.get_by_test_id("preview-total")).to_contain_text("4 位客户")
     expect(page.get_by_test_id("preview-departments")).to_contain_text("阳光花园物业管理处")
     expect(page.get_by_test_id("preview-example")).to_contain_text("每周至少 2 次")
     page.get_by_test_id("preview-panel").screenshot(
