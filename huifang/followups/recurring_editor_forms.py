@@ -238,7 +238,13 @@ class RecurringEditorForm(SegmentFields, EditorBase):
         definition = copy.deepcopy(self.base)
         definition.pop("policy", None)
         quotas = [quota for quota in (form.as_table() for form in table.forms) if quota]
-        used: set[str] = {quota["key"] for quota in quotas if quota["key"]}
+        # A key names its rule in the tasks' series keys: one rule each (a row copied with its
+        # hidden key, or a new row, gets a fresh one).
+        used: set[str] = set()
+        for quota in quotas:
+            if quota["key"] in used:
+                quota["key"] = ""
+            used.add(quota["key"])
         for quota in quotas:
             if not quota["key"]:
                 stem = slugify(f"{quota['plan']}-{quota['channel']}-{quota['every']}") or "quota"

@@ -123,10 +123,13 @@ def test_a_level_is_copied_switched_off_and_on_as_new_versions(week: Week) -> No
     assert not level.enabled
     version = level.followup_policy.versions.order_by("-number").first()
     assert version is not None and version.note == "春节暂停" and version.binding["audit"]["enabled"] is False
-    # The follow-ups' own switch leaves a level to its page: nothing changes there.
+    # The follow-ups' own switch and copy leave a level to its page: nothing changes there.
+    policies = Policy.objects.count()
     client.post(f"/settings/policies/{level.followup_policy_id}/toggle/")
+    client.post(f"/settings/policies/{level.followup_policy_id}/copy/")
     level.refresh_from_db()
     assert not level.enabled and not level.followup_policy.enabled
+    assert Policy.objects.count() == policies
 
 
 def test_bad_input_is_refused_where_it_is_and_nothing_changes(week: Week) -> None:
