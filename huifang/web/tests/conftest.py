@@ -6,8 +6,8 @@ it the browser tests fail with a message saying what to install.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
