@@ -194,3 +194,18 @@ def test_only_hq_and_administrators_edit_recurring_policies(org: Org) -> None:
         assert client.post(f"/settings/policies/{policy.pk}/editor/", _new()).status_code == 403
     assert _client(org.admin).get("/settings/policies/new/recurring/").status_code == 200
     assert policy.versions.count() == 1 and not Policy.objects.filter(preset="").exists()
+
+
+def test_each_quota_keeps_a_key_of_its_own(org: Org) -> None:
+    """A key names its rule in the tasks' series keys: a row copied with its key gets a new one."""
+    rows = (
+        {"key": "a1-phone", "classes_text": "A1", "count": "2"},
+        {"key": "a1-phone", "classes_text": "A2", "count": "1"},
+        {"classes_text": "B1", "count": "1", "every": "month"},
+    )
+    response = _client(org.hq_staff).post("/settings/policies/new/recurring/", {**_new(*rows), "save": "1"})
+    assert response.status_code == 302
+    version = Policy.objects.get(preset="").current_version
+    assert version is not None
+    keys = [quota["key"] for quota in version.definition["quota"]]
+    assert keys[0] == "a1-phone" and len(set(keys)) == 3
