@@ -19,12 +19,26 @@ from huifang.followups.preview import DepartmentCount, Preview
 from huifang.rules.sampling import percent as percent_of
 
 
+def period_words(key: str) -> str:
+    """``2026-W48`` → 2026年第48周, ``2026-11`` → 2026年11月, ``2026-Q3``, ``2026-H1`` likewise."""
+    year, _sep, rest = key.partition("-")
+    if rest.startswith("W"):
+        return _("week %(n)s of %(year)s") % {"n": int(rest[1:]), "year": year}
+    if rest.startswith("Q"):
+        return _("quarter %(n)s of %(year)s") % {"n": rest[1:], "year": year}
+    if rest.startswith("H"):
+        return (_("first half of %(year)s") if rest == "H1" else _("second half of %(year)s")) % {
+            "year": year
+        }
+    return _("%(month)s/%(year)s") % {"month": int(rest), "year": year} if rest.isdigit() else key
+
+
 def preview_audit(*, values: Mapping[str, Any], seed_key: str, now: datetime) -> Preview:
     """The draws ``values`` (an ``AuditPolicy``'s fields) would make of the last period ended by
     ``now``: re-calls by region (a level split by region size) or by auditing unit."""
     level = AuditPolicy(**values)  # never saved: the selectors read its fields only
     span = drawing.last_ended(level.period, now=now, tz=zone())
-    result = Preview(month="", kind="audit", period=span.key)
+    result = Preview(month="", kind="audit", period=period_words(span.key))
     rule = drawing.Rule(
         percent=None if level.percent is None else percent_of(str(level.percent)),
         count=level.count,
@@ -61,7 +75,7 @@ def preview_audit(*, values: Mapping[str, Any], seed_key: str, now: datetime) ->
     elif result.orders:
         result.example = [
             _("Period %(period)s: %(population)d completed follow-ups, %(drawn)d drawn for re-calls.")
-            % {"period": span.key, "population": result.orders, "drawn": result.follow_ups}
+            % {"period": result.period, "population": result.orders, "drawn": result.follow_ups}
         ]
         if level.minimum:
             result.example.append(

@@ -70,7 +70,7 @@ def test_hq_previews_a_level_over_the_last_week_by_region_and_nothing_is_saved(w
     html = response.content.decode()
     assert response.status_code == 200, html
     # Week 45's 40 completed follow-ups: 10 % = 4, split 3 : 1 by region size.
-    assert "2026-W45" in html and "<strong>4</strong>" in html
+    assert "2026年第45周" in html and "<strong>4</strong>" in html
     assert "华东区域" in html and "华南区域" in html
     assert not AuditPolicy.objects.filter(preset="").exists()
     assert PolicyVersion.objects.count() == versions and AuditDraw.objects.count() == draws

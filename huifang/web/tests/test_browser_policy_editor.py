@@ -130,3 +130,27 @@ def test_hq_writes_a_recurring_contact_policy_by_class_previews_it_and_saves_it(
     assert policy.origin == "recurring" and policy.classes == ["A1", "A2"]
     tick(now=timezone.now())
     assert Task.objects.filter(policy=policy, customer__klass="A1").exists()
+
+
+def test_hq_edits_an_audit_level_in_the_same_editor(live_server: LiveServer, page: Page, org: Org) -> None:
+    """Seed 001's HQ re-call, 5 % a week split by region size, raised to 8 %: the level's page,
+    its preview over the last ended week, a new version. Screenshot: policy-editor-audit.png."""
+    from huifang.audits.models import AuditPolicy
+    from huifang.followups.services import apply_preset
+
+    apply_preset(name="appliance-after-sales", by=None, at=timezone.now())
+    level = AuditPolicy.objects.get(preset="appliance-after-sales", key="hq-recall")
+    _log_in(page, live_server, org.hq_staff.username)
+    page.goto(f"{live_server.url}/settings/policies/{level.followup_policy_id}/")
+    page.get_by_test_id("edit-every-part").click()
+    expect(page.locator("h1")).to_contain_text("总部抽查抽访（按区域大小分配）")
+    page.get_by_label("抽取比例（%）").fill("8")
+    page.get_by_label("完成期限").fill("2个工作日")
+    page.get_by_label("修改内容及原因").fill("总部抽访比例提高到 8%")
+    page.get_by_test_id("preview").click()
+    expect(page.get_by_test_id("preview-total")).to_contain_text("条已完成回访")
+    page.screenshot(path=str(SCREENSHOTS / "policy-editor-audit.png"), full_page=True)
+    page.get_by_test_id("save").click()
+    expect(page.get_by_role("alert")).to_contain_text("已保存为第 2 版")
+    level.refresh_from_db()
+    assert str(level.percent) == "8.00" and level.within == "2 working days"
