@@ -24,6 +24,7 @@ urlpatterns = [
     path("audits/", include("huifang.audits.urls")),
     path("visits/", include("huifang.visits.urls")),
     path("settings/imports/", include("huifang.events.urls")),
+    path("settings/policies/audit/", include("huifang.audits.policy_urls")),
     path("settings/policies/", include("huifang.followups.policy_urls")),
     path("settings/calendar/", include("huifang.accounts.urls")),
     path("settings/api/", include("huifang.api.urls")),

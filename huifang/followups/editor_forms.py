@@ -21,10 +21,10 @@ from huifang import rules
 from huifang.accounts.models import OrgUnit, Staff
 from huifang.accounts.scope import visible_units
 from huifang.core.forms import style_fields
-from huifang.customers.models import Channel, CustomerClass
+from huifang.customers.models import Channel
 from huifang.events.models import EventType
-from huifang.followups import binding, durations
-from huifang.followups.forms import policy_fields
+from huifang.followups import binding, durations, engine_messages
+from huifang.followups.forms import SegmentFields, policy_fields, segment_initial
 from huifang.followups.models import Assignment, AttemptResult, Policy, Questionnaire
 
 TIMING_KINDS = [
@@ -110,33 +110,229 @@ class TierForm(forms.Form):
 TierFormSet = forms.formset_factory(TierForm, extra=2, max_num=12)
 
 
-class PolicyEditorForm(forms.Form):
-    """Every part of one policy. ``definition()`` and ``fields()`` give what the service stores."""
+class EditorBase(forms.Form):
+    """What every kind of policy editor shares: the name, in force, calling hours, retry ladder,
+    contact cap and the note of a version; periods in Chinese or English, conditions and time
+    windows checked next to their fields, and the engine's own parser as the last judge
+    (``check``). A kind adds its fields and writes its part of the definition (``definition``)."""
 
-    # What it is and to whom it applies
     title = forms.CharField(max_length=200, label=_("Policy name"))
     enabled = forms.BooleanField(required=False, label=_("In force"))
+    # Calling hours
+    hours_windows = forms.CharField(
+        max_length=200,
+        label=_("Calling hours"),
+        help_text=_("e.g. 09:30-11:30, 14:40-17:00"),
+    )
+    hours_days = forms.ChoiceField(choices=DAY_KINDS, label=_("On"))
+    # Retry ladder
+    max_attempts = forms.IntegerField(min_value=1, max_value=20, label=_("Attempts at most"))
+    spacing = forms.CharField(max_length=40, label=_("Apart"), help_text=PERIOD_HELP)
+    unreachable = forms.MultipleChoiceField(
+        required=False,
+        choices=LADDER_RESULTS,
+        label=_("Tried again after"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    ends_invalid = forms.MultipleChoiceField(
+        required=False,
+        choices=LADDER_RESULTS,
+        label=_("Ends the follow-up as invalid"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    max_callbacks = forms.IntegerField(min_value=0, max_value=20, label=_("Call-backs at most"))
+    # Contact cap
+    cap_contacts = forms.IntegerField(
+        required=False, min_value=1, max_value=100, label=_("At most … contacts with one customer")
+    )
+    cap_days = forms.IntegerField(required=False, min_value=1, max_value=365, label=_("in … days"))
+    note = forms.CharField(max_length=200, label=_("What changed and why"))
+
+    # Fields holding a period ("3个工作日"), stored in the engine's words.
+    PERIODS: tuple[str, ...] = ("spacing",)
+    # Fields holding conditions, one a line.
+    CONDITIONS: tuple[str, ...] = ()
+    # Groups of fields, in the order the page shows them; ``TABLE_AFTER``: the section (from 1)
+    # after whose fields the kind's table of rows (tiers, quotas) is shown.
+    SECTIONS: tuple[tuple[Any, tuple[str, ...]], ...] = ()
+    TABLE_AFTER = 0
+    TABLE_TITLE: Any = ""
+    PREVIEW_LABEL: Any = ""
+    # Where in the definition an engine complaint points → the field to show it at.
+    ENGINE_FIELDS: tuple[tuple[str, str], ...] = (
+        ("calling_hours", "hours_windows"),
+        ("retry", "max_attempts"),
+        ("cap", "cap_contacts"),
+    )
+
+    def __init__(self, *args: Any, base: dict[str, Any], **kwargs: Any) -> None:
+        self.base = base
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in self.PERIODS:
+            if name in data:
+                data[name] = self._period(name, data.get(name) or "")
+        if bool(data.get("cap_contacts")) != bool(data.get("cap_days")):
+            self.add_error("cap_days", _("A cap needs both: how many contacts in how many days."))
+        for name in self.CONDITIONS:
+            for line in _lines(data.get(name) or ""):
+                if not _is_condition(line):
+                    self.add_error(name, _condition_error(line))
+                    break
+        windows = [
+            w.strip() for w in (data.get("hours_windows") or "").replace("，", ",").split(",") if w.strip()
+        ]
+        for window in windows:
+            try:
+                rules.workcal.parse_window(window)
+            except ValueError:
+                self.add_error(
+                    "hours_windows",
+                    _("“%(window)s” is not a time window: write e.g. 09:30-11:30") % {"window": window},
+                )
+                break
+        data["windows"] = windows
+        if (
+            set(data.get("unreachable") or ()) & set(data.get("ends_invalid") or ())
+        ) and "unreachable" not in self.errors:
+            self.add_error(
+                "ends_invalid", _("A result is either tried again or ends the follow-up, not both.")
+            )
+        return data
+
+    def _period(self, name: str, text: str) -> str:
+        if not text.strip():
+            return ""
+        try:
+            return durations.to_engine(text)
+        except ValueError:
+            self.add_error(
+                name,
+                _("“%(text)s” is not a period: write e.g. 3个工作日, 24小时, 次日, 3 days") % {"text": text},
+            )
+            return ""
+
+    def definition(self, table: Any) -> dict[str, Any]:
+        """The engine definition the form describes (the kind's own parts over ``base``)."""
+        raise NotImplementedError
+
+    def as_checked(self, definition: dict[str, Any]) -> dict[str, Any]:
+        """What the engine is asked to read: ``definition`` as the service will store it."""
+        return definition
+
+    def check(self, table: Any = None) -> dict[str, Any] | None:
+        """The new definition, checked by the engine's parser; None (with the errors added where
+        they belong, in the reader's language) when the engine refuses it. Call after
+        ``is_valid()``."""
+        definition = self.definition(table)
+        try:
+            binding.check_definition(self.as_checked(definition))
+        except rules.PresetError as error:
+            self.add_error(
+                self._field_of(str(error)),
+                _("The rules cannot be read: %(error)s") % {"error": engine_messages.readable(str(error))},
+            )
+            return None
+        return definition
+
+    def _field_of(self, error: str) -> str | None:
+        """The form field an engine complaint is about (None: the form as a whole). The engine names
+        the key at fault: ``policy: policy[repair].timing.latest: not an offset …``."""
+        parts = error.split(": ")
+        where = parts[1] if len(parts) > 2 else ""
+        for marker, name in self.ENGINE_FIELDS:
+            if marker in where:
+                return name
+        return None
+
+    def write_common(self, definition: dict[str, Any], *, policy: dict[str, Any] | None = None) -> None:
+        """Calling hours, the retry ladder and the cap into ``definition`` (the hours into the
+        engine policy's own table when it has one)."""
+        data = self.cleaned_data
+        hours = {"windows": data["windows"], "days": data["hours_days"]}
+        if policy is not None and "calling_hours" in policy:
+            policy["calling_hours"] = hours
+        else:
+            definition["calling_hours"] = hours
+        ladder_name = str(policy.get("retry", "default")) if policy is not None else "default"
+        ladder = dict(definition.get("retry", {}).get(ladder_name, {}))
+        ladder.update(
+            max_attempts=data["max_attempts"],
+            spacing=data["spacing"],
+            unreachable=sorted(data["unreachable"]),
+            ends_invalid=sorted(data["ends_invalid"]),
+            max_callbacks=data["max_callbacks"],
+        )
+        # A data-quality result (空号) must also end the follow-up: keep only those that still do.
+        ladder["data_quality"] = sorted(
+            set(ladder.get("data_quality", ["wrong_number"])) & set(data["ends_invalid"])
+        )
+        definition["retry"] = {ladder_name: ladder}
+        if policy is not None:
+            policy["retry"] = ladder_name
+        if data.get("cap_contacts") and data.get("cap_days"):
+            definition["cap"] = {"max_contacts": data["cap_contacts"], "days": data["cap_days"]}
+        else:
+            definition.pop("cap", None)
+
+    def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [(str(title), [self[name] for name in names]) for title, names in self.SECTIONS]
+
+
+def common_initial(base: dict[str, Any], engine: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The shared parts' values from a definition (and its engine policy, if any)."""
+    engine = engine or {}
+    hours = engine.get("calling_hours") or base.get("calling_hours") or {}
+    ladder_name = str(engine.get("retry", "default"))
+    ladder = base.get("retry", {}).get(ladder_name, {})
+    default = rules.RetryLadder()
+    cap = base.get("cap") or {}
+    return {
+        "enabled": True,
+        "hours_windows": ", ".join(hours.get("windows", ["09:30-11:30", "14:40-17:00"])),
+        "hours_days": hours.get("days", rules.DayKind.WORKING_DAYS.value),
+        "max_attempts": ladder.get("max_attempts", default.max_attempts),
+        "spacing": ladder.get("spacing", str(default.spacing)),
+        "unreachable": ladder.get("unreachable", sorted(default.unreachable)),
+        "ends_invalid": ladder.get("ends_invalid", sorted(default.ends_invalid)),
+        "max_callbacks": ladder.get("max_callbacks", default.max_callbacks),
+        "cap_contacts": cap.get("max_contacts"),
+        "cap_days": cap.get("days"),
+    }
+
+
+def in_words(initial: dict[str, Any], periods: tuple[str, ...]) -> dict[str, Any]:
+    """Periods in the reader's words ("3个工作日"), as HQ would write them."""
+    chinese = (translation.get_language() or "").startswith("zh")
+    for name in periods:
+        if isinstance(initial.get(name), str):
+            initial[name] = durations.to_words(initial[name], chinese=chinese)
+    return initial
+
+
+def _is_condition(line: str) -> bool:
+    try:
+        rules.Condition.parse(line)
+    except ValueError:
+        return False
+    return True
+
+
+def _condition_error(line: str) -> str:
+    return str(
+        _("“%(line)s” is not a condition: write e.g. urgent, !anonymous, class=A1|A2") % {"line": line}
+    )
+
+
+class PolicyEditorForm(SegmentFields, EditorBase):
+    """Every part of one order policy. ``definition()`` and ``fields_for_service()`` give what the
+    service stores."""
+
+    # What it is and to whom it applies
     event_types = forms.MultipleChoiceField(
         choices=EventType.choices, label=_("Event types"), widget=forms.CheckboxSelectMultiple
-    )
-    classes = forms.MultipleChoiceField(
-        required=False,
-        choices=CustomerClass.choices,
-        label=_("Customer classes"),
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("None ticked: every class."),
-    )
-    categories_text = forms.CharField(
-        required=False,
-        max_length=500,
-        label=_("Categories"),
-        help_text=_("Separated by commas; empty: every category."),
-    )
-    tags_text = forms.CharField(
-        required=False,
-        max_length=500,
-        label=_("Customer tags"),
-        help_text=_("Separated by commas; empty: every customer."),
     )
     unit = forms.ModelChoiceField(
         required=False,
@@ -178,29 +374,6 @@ class PolicyEditorForm(forms.Form):
         label=_("Skip orders later than"),
         help_text=_("An order seen this long after its window closed is skipped; empty: never."),
     )
-    # Calling hours
-    hours_windows = forms.CharField(
-        max_length=200,
-        label=_("Calling hours"),
-        help_text=_("e.g. 09:30-11:30, 14:40-17:00"),
-    )
-    hours_days = forms.ChoiceField(choices=DAY_KINDS, label=_("On"))
-    # Retry ladder
-    max_attempts = forms.IntegerField(min_value=1, max_value=20, label=_("Attempts at most"))
-    spacing = forms.CharField(max_length=40, label=_("Apart"), help_text=PERIOD_HELP)
-    unreachable = forms.MultipleChoiceField(
-        required=False,
-        choices=LADDER_RESULTS,
-        label=_("Tried again after"),
-        widget=forms.CheckboxSelectMultiple,
-    )
-    ends_invalid = forms.MultipleChoiceField(
-        required=False,
-        choices=LADDER_RESULTS,
-        label=_("Ends the follow-up as invalid"),
-        widget=forms.CheckboxSelectMultiple,
-    )
-    max_callbacks = forms.IntegerField(min_value=0, max_value=20, label=_("Call-backs at most"))
     # Sampling (batches only)
     sampling_on = forms.BooleanField(required=False, label=_("Sample the batch (else every order)"))
     floor_percent = forms.DecimalField(
@@ -215,11 +388,6 @@ class PolicyEditorForm(forms.Form):
     on_site_share = forms.IntegerField(
         required=False, min_value=0, max_value=100, label=_("On-site share of the sample (percent)")
     )
-    # Contact cap
-    cap_contacts = forms.IntegerField(
-        required=False, min_value=1, max_value=100, label=_("At most … contacts with one customer")
-    )
-    cap_days = forms.IntegerField(required=False, min_value=1, max_value=365, label=_("in … days"))
     # How and by whom
     channel = forms.ChoiceField(choices=Channel.choices, label=_("Channel"))
     questionnaire_key = forms.ChoiceField(required=False, label=_("Questionnaire"))
@@ -235,7 +403,6 @@ class PolicyEditorForm(forms.Form):
         label=_("Rectification deadline"),
         help_text=_("The responsible department's time to put a bad result right, e.g. 3个工作日."),
     )
-    note = forms.CharField(max_length=200, label=_("What changed and why"))
 
     PERIODS = (
         "earliest",
@@ -246,23 +413,25 @@ class PolicyEditorForm(forms.Form):
         "deadline",
         "rectification_deadline",
     )
+    CONDITIONS = ("when_text", "exclude_text", "always_text")
+    ENGINE_FIELDS = (
+        ("sampling", "sampling_on"),
+        ("timing", "timing_kind"),
+        *EditorBase.ENGINE_FIELDS,
+        ("max_late", "max_late"),
+        ("event_types", "event_types"),
+        ("when", "when_text"),
+        ("exclude", "exclude_text"),
+    )
 
     def __init__(
         self, *args: Any, user: Staff, policy: Policy | None, base: dict[str, Any], **kwargs: Any
     ) -> None:
         self.policy = policy
-        self.base = base
         kwargs.setdefault("initial", initial_from(policy, base))
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, base=base, **kwargs)
         self.fields["unit"].queryset = visible_units(user)  # type: ignore[attr-defined]
-        titles: dict[str, str] = {}
-        for key, title in Questionnaire.objects.order_by("key", "version").values_list("key", "title"):
-            titles[key] = title or key
-        questionnaires: list[tuple[str, Any]] = [
-            ("", _("None")),
-            *sorted(titles.items(), key=lambda kv: kv[1]),
-        ]
-        self.fields["questionnaire_key"].choices = questionnaires  # type: ignore[attr-defined]
+        self.fields["questionnaire_key"].choices = questionnaire_choices()  # type: ignore[attr-defined]
         kind = _engine_policy(base).get("timing", {}).get("kind", "after_event")
         if kind not in ("after_event", "batch"):
             kinds: list[tuple[str, Any]] = [
@@ -273,10 +442,7 @@ class PolicyEditorForm(forms.Form):
         style_fields(self)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        for name in self.PERIODS:
-            if name in data:
-                data[name] = self._period(name, data.get(name) or "")
+        data = super().clean()
         kind = data.get("timing_kind")
         if kind == "after_event":
             for name in ("earliest", "latest"):
@@ -292,73 +458,20 @@ class PolicyEditorForm(forms.Form):
                 self.add_error("batch_weekday", _("Which weekday is the batch drawn?"))
             if not data.get("batch_latest") and "batch_latest" not in self.errors:
                 self.add_error("batch_latest", _("Say when, e.g. 次日 or 3个工作日."))
-        if bool(data.get("cap_contacts")) != bool(data.get("cap_days")):
-            self.add_error("cap_days", _("A cap needs both: how many contacts in how many days."))
-        for name in ("when_text", "exclude_text", "always_text"):
-            for line in _lines(data.get(name) or ""):
-                try:
-                    rules.Condition.parse(line)
-                except ValueError:
-                    self.add_error(
-                        name,
-                        _("“%(line)s” is not a condition: write e.g. urgent, !anonymous, class=A1|A2")
-                        % {"line": line},
-                    )
-                    break
-        windows = [
-            w.strip() for w in (data.get("hours_windows") or "").replace("，", ",").split(",") if w.strip()
-        ]
-        for window in windows:
-            try:
-                rules.workcal.parse_window(window)
-            except ValueError:
-                self.add_error(
-                    "hours_windows",
-                    _("“%(window)s” is not a time window: write e.g. 09:30-11:30") % {"window": window},
-                )
-                break
-        data["windows"] = windows
-        if (
-            set(data.get("unreachable") or ()) & set(data.get("ends_invalid") or ())
-        ) and "unreachable" not in self.errors:
-            self.add_error(
-                "ends_invalid", _("A result is either tried again or ends the follow-up, not both.")
-            )
         return data
 
-    def _period(self, name: str, text: str) -> str:
-        if not text.strip():
-            return ""
-        try:
-            return durations.to_engine(text)
-        except ValueError:
-            self.add_error(
-                name,
-                _("“%(text)s” is not a period: write e.g. 3个工作日, 24小时, 次日, 3 days") % {"text": text},
-            )
-            return ""
+    def as_checked(self, definition: dict[str, Any]) -> dict[str, Any]:
+        return binding.with_overrides(
+            definition,
+            channel=self.cleaned_data["channel"],
+            deadline=self.cleaned_data["deadline"],
+            enabled=self.cleaned_data["enabled"],
+        )
 
-    def check(self, tiers: TierFormSet) -> dict[str, Any] | None:  # type: ignore[valid-type]
-        """The new definition, checked by the engine's parser; None (with the errors added where
-        they belong) when the engine refuses it. Call after ``is_valid()``."""
-        definition = self.definition(tiers)
-        try:
-            binding.check_definition(
-                binding.with_overrides(
-                    definition,
-                    channel=self.cleaned_data["channel"],
-                    deadline=self.cleaned_data["deadline"],
-                    enabled=self.cleaned_data["enabled"],
-                )
-            )
-        except rules.PresetError as error:
-            self.add_error(_field_of(str(error)), _("The rules cannot be read: %(error)s") % {"error": error})
-            return None
-        return definition
-
-    def definition(self, tiers: TierFormSet) -> dict[str, Any]:  # type: ignore[valid-type]
+    def definition(self, table: Any) -> dict[str, Any]:
         """The engine definition: the base version's, with every edited part written over it (parts
         the form does not show, such as a preset's notes and figures, stay as they were)."""
+        tiers = table
         data = self.cleaned_data
         definition = copy.deepcopy(self.base)
         policy = _engine_policy(definition)
@@ -389,31 +502,10 @@ class PolicyEditorForm(forms.Form):
             policy["max_late"] = data["max_late"]
         else:
             policy.pop("max_late", None)
-        hours = {"windows": data["windows"], "days": data["hours_days"]}
-        # The policy's own hours when it has them, else the definition's (the same thing for a
-        # one-policy definition).
-        if "calling_hours" in policy:
-            policy["calling_hours"] = hours
-        else:
-            definition["calling_hours"] = hours
-        ladder_name = str(policy.get("retry", "default"))
-        ladder = dict(definition.get("retry", {}).get(ladder_name, {}))
-        ladder.update(
-            max_attempts=data["max_attempts"],
-            spacing=data["spacing"],
-            unreachable=sorted(data["unreachable"]),
-            ends_invalid=sorted(data["ends_invalid"]),
-            max_callbacks=data["max_callbacks"],
-        )
-        # A data-quality result (空号) must also end the follow-up: keep only those that still do.
-        ladder["data_quality"] = sorted(
-            set(ladder.get("data_quality", ["wrong_number"])) & set(data["ends_invalid"])
-        )
-        definition["retry"] = {ladder_name: ladder}
-        policy["retry"] = ladder_name
+        self.write_common(definition, policy=policy)
         if kind == "batch" and data.get("sampling_on"):
             sampling: dict[str, Any] = dict(policy.get("sampling", {}))
-            sampling["tiers"] = [t for t in (form.as_table() for form in tiers.forms) if t]  # type: ignore[attr-defined]
+            sampling["tiers"] = [t for t in (form.as_table() for form in tiers.forms) if t]
             if data.get("floor_percent") is not None:
                 floor = data["floor_percent"]
                 sampling["floor_percent"] = int(floor) if floor == int(floor) else float(floor)
@@ -431,17 +523,12 @@ class PolicyEditorForm(forms.Form):
             policy["sampling"] = sampling
         else:
             policy.pop("sampling", None)
-        if data.get("cap_contacts") and data.get("cap_days"):
-            definition["cap"] = {"max_contacts": data["cap_contacts"], "days": data["cap_days"]}
-        else:
-            definition.pop("cap", None)
         return definition
 
     def fields_for_service(self) -> dict[str, Any]:
         """The Django-side settings (``services.revise_policy``'s EDITABLE names)."""
         return policy_fields(self.cleaned_data)
 
-    # Groups of fields, in the order the page shows them.
     SECTIONS = (
         (
             _("What and for whom"),
@@ -477,36 +564,22 @@ class PolicyEditorForm(forms.Form):
         (_("Contact cap"), ("cap_contacts", "cap_days")),
         (_("How and by whom"), ("channel", "questionnaire_key", "assignment", "rectification_deadline")),
     )
+    TABLE_AFTER = 5
+    TABLE_TITLE = _("Tiers by the number of orders in the period (the last tier: and more)")
 
-    def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
-        return [(str(title), [self[name] for name in names]) for title, names in self.SECTIONS]
+
+def questionnaire_choices() -> list[tuple[str, Any]]:
+    """Each questionnaire by the title of its latest version (the key is for files and commands)."""
+    titles: dict[str, str] = {}
+    for key, title in Questionnaire.objects.order_by("key", "version").values_list("key", "title"):
+        titles[key] = title or key
+    return [("", _("None")), *sorted(titles.items(), key=lambda kv: kv[1])]
 
 
 def _engine_policy(definition: dict[str, Any]) -> dict[str, Any]:
     policies = definition.setdefault("policy", [{}])
     policy: dict[str, Any] = policies[0]
     return policy
-
-
-def _field_of(error: str) -> str | None:
-    """The form field an engine complaint is about (None: the form as a whole). The engine names
-    the key at fault: ``policy: policy[repair].timing.latest: not an offset …``."""
-    parts = error.split(": ")
-    where = parts[1] if len(parts) > 2 else ""
-    for marker, name in (
-        ("sampling", "sampling_on"),
-        ("timing", "timing_kind"),
-        ("calling_hours", "hours_windows"),
-        ("retry", "max_attempts"),
-        ("cap", "cap_contacts"),
-        ("max_late", "max_late"),
-        ("event_types", "event_types"),
-        ("when", "when_text"),
-        ("exclude", "exclude_text"),
-    ):
-        if marker in where:
-            return name
-    return None
 
 
 def blank_definition(key: str) -> dict[str, Any]:
@@ -535,15 +608,10 @@ def initial_from(policy: Policy | None, base: dict[str, Any]) -> dict[str, Any]:
     engine = _engine_policy(copy.deepcopy(base))
     timing = engine.get("timing", {})
     kind = timing.get("kind", "after_event")
-    hours = engine.get("calling_hours") or base.get("calling_hours") or {}
-    ladder_name = str(engine.get("retry", "default"))
-    ladder = base.get("retry", {}).get(ladder_name, {})
-    default = rules.RetryLadder()
     sampling = engine.get("sampling") or {}
-    cap = base.get("cap") or {}
     initial: dict[str, Any] = {
+        **common_initial(base, engine),
         "title": engine.get("title", ""),
-        "enabled": True,
         "event_types": engine.get("event_types", []),
         "when_text": "\n".join(engine.get("when", [])),
         "exclude_text": "\n".join(engine.get("exclude", [])),
@@ -555,19 +623,10 @@ def initial_from(policy: Policy | None, base: dict[str, Any]) -> dict[str, Any]:
         "batch_weekday": str(timing.get("weekday", "")).capitalize(),
         "batch_latest": timing.get("latest", "") if kind == "batch" else "",
         "max_late": engine.get("max_late", ""),
-        "hours_windows": ", ".join(hours.get("windows", ["09:30-11:30", "14:40-17:00"])),
-        "hours_days": hours.get("days", rules.DayKind.WORKING_DAYS.value),
-        "max_attempts": ladder.get("max_attempts", default.max_attempts),
-        "spacing": ladder.get("spacing", str(default.spacing)),
-        "unreachable": ladder.get("unreachable", sorted(default.unreachable)),
-        "ends_invalid": ladder.get("ends_invalid", sorted(default.ends_invalid)),
-        "max_callbacks": ladder.get("max_callbacks", default.max_callbacks),
         "sampling_on": bool(sampling),
         "floor_percent": sampling.get("floor_percent"),
         "always_text": "\n".join(sampling.get("always_include", [])),
         "on_site_share": (sampling.get("channel_shares") or {}).get("on_site"),
-        "cap_contacts": cap.get("max_contacts"),
-        "cap_days": cap.get("days"),
         "channel": engine.get("channel", Channel.PHONE),
         "assignment": Assignment.POOL,
         "rectification_deadline": "3 working days",
@@ -577,22 +636,15 @@ def initial_from(policy: Policy | None, base: dict[str, Any]) -> dict[str, Any]:
             title=policy.title,
             enabled=policy.enabled,
             event_types=list(policy.event_types) or initial["event_types"],
-            classes=list(policy.classes),
-            categories_text=", ".join(policy.categories),
-            tags_text=", ".join(policy.tags),
             unit=policy.unit_id,
             channel=policy.channel,
             questionnaire_key=policy.questionnaire_key,
             assignment=policy.assignment,
             deadline=policy.deadline,
             rectification_deadline=policy.rectification_deadline,
+            **segment_initial(policy),
         )
-    # Periods in the reader's words ("3个工作日"), as HQ would write them.
-    chinese = (translation.get_language() or "").startswith("zh")
-    for name in PolicyEditorForm.PERIODS:
-        if isinstance(initial.get(name), str):
-            initial[name] = durations.to_words(initial[name], chinese=chinese)
-    return initial
+    return in_words(initial, PolicyEditorForm.PERIODS)
 
 
 def tier_initial(base: dict[str, Any]) -> list[dict[str, Any]]:

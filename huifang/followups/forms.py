@@ -332,24 +332,21 @@ def policy_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         "rectification_deadline": data["rectification_deadline"],
         "unit": unit,
         "questionnaire_key": data["questionnaire_key"],
-        "event_types": sorted(data["event_types"]),
-        "classes": sorted(data["classes"]),
-        "categories": split_list(data["categories_text"]),
-        "tags": split_list(data["tags_text"]),
+        "event_types": sorted(data.get("event_types") or ()),
+        **segment_of(data),
     }
 
 
-class PolicyForm(forms.ModelForm[Policy]):
-    """The settings of one policy that an administrator may change; saving makes a new version."""
+class SegmentFields(forms.Form):
+    """The customer segment a policy binds (classes, categories, tags), shared by the settings
+    form and the editors: one set of fields, one way of reading them (``segment()``)."""
 
-    event_types = forms.MultipleChoiceField(
-        required=False, choices=EventType.choices, label=_("Event types"), widget=forms.CheckboxSelectMultiple
-    )
     classes = forms.MultipleChoiceField(
         required=False,
         choices=CustomerClass.choices,
         label=_("Customer classes"),
         widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every class."),
     )
     categories_text = forms.CharField(
         required=False,
@@ -362,6 +359,35 @@ class PolicyForm(forms.ModelForm[Policy]):
         max_length=500,
         label=_("Customer tags"),
         help_text=_("Separated by commas; empty: every customer."),
+    )
+
+    def segment(self) -> dict[str, list[str]]:
+        """The cleaned segment under the policy's field names."""
+        return segment_of(self.cleaned_data)
+
+
+def segment_of(data: Mapping[str, Any]) -> dict[str, list[str]]:
+    return {
+        "classes": sorted(data.get("classes") or ()),
+        "categories": split_list(data.get("categories_text") or ""),
+        "tags": split_list(data.get("tags_text") or ""),
+    }
+
+
+def segment_initial(policy: Policy) -> dict[str, Any]:
+    """A policy's segment as the fields' initial values."""
+    return {
+        "classes": list(policy.classes),
+        "categories_text": ", ".join(policy.categories),
+        "tags_text": ", ".join(policy.tags),
+    }
+
+
+class PolicyForm(SegmentFields, forms.ModelForm[Policy]):
+    """The settings of one policy that an administrator may change; saving makes a new version."""
+
+    event_types = forms.MultipleChoiceField(
+        required=False, choices=EventType.choices, label=_("Event types"), widget=forms.CheckboxSelectMultiple
     )
     questionnaire_key = forms.ChoiceField(required=False, label=_("Questionnaire"))
     note = forms.CharField(max_length=200, label=_("What changed and why"))
@@ -402,9 +428,8 @@ class PolicyForm(forms.ModelForm[Policy]):
             titles[key] = title or key
         self.fields["questionnaire_key"].choices = [("", _("None")), *sorted(titles.items())]  # type: ignore[attr-defined]
         self.fields["event_types"].initial = policy.event_types
-        self.fields["classes"].initial = policy.classes
-        self.fields["categories_text"].initial = ", ".join(policy.categories)
-        self.fields["tags_text"].initial = ", ".join(policy.tags)
+        for name, value in segment_initial(policy).items():
+            self.fields[name].initial = value
         self.fields["rectification_deadline"].required = False
         style_fields(self)
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", policies.policy_list, name="list"),
     path("apply/", policies.apply, name="apply"),
     path("new/", policy_editor.policy_new, name="new"),
+    path("new/recurring/", policy_editor.recurring_new, name="new_recurring"),
     path("<int:pk>/", policies.policy_edit, name="edit"),
     path("<int:pk>/copy/", policies.copy, name="copy"),
     path("<int:pk>/editor/", policy_editor.policy_editor, name="editor"),

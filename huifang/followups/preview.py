@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -25,7 +25,10 @@ from huifang import rules
 from huifang.customers.models import Channel
 from huifang.events.models import Event, EventType
 from huifang.followups import binding
+from huifang.followups.recurring_editor_forms import EVERY_CHOICES, ROLE_CHOICES
 from huifang.followups.scheduler.events import Units, _bound, engine_event_of
+from huifang.followups.scheduler.recurring import segment_customers
+from huifang.rules.quotas import quota_period
 
 # A month of a large organisation's orders of a few types; past this the preview counts a part.
 LIMIT = 20_000
@@ -49,6 +52,10 @@ class Preview:
     example: list[str] = field(default_factory=list)
     truncated: bool = False
     series: bool = False
+    # What was counted: ``orders`` (an order policy), ``recurring`` (customers of a recurring
+    # policy: ``orders`` then counts customers), ``audit`` (completed follow-ups and re-calls).
+    kind: str = "orders"
+    period: str = ""
 
 
 def last_month(now: datetime) -> tuple[datetime, datetime]:
@@ -220,3 +227,119 @@ def _batch_text(closed: rules.BatchResult, external_id: str) -> str:
         "target": sample.target,
     }
     return text + " " + (_("This order is drawn.") if chosen else _("This order is not drawn."))
+
+
+# --------------------------------------------------------------------------------------------------
+# Recurring contacts by customer class (R4.16): what the quotas would have asked of last month
+
+
+def _signature(facts: Mapping[str, object]) -> tuple[tuple[str, str], ...]:
+    """What the quotas can test of a customer: customers alike in it are owed alike."""
+    return tuple(
+        sorted(
+            (name, ",".join(sorted(value)) if isinstance(value, Iterable) and name == "tags" else str(value))
+            for name, value in facts.items()
+        )
+    )
+
+
+def _owed_in(
+    quota: rules.QuotaRule,
+    facts: Mapping[str, object],
+    *,
+    start: datetime,
+    end: datetime,
+    engine: binding.EngineRules,
+    calendar: rules.WorkCalendar,
+) -> list[rules.Due]:
+    """The contacts ``quota`` owes a customer with ``facts`` whose slot opens in [start, end): the
+    engine asked at the start of each of the quota's periods that overlap it, nothing done yet."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    firsts: list[datetime] = []
+    day = start.astimezone(zone).date()
+    while datetime.combine(day, time.min, tzinfo=zone) < end:
+        first = datetime.combine(quota_period(quota.every, day)[0], time.min, tzinfo=zone)
+        if first not in firsts:
+            firsts.append(first)
+        day += timedelta(days=1)
+    dues: list[rules.Due] = []
+    for first in firsts:
+        for status in rules.contacts_owed(
+            rules=[quota],
+            customer=facts,
+            contacts=[],
+            now=first,
+            hours=engine.hours,
+            calendar=calendar,
+            default_plan=engine.default_plan,
+        ):
+            dues += [due for due in status.dues if start <= due.window.earliest < end]
+    return dues
+
+
+def describe_quota(quota: rules.QuotaRule) -> str:
+    """``电话 每周至少 2 次（客户负责人）`` in the reader's language."""
+    return _("%(channel)s at least %(count)d times every %(every)s (%(role)s)") % {
+        "channel": dict(Channel.choices).get(quota.channel.value, quota.channel.value),
+        "count": quota.count,
+        "every": dict(EVERY_CHOICES).get(quota.every.value, quota.every.value),
+        "role": dict(ROLE_CHOICES).get(quota.role, quota.role),
+    }
+
+
+def preview_recurring(*, definition: Mapping[str, Any], fields: Mapping[str, Any], now: datetime) -> Preview:
+    """What a recurring policy as written would have asked of last month: the contacts each
+    customer of its segment was owed whose slot opened in the month (nothing done yet), by the
+    customers' departments, through ``rules.contacts_owed``. Precondition: the form checked it."""
+    engine = binding.check_definition(definition)
+    start, end = last_month(now)
+    result = Preview(month=formats.date_format(start, "YEAR_MONTH_FORMAT"), kind="recurring")
+    bound = {
+        "classes": list(fields.get("classes") or []),
+        "tags": list(fields.get("tags") or []),
+        "unit": fields["unit"].pk if fields.get("unit") is not None else None,
+    }
+    customers = list(
+        segment_customers(bound).select_related("unit").prefetch_related("tags").order_by("pk")[: LIMIT + 1]
+    )
+    result.truncated = len(customers) > LIMIT
+    calendar = binding.calendar_for(start, end)
+    owed: dict[tuple[tuple[str, str], ...], list[tuple[rules.QuotaRule, list[rules.Due]]]] = {}
+    counted: Counter[str] = Counter()
+    made: Counter[str] = Counter()
+    for customer in customers[:LIMIT]:
+        facts = binding.customer_facts(customer)
+        facts["tags"] = frozenset(tag.name for tag in customer.tags.all())
+        signature = _signature(facts)
+        if signature not in owed:
+            owed[signature] = [
+                (quota, _owed_in(quota, facts, start=start, end=end, engine=engine, calendar=calendar))
+                for quota in engine.quotas
+            ]
+        unit = customer.unit.name
+        counted[unit] += 1
+        dues = [(quota, found) for quota, found in owed[signature] if found]
+        made[unit] += sum(len(found) for _, found in dues)
+        if not result.example and dues:
+            lines = [
+                _("Customer %(name)s (class %(klass)s), in %(month)s:")
+                % {"name": customer.name, "klass": customer.klass or "—", "month": result.month}
+            ]
+            for quota, found in dues:
+                lines.append(
+                    _("%(rule)s: %(n)d contacts, the first from %(start)s until %(end)s.")
+                    % {
+                        "rule": describe_quota(quota),
+                        "n": len(found),
+                        "start": _moment(found[0].window.earliest),
+                        "end": _moment(found[0].window.latest),
+                    }
+                )
+            result.example = lines
+    result.orders = sum(counted.values())
+    result.follow_ups = sum(made.values())
+    result.by_department = sorted(
+        (DepartmentCount(unit, count, made[unit]) for unit, count in counted.items()),
+        key=lambda row: (-row.follow_ups, -row.orders, row.unit),
+    )
+    return result

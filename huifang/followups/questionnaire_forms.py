@@ -16,6 +16,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from huifang.core.forms import style_fields
+from huifang.followups import engine_messages
 from huifang.followups import questionnaires as scripts
 from huifang.followups.models import Outcome
 
@@ -208,7 +209,8 @@ def place_error(message: str, questions: Any, outcomes: Any, form: Questionnaire
             name = row.cleaned_data.get("key") if table == "question" else str(index)
             if name == label:
                 row.add_error(
-                    field_map.get(key or "", None), _("Cannot be used: %(error)s") % {"error": text}
+                    field_map.get(key or "", None),
+                    _("Cannot be used: %(error)s") % {"error": engine_messages.sentence(text)},
                 )
                 return
-    form.add_error(None, _("Cannot be used: %(error)s") % {"error": message})
+    form.add_error(None, _("Cannot be used: %(error)s") % {"error": engine_messages.readable(message)})

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from huifang import rules
 from huifang.accounts.models import OrgUnit, Role, Staff
@@ -99,18 +101,25 @@ def quota_contacts(version: PolicyVersion, engine: binding.EngineRules) -> dict[
     return done
 
 
-def _recurring_for(version: PolicyVersion, engine: binding.EngineRules, now: datetime) -> int:
+def segment_customers(bound: Mapping[str, Any]) -> QuerySet[Customer]:
+    """The customers a recurring policy's binding (classes, tags, unit) takes in, do-not-disturb
+    ones left out: the tick's and the editor's preview's one reading of it."""
     customers = Customer.objects.all()
-    classes = version.binding.get("classes") or []
+    classes = bound.get("classes") or []
     if classes:
         customers = customers.filter(klass__in=classes)
-    tags = version.binding.get("tags") or []
+    tags = bound.get("tags") or []
     if tags:
         customers = customers.filter(tags__name__in=tags).distinct()
-    unit_id = version.binding.get("unit")
+    unit_id = bound.get("unit")
     if unit_id:
         scope = OrgUnit.objects.get(pk=unit_id)
         customers = customers.filter(unit__path__startswith=scope.path)
+    return customers.exclude(do_not_disturb=True)
+
+
+def _recurring_for(version: PolicyVersion, engine: binding.EngineRules, now: datetime) -> int:
+    customers = segment_customers(version.binding)
     calendar = binding.calendar_for(now)
     done_by_customer = quota_contacts(version, engine)
     holders = {
@@ -121,12 +130,7 @@ def _recurring_for(version: PolicyVersion, engine: binding.EngineRules, now: dat
     specs: list[NewTask] = []
     pooled: list[NewTask] = []  # owed by a role nobody in the customer's department holds
     # Tags in one query per 2,000 customers (a quota may test them: it-services' 维护合同), not one each.
-    for customer in (
-        customers.exclude(do_not_disturb=True)
-        .order_by("pk")
-        .prefetch_related("tags")
-        .iterator(chunk_size=2000)
-    ):
+    for customer in customers.order_by("pk").prefetch_related("tags").iterator(chunk_size=2000):
         facts = binding.customer_facts(customer)
         for status in rules.contacts_owed(
             rules=engine.quotas,

@@ -38,11 +38,15 @@ def write_policy(
     by: Staff | None,
     at: datetime,
     note: str,
+    origin: str = Origin.EVENT,
+    binding_extra: Mapping[str, Any] | None = None,
 ) -> Policy:
-    """A new policy of the organisation's own, from scratch, with ``definition`` as its version 1.
-    Precondition: the editor's form checked ``definition`` with the engine and ``key`` is free."""
-    policy = Policy.objects.create(preset="", key=key, origin=Origin.EVENT, created_at=at, **fields)
-    _new_version(policy, base=definition, by=by, at=at, note=note)
+    """A new policy of the organisation's own, from scratch, with ``definition`` as its version 1:
+    an order policy, recurring contacts (``origin`` recurring) or an audit level's follow-up
+    policy (``binding_extra``: the level's settings, kept in the version). Precondition: the
+    editor's form checked ``definition`` with the engine and ``key`` is free."""
+    policy = Policy.objects.create(preset="", key=key, origin=origin, created_at=at, **fields)
+    _new_version(policy, base=definition, by=by, at=at, note=note, binding_extra=binding_extra)
     return policy
 
 
@@ -54,9 +58,12 @@ def save_edit(
     by: Staff | None,
     at: datetime,
     note: str,
+    binding_extra: Mapping[str, Any] | None = None,
 ) -> PolicyVersion:
     """Every part of ``policy`` as the editor sent it, saved as its next version."""
-    return revise_policy(policy=policy, by=by, at=at, note=note, base=definition, **fields)
+    return revise_policy(
+        policy=policy, by=by, at=at, note=note, base=definition, binding_extra=binding_extra, **fields
+    )
 
 
 def set_enabled(*, policy: Policy, enabled: bool, by: Staff | None, at: datetime, note: str) -> PolicyVersion:

@@ -97,7 +97,13 @@ def _binding_of(policy: Policy) -> dict[str, Any]:
 
 
 def _new_version(
-    policy: Policy, *, base: Mapping[str, Any], by: Staff | None, at: datetime, note: str
+    policy: Policy,
+    *,
+    base: Mapping[str, Any],
+    by: Staff | None,
+    at: datetime,
+    note: str,
+    binding_extra: Mapping[str, Any] | None = None,
 ) -> PolicyVersion:
     definition = binding.with_overrides(
         base, channel=policy.channel, deadline=policy.deadline, enabled=policy.enabled
@@ -108,7 +114,8 @@ def _new_version(
         policy=policy,
         number=(last.number + 1) if last else 1,
         definition=definition,
-        binding=_binding_of(policy),
+        # ``binding_extra``: settings an app above keeps with the version (an audit level's).
+        binding={**_binding_of(policy), **(binding_extra or {})},
         note=note,
         created_by=by,
         created_at=at,
@@ -154,6 +161,7 @@ def revise_policy(
     at: datetime,
     note: str = "",
     base: Mapping[str, Any] | None = None,
+    binding_extra: Mapping[str, Any] | None = None,
     **changes: Any,
 ) -> PolicyVersion:
     """Change a policy's settings (``EDITABLE`` fields; ``base``: a new engine definition) and make
@@ -167,7 +175,12 @@ def revise_policy(
     policy.save()
     assert policy.current_version is not None
     return _new_version(
-        policy, base=base if base is not None else policy.current_version.definition, by=by, at=at, note=note
+        policy,
+        base=base if base is not None else policy.current_version.definition,
+        by=by,
+        at=at,
+        note=note,
+        binding_extra=binding_extra,
     )
 
 

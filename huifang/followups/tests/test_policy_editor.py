@@ -197,14 +197,3 @@ def test_only_hq_and_administrators_use_the_editor(org: Org, shop: Shop) -> None
     assert supervisor.post(f"/settings/policies/{policy.pk}/toggle/").status_code == 403
     assert _client(org.admin).get("/settings/policies/new/").status_code == 200
     assert policy.versions.count() == 1
-
-
-def test_a_recurring_policy_keeps_its_presets_rule_and_is_sent_to_its_settings(org: Org) -> None:
-    from django.utils import timezone
-
-    from huifang.followups.services import apply_preset
-
-    apply_preset(name="b2b-visits", by=None, at=timezone.now())
-    policy = Policy.objects.get(preset="b2b-visits", key="class-visits")
-    response = _client(org.hq_staff).get(f"/settings/policies/{policy.pk}/editor/")
-    assert response.status_code == 302 and response["Location"] == f"/settings/policies/{policy.pk}/"

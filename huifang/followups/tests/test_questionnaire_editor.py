@@ -86,7 +86,7 @@ def test_a_condition_on_an_unknown_question_is_shown_on_its_row_and_nothing_is_s
     html = response.content.decode()
     assert response.status_code == 400
     row = html.split('data-testid="question-2"', 1)[1].split('data-testid="question-3"', 1)[0]
-    assert "showing_confirmd" in row and "is not an earlier question" in row
+    assert "showing_confirmd" in row and "不是本问卷中排在前面的问题" in row
     assert Questionnaire.objects.filter(key=KEY).count() == 1
 
 

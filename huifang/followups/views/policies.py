@@ -16,7 +16,7 @@ from huifang.accounts.models import Role, Staff
 from huifang.events.models import EventType
 from huifang.followups import services
 from huifang.followups.forms import ApplyPresetForm, PolicyForm, preset_titles
-from huifang.followups.models import Policy
+from huifang.followups.models import Origin, Policy
 from huifang.followups.services.copies import copy_policy
 
 # Policies bind the whole organisation's work: HQ and administrators change them, others read.
@@ -75,6 +75,9 @@ def copy(request: HttpRequest, pk: int) -> HttpResponse:
     """A copy of the policy, disabled, for HQ to change and turn on (``services.copies``)."""
     user = _staff(request, EDITORS)
     policy = get_object_or_404(Policy.objects.select_related("current_version"), pk=pk)
+    if policy.origin == Origin.AUDIT:
+        # An audit level is copied with its level (the audits app's page), never half.
+        return redirect("audit_policies:editor", pk=policy.pk)
     title = (request.POST.get("title") or "").strip()[:200] or _("%(title)s (copy)") % {"title": policy.title}
     made = copy_policy(policy=policy, title=title, by=user, at=timezone.now())
     messages.success(

@@ -86,3 +86,71 @@ def test_hq_writes_a_policy_from_scratch_previews_it_saves_it_and_sees_it_make_f
     expect(page.get_by_test_id("task-total")).to_have_text(str(made))
     expect(page.get_by_test_id("task-table")).to_contain_text("维修后回访（总部自定）")
     page.screenshot(path=str(SCREENSHOTS / "policy-editor-tasks.png"), full_page=True)
+
+
+def test_hq_writes_a_recurring_contact_policy_by_class_previews_it_and_saves_it(
+    live_server: LiveServer, page: Page, org: Org
+) -> None:
+    """Seed 004's 大客户拜访: A1 customers called twice a week and visited four times a month, A2
+    called weekly. Screenshots: policy-editor-recurring.png, policy-editor-recurring-preview.png."""
+    for _n in range(3):
+        make_customer(unit=org.east_property, klass="A1")
+    make_customer(unit=org.south_service, klass="A2")
+    make_customer(unit=org.south_service, klass="C")
+
+    _log_in(page, live_server, org.hq_staff.username)
+    page.goto(f"{live_server.url}/settings/policies/")
+    page.get_by_test_id("new-recurring").click()
+    expect(page.locator("h1")).to_have_text("新建定期联系规则")
+    page.get_by_label("规则名称").fill("重点客户定期回访（总部）")
+    for klass in ("A1", "A2"):
+        page.locator("[data-field=classes]").get_by_label(klass, exact=True).check()
+    rows = (("A1", "phone", "2", "week"), ("A1", "on_site", "4", "month"))
+    for n, (klass, channel, count, every) in enumerate(rows):
+        page.locator(f"[name=quota-{n}-classes_text]").fill(klass)
+        page.locator(f"[name=quota-{n}-channel]").select_option(channel)
+        page.locator(f"[name=quota-{n}-count]").fill(count)
+        page.locator(f"[name=quota-{n}-every]").select_option(every)
+    page.locator("#id_spacing").fill("次日")
+    page.get_by_label("修改内容及原因").fill("总部新建：A1 客户每周两次电话、每月四次上门")
+    page.screenshot(path=str(SCREENSHOTS / "policy-editor-recurring.png"), full_page=True)
+
+    page.get_by_test_id("preview").click()
+    expect(page.get_by_test_id("preview-total")).to_contain_text("4 位客户")
+    expect(page.get_by_test_id("preview-departments")).to_contain_text("阳光花园物业管理处")
+    expect(page.get_by_test_id("preview-example")).to_contain_text("每周至少 2 次")
+    page.get_by_test_id("preview-panel").screenshot(
+        path=str(SCREENSHOTS / "policy-editor-recurring-preview.png")
+    )
+    assert not Policy.objects.filter(preset="").exists()
+
+    page.get_by_test_id("save").click()
+    expect(page.get_by_role("alert")).to_contain_text("已保存为第 1 版")
+    policy = Policy.objects.get(title="重点客户定期回访（总部）")
+    assert policy.origin == "recurring" and policy.classes == ["A1", "A2"]
+    tick(now=timezone.now())
+    assert Task.objects.filter(policy=policy, customer__klass="A1").exists()
+
+
+def test_hq_edits_an_audit_level_in_the_same_editor(live_server: LiveServer, page: Page, org: Org) -> None:
+    """Seed 001's HQ re-call, 5 % a week split by region size, raised to 8 %: the level's page,
+    its preview over the last ended week, a new version. Screenshot: policy-editor-audit.png."""
+    from huifang.audits.models import AuditPolicy
+    from huifang.followups.services import apply_preset
+
+    apply_preset(name="appliance-after-sales", by=None, at=timezone.now())
+    level = AuditPolicy.objects.get(preset="appliance-after-sales", key="hq-recall")
+    _log_in(page, live_server, org.hq_staff.username)
+    page.goto(f"{live_server.url}/settings/policies/{level.followup_policy_id}/")
+    page.get_by_test_id("edit-every-part").click()
+    expect(page.locator("h1")).to_contain_text("总部抽查抽访（按区域大小分配）")
+    page.get_by_label("抽取比例（%）").fill("8")
+    page.get_by_label("完成期限").fill("2个工作日")
+    page.get_by_label("修改内容及原因").fill("总部抽访比例提高到 8%")
+    page.get_by_test_id("preview").click()
+    expect(page.get_by_test_id("preview-total")).to_contain_text("条已完成回访")
+    page.screenshot(path=str(SCREENSHOTS / "policy-editor-audit.png"), full_page=True)
+    page.get_by_test_id("save").click()
+    expect(page.get_by_role("alert")).to_contain_text("已保存为第 2 版")
+    level.refresh_from_db()
+    assert str(level.percent) == "8.00" and level.within == "2 working days"

@@ -82,6 +82,8 @@ SKIP = {
     "events:validate",
     "events:confirm",
     "policies:apply",
+    "audit_policies:copy",  # POST only
+    "audit_policies:toggle",
     "calendar:remove",
     "reports:unsubscribe",
     "cases:letter_pdf",  # a PDF (its text is the letter page's)
@@ -218,6 +220,8 @@ def _object_for(name: str, user: Staff) -> Model | None:
         return Questionnaire.objects.order_by("pk").first()
     if app == "policies":
         return Policy.objects.order_by("pk").first()
+    if app == "audit_policies":
+        return Policy.objects.filter(origin="audit").order_by("pk").first()
     if app == "events":
         return ImportBatch.objects.first()
     return None

@@ -61,6 +61,7 @@ SOUTH_PROBERS = ("hq", "supervisor_south", "manager_south", "handler_south", "ag
 # place in a region fails the test until it is placed here, with its reason.
 NOT_REGIONAL = {
     "policies:": "follow-up policies and their versions are the organisation's rules",
+    "audit_policies:": "audit levels (by their follow-up policy) are the organisation's rules of supervision",
     "admin:": "the admin site: administrators only (the masking scan covers it)",
     "survey": "the households' public survey page, keyed by an invitation's random code, not an id",
 }
