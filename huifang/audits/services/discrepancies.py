@@ -27,7 +27,7 @@ from huifang.audits.services.base import (
     AuditError,
 )
 from huifang.cases.models import Case, CaseKind, CaseStatus, CaseStep, IntakeChannel, NotificationKind
-from huifang.cases.services import deadline_after, notify, step
+from huifang.cases.services import deadline_after, notify, transition
 from huifang.followups.models import Origin, Outcome, Task, TaskStatus
 
 # --------------------------------------------------------------------------------------------------
@@ -173,7 +173,7 @@ def decide_discrepancy(
     note = (str(_("Confirmed: fabrication")) if confirmed else str(_("Explained"))) + (
         f"\n{explanation}" if explanation else ""
     )
-    step(case, to=CaseStatus.CLOSED, by=by, at=at, note=note, closed_at=at, close_reason=note)
+    transition(case, to=CaseStatus.CLOSED, by=by, at=at, note=note, closed_at=at, close_reason=note)
     if confirmed and discrepancy.agent is not None:
         _violation(
             staff=discrepancy.agent,
