@@ -13,7 +13,8 @@ A package by topic, one module per part, on ``base`` (the settings and the kinds
 - ``sending``: the tick's step, claiming within the rate limit, ``process_due``;
 - ``receipts``: delivery receipts, opt-outs and SMS replies;
 - ``milestones``: milestone notices;
-- ``staff``: staff notice preferences and notices.
+- ``staff``: staff notice preferences and notices;
+- ``status``: the one writer of a message's status (its table: ``messaging.machine``).
 
 Callers import from ``huifang.messaging.services``; the names below are its interface.
 """
@@ -45,6 +46,7 @@ from huifang.messaging.services.receipts import (
 )
 from huifang.messaging.services.sending import SendReport, kick_if_due, next_due, process_due
 from huifang.messaging.services.staff import preference_of, set_preference, staff_address, staff_notice
+from huifang.messaging.services.status import first_status, mark, transition
 
 __all__ = [
     "DEFAULTS",
@@ -57,9 +59,11 @@ __all__ = [
     "ReceiptReport",
     "SendReport",
     "create_milestone",
+    "first_status",
     "is_mobile",
     "kick",
     "kick_if_due",
+    "mark",
     "milestone_audience",
     "next_due",
     "notify_handover",
@@ -77,4 +81,5 @@ __all__ = [
     "set_preference",
     "staff_address",
     "staff_notice",
+    "transition",
 ]

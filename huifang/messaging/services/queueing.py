@@ -20,6 +20,7 @@ from huifang.customers.models import Customer
 from huifang.messaging import senders, templates_text
 from huifang.messaging.models import Message, MessageChannel, MessageKind, MessageStatus, OptOut
 from huifang.messaging.services.base import SPECIAL_ALLOWED, STAFF_KINDS, option
+from huifang.messaging.services.status import first_status
 
 
 @dataclass
@@ -155,7 +156,7 @@ def queue_messages(specs: Sequence[NewMessage], *, now: datetime, batch: str = "
                 body=text,
                 template=spec.template,
                 params=ordered,
-                status=MessageStatus.SUPPRESSED if reason else MessageStatus.QUEUED,
+                status=first_status(suppressed=bool(reason)),
                 reason=reason,
                 queued_at=now,
                 not_before=not_before,

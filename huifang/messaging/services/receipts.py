@@ -13,6 +13,7 @@ from huifang.customers.models import Customer
 from huifang.messaging.models import Message, MessageChannel, MessageStatus, OptOut
 from huifang.messaging.receipts import Receipt
 from huifang.messaging.services.base import STAFF_KINDS, logger
+from huifang.messaging.services.status import transition
 
 
 @dataclass
@@ -47,12 +48,19 @@ def record_receipts(*, receipts: Sequence[Receipt], now: datetime) -> ReceiptRep
 def record_receipt(*, provider_id: str, delivered: bool, at: datetime, code: str = "") -> int:
     """A gateway's delivery receipt (状态报告) for ``provider_id``: ``delivered``, or ``failed``
     with the operator's code. Returns the number of messages it matched (0: unknown id)."""
+    found = Message.objects.filter(provider_id=provider_id)
     if delivered:
-        return Message.objects.filter(
-            provider_id=provider_id, status__in=[MessageStatus.SENT, MessageStatus.QUEUED]
-        ).update(status=MessageStatus.DELIVERED, delivered_at=at)
-    return Message.objects.filter(provider_id=provider_id, status=MessageStatus.SENT).update(
-        status=MessageStatus.FAILED, reason=(code or "undelivered")[:64]
+        return transition(
+            found,
+            from_statuses=[MessageStatus.SENT, MessageStatus.QUEUED],
+            to=MessageStatus.DELIVERED,
+            delivered_at=at,
+        )
+    return transition(
+        found,
+        from_statuses=[MessageStatus.SENT],
+        to=MessageStatus.FAILED,
+        reason=(code or "undelivered")[:64],
     )
 
 
@@ -62,9 +70,12 @@ def opt_out(*, customer: Customer, channel: str, at: datetime, source: str = "")
     found, _ = OptOut.objects.get_or_create(
         customer=customer, channel=channel, defaults={"at": at, "source": source[:64]}
     )
-    Message.objects.filter(customer=customer, channel=channel, status=MessageStatus.QUEUED).exclude(
-        kind__in=STAFF_KINDS
-    ).update(status=MessageStatus.SUPPRESSED, reason="opted_out")
+    transition(
+        Message.objects.filter(customer=customer, channel=channel).exclude(kind__in=STAFF_KINDS),
+        from_statuses=[MessageStatus.QUEUED],
+        to=MessageStatus.SUPPRESSED,
+        reason="opted_out",
+    )
     return found
 
 

@@ -17,6 +17,7 @@ from huifang.messaging.models import ChannelBudget, Message, MessageStatus
 from huifang.messaging.services.base import logger, option
 from huifang.messaging.services.milestones import queue_due_milestones
 from huifang.messaging.services.queueing import kick
+from huifang.messaging.services.status import mark
 
 
 def kick_if_due(*, now: datetime) -> int:
@@ -81,7 +82,10 @@ def _claim(channel: str, *, now: datetime, batch: int) -> tuple[list[Message], d
             Message.objects.filter(pk__in=claimed).update(
                 claimed_until=now + timedelta(seconds=option("claim_seconds"))
             )
-        messages = list(Message.objects.filter(pk__in=claimed).order_by("not_before", "pk"))
+        # Still queued: an opt-out may have suppressed one since the ids were picked (SQLite).
+        messages = list(
+            Message.objects.filter(pk__in=claimed, status=MessageStatus.QUEUED).order_by("not_before", "pk")
+        )
         return messages, (ends if granted < len(ids) else None), ends
 
 
@@ -138,7 +142,7 @@ def process_due(*, channel: str, now: datetime | None = None, batch: int | None 
                 message.not_before = moment + timedelta(seconds=backoff * 2 ** (message.attempts - 1))
                 report.retried += 1
             else:
-                message.status = MessageStatus.FAILED
+                mark(message, to=MessageStatus.FAILED)
                 report.failed += 1
             logger.warning(
                 "message %s to %s: %s (try %s)",
@@ -148,7 +152,7 @@ def process_due(*, channel: str, now: datetime | None = None, batch: int | None 
                 message.attempts,
             )
             continue
-        message.status = MessageStatus.SENT
+        mark(message, to=MessageStatus.SENT)
         # The moment it was handed to the gateway (inside the window that granted it).
         message.sent_at = handed
         message.reason = ""
