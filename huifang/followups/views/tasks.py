@@ -171,8 +171,8 @@ def record_attempt(request: HttpRequest, pk: int) -> HttpResponse:
         task, result=form.cleaned_data["result"], at=now, answers=None, incomplete=False, callback_at=None
     )
     if found:
-        for problem in found:
-            form.add_error("result", problem.text())
+        # The checks' own words are the command line's (English, with codes): say it for people.
+        form.add_error("result", _("This result cannot be recorded for this task now."))
         return _detail(request, task, attempt_form=form, status=400)
     try:
         services.record_attempt(
