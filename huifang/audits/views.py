@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from huifang.accounts.models import OrgUnit, Role, Staff
 from huifang.audits import forms, selectors, services
+from huifang.audits import machine as audit_machine
 from huifang.audits.models import Verdict
 from huifang.cases import machine as case_machine
 from huifang.core.clock import clock
@@ -280,7 +281,8 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(
         DailyReport.objects.filter(agent__in=selectors.team(user)).select_related("agent", "reviewer"), pk=pk
     )
-    may_review = user.role != Role.AGENT and report.status == "submitted"
+    # Who may review and whether the day waits for it is ``audits.machine`` (approve / return).
+    may_review = audit_machine.action(report, user, "approve").allowed
     form = forms.ReviewForm(request.POST or None)
     if request.method == "POST":
         if not may_review:

@@ -308,6 +308,24 @@ class ReassignForm(forms.Form):
         return data
 
 
+class QuickAttemptForm(forms.Form):
+    """An attempt recorded from the task's page: a result that does not reach the customer (the
+    script's answers are the work page's), with a note. Its choices are the task's own
+    (``allowed_results``); ``check_attempt`` judges the rest, as for the command and the API."""
+
+    result = forms.ChoiceField(label=_("Result"), choices=())
+    notes = forms.CharField(label=_("Notes"), max_length=2000, required=False)
+
+    def __init__(self, *args: Any, task: Task, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["result"].choices = [  # type: ignore[attr-defined]
+            (code.value, code.label)
+            for code in allowed_results(task)
+            if code not in REACHED and code != AttemptResult.CALLBACK
+        ]
+        style_fields(self)
+
+
 # ---------------------------------------------------------------------------------------------
 # The policy settings pages (设置 › 回访规则)
 # ---------------------------------------------------------------------------------------------

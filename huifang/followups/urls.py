@@ -10,6 +10,8 @@ urlpatterns = [
     path("reassign/", tasks.reassign, name="reassign"),
     path("without/", tasks.unfollowed, name="unfollowed"),
     path("<int:pk>/", tasks.task_detail, name="detail"),
+    path("<int:pk>/record/", tasks.record_attempt, name="record"),
+    path("<int:pk>/reassign/", tasks.reassign_task, name="reassign-task"),
     # The agent's workbench (views/workbench.py); add workbench routes below this line.
     path("next/", workbench.claim_next, name="next"),
     path("<int:pk>/work/", workbench.work, name="work"),

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from huifang.accounts.models import OrgUnit, Staff
+from huifang.audits.machine import DAILY_REPORT
 from huifang.audits.models import (
     Bulletin,
     DailyReport,
@@ -44,7 +45,7 @@ def submit_day(*, agent: Staff, day: date, at: datetime, records: int, note: str
     if day > at.astimezone(zone()).date():
         raise AuditError(_("A day cannot be submitted before it has begun."))
     report = _report(agent, day)
-    if report.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED):
+    if not DAILY_REPORT.allows(report.status, ReportStatus.SUBMITTED):
         raise AuditError(_("This day has been submitted already."))
     report.status = ReportStatus.SUBMITTED
     report.records, report.note, report.submitted_at = records, note.strip(), at
@@ -77,9 +78,10 @@ def review_day(*, report: DailyReport, by: Staff, at: datetime, approve: bool, c
     if not approve and not comments:
         raise AuditError(_("Say what is to be corrected when sending a day back."))
     report = DailyReport.objects.select_for_update().get(pk=report.pk)
-    if report.status != ReportStatus.SUBMITTED:
+    verdict = ReportStatus.APPROVED if approve else ReportStatus.RETURNED
+    if not DAILY_REPORT.allows(report.status, verdict):
         raise AuditError(_("Only a submitted day can be reviewed."))
-    report.status = ReportStatus.APPROVED if approve else ReportStatus.RETURNED
+    report.status = verdict
     report.reviewer, report.reviewed_at, report.comments = by, at, comments
     report.save()
     ReviewStep.objects.create(

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from huifang.accounts.models import OrgUnit, Role, Staff
+from huifang.audits.machine import AUDIT, VERDICT
 from huifang.audits.models import (
     DEFAULT_AMOUNTS,
     Audit,
@@ -26,8 +27,9 @@ from huifang.audits.services.base import (
     AUDITED_ORIGINS,
     AuditError,
 )
+from huifang.cases import machine as case_machine
 from huifang.cases.models import Case, CaseKind, CaseStatus, CaseStep, IntakeChannel, NotificationKind
-from huifang.cases.services import deadline_after, notify, step
+from huifang.cases.services import deadline_after, notify, transition
 from huifang.followups.models import Origin, Outcome, Task, TaskStatus
 
 # --------------------------------------------------------------------------------------------------
@@ -80,13 +82,16 @@ def compare_audit(*, task: Task, by: Staff | None, at: datetime) -> Audit | None
     if audit is None or audit.status != AuditStatus.PENDING:
         return audit
     if task.status != TaskStatus.COMPLETED:
+        AUDIT.check(audit.status, AuditStatus.UNREACHED)
         audit.status, audit.compared_at = AuditStatus.UNREACHED, at
         audit.save(update_fields=["status", "compared_at"])
         return audit
     found = differences(audit.original, task)
     audit.differences = found
     audit.compared_at = at
-    audit.status = AuditStatus.DISCREPANCY if found else AuditStatus.AGREED
+    found_status = AuditStatus.DISCREPANCY if found else AuditStatus.AGREED
+    AUDIT.check(audit.status, found_status)
+    audit.status = found_status
     audit.save(update_fields=["differences", "compared_at", "status"])
     if found:
         open_discrepancy(audit=audit, at=at)
@@ -135,6 +140,7 @@ def open_discrepancy(*, audit: Audit, at: datetime) -> Discrepancy:
         case=case, from_status="", to_status=case.status, by=None, at=at, note=_labels(audit.differences)
     )
     notify([supervisor], case=case, kind=NotificationKind.ASSIGNED, at=at)
+    VERDICT.check("", Verdict.OPEN)
     return Discrepancy.objects.create(
         audit=audit, case=case, agent=agent, region=audit.region, verdict=Verdict.OPEN, opened_at=at
     )
@@ -158,22 +164,29 @@ def decide_discrepancy(
     *, discrepancy: Discrepancy, by: Staff, at: datetime, confirmed: bool, explanation: str
 ) -> Discrepancy:
     """The supervisor's verdict: confirmed (弄虚作假: a fabrication against the agent, with its
-    amount) or explained (the reason is required). Closes the case."""
+    amount) or explained (the reason is required), once (``audits.machine.VERDICT``), by someone
+    the case machine's ``decide`` allows. Closes the case."""
     explanation = explanation.strip()
     if not confirmed and not explanation:
         raise AuditError(_("An explanation is required when the discrepancy is not confirmed."))
     discrepancy = Discrepancy.objects.select_for_update().get(pk=discrepancy.pk)
-    if discrepancy.verdict != Verdict.OPEN:
+    verdict = Verdict.CONFIRMED if confirmed else Verdict.EXPLAINED
+    if not VERDICT.allows(discrepancy.verdict, verdict):
         raise AuditError(_("This discrepancy has been decided already."))
-    discrepancy.verdict = Verdict.CONFIRMED if confirmed else Verdict.EXPLAINED
+    case = Case.objects.select_related("unit").get(pk=discrepancy.case_id)
+    # Who may give the verdict is the case machine's ``decide`` (the agent's supervisor, a
+    # supervisor or manager of the case's part of the organisation): the page and the service agree.
+    decided = case_machine.action(case, by, "decide")
+    if not decided.allowed:
+        raise AuditError(decided.reason)
+    discrepancy.verdict = verdict
     discrepancy.explanation = explanation
     discrepancy.decided_by, discrepancy.decided_at = by, at
     discrepancy.save(update_fields=["verdict", "explanation", "decided_by", "decided_at"])
-    case = Case.objects.get(pk=discrepancy.case_id)
     note = (str(_("Confirmed: fabrication")) if confirmed else str(_("Explained"))) + (
         f"\n{explanation}" if explanation else ""
     )
-    step(case, to=CaseStatus.CLOSED, by=by, at=at, note=note, closed_at=at, close_reason=note)
+    transition(case, to=CaseStatus.CLOSED, by=by, at=at, note=note, closed_at=at, close_reason=note)
     if confirmed and discrepancy.agent is not None:
         _violation(
             staff=discrepancy.agent,

@@ -10,6 +10,7 @@ from django.db import transaction
 from huifang import rules
 from huifang.accounts.models import OrgUnit, Staff
 from huifang.audits import drawing
+from huifang.audits.machine import AUDIT
 from huifang.audits.models import (
     Audit,
     AuditDraw,
@@ -162,6 +163,7 @@ def _make_audit_tasks(
         owners.append(original)
     tasks = create_tasks(specs, now=now)
     audits = []
+    AUDIT.check("", AuditStatus.PENDING)  # an audit's first status (audits.machine)
     for task, original in zip(tasks, owners, strict=True):
         # The same questions with the same keys as the original (CONTRACT): its own script.
         if original.questionnaire_id is not None:

@@ -75,11 +75,6 @@ from huifang.cases.services.rectification import (
 )
 from huifang.cases.services.status import CaseError, assign_case, mark_read, notify, transition
 
-# The old names of the same things (``step``/``IllegalStep``), for branches written before the one
-# name: remove once nothing imports them.
-step = transition
-IllegalStep = IllegalTransition
-
 __all__ = [
     "ALLOWED",
     "ANSWERING",
@@ -94,7 +89,6 @@ __all__ = [
     "WARNING_SHARE",
     "CaseError",
     "ComplaintIntake",
-    "IllegalStep",
     "IllegalTransition",
     "add_to_issue",
     "add_working",
@@ -131,7 +125,6 @@ __all__ = [
     "resolve_case",
     "responsible_unit",
     "resume_case",
-    "step",
     "transition",
     "verify_complaint",
     "verify_corrective",

@@ -14,11 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from huifang.accounts.models import Role, Staff
+from huifang.core.actions import allowed_codes
+from huifang.core.clock import clock
 from huifang.core.exports import csv_response, xlsx_response
 from huifang.customers.services import record_export
 from huifang.followups import exports, machine, record, selectors, services
-from huifang.followups.forms import ReassignForm, TaskFilterForm
-from huifang.followups.models import Task
+from huifang.followups.forms import QuickAttemptForm, ReassignForm, TaskFilterForm, check_attempt
+from huifang.followups.models import Task, TaskStatus
 
 PAGE_SIZE = 50
 # Who may move work between agents (the task machine's ``reassign``) and take customer-level rows
@@ -77,22 +79,36 @@ def unfollowed(request: HttpRequest) -> HttpResponse:
     )
 
 
-def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One task as a record for people (``followups.record``): why it exists, each attempt with
-    its answers in words, respondent, duration, notes and signature, and the history as sentences;
-    the rule engine's own trace under a technical detail."""
-    user = _staff(request)
-    task = get_object_or_404(
+def _task(user: Staff, pk: int) -> Task:
+    """The task ``pk`` in ``user``'s scope (404 outside it, as for a task that is gone)."""
+    return get_object_or_404(
         selectors.tasks_for(user).select_related(
             "policy_version", "sampling_record", "claimed_by", "worked_by", "questionnaire"
         ),
         pk=pk,
     )
+
+
+def _detail(
+    request: HttpRequest,
+    task: Task,
+    *,
+    attempt_form: QuickAttemptForm | None = None,
+    reassign_form: ReassignForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The task's page: the record, and the actions the task machine allows the viewer now."""
+    user = _staff(request)
     script = services.load_script(task.questionnaire) if task.questionnaire is not None else None
     attempts = list(task.attempt_set.select_related("agent").order_by("at", "pk"))
     now = timezone.now()
     # The questions as the agent read them: the customer's and the broker's names filled in.
     context = selectors.script_context(task, caller=task.worked_by or user) if script else None
+    # What the viewer may do, as ``GET /api/v1/tasks/{id}`` reports it (``actions``): an action
+    # not for their role is not shown; one the task's state refuses now is shown with the reason.
+    actions = [found for found in machine.available_actions(task, user) if not found.forbidden]
+    allowed = allowed_codes(actions)
+    holds = task.status == TaskStatus.CLAIMED and task.claimed_by_id == user.pk
     return render(
         request,
         "followups/task_detail.html",
@@ -105,8 +121,94 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "assignee": record.name_of(task.assignee) if task.assignee else _("Pool (unassigned)"),
             "worked_by": record.name_of(task.worked_by) if task.worked_by else "",
             "claimed_by": record.name_of(task.claimed_by) if task.claimed_by else "",
+            "actions": actions,
+            "holds": holds,
+            "attempt_form": attempt_form or QuickAttemptForm(task=task)
+            if "record_attempt" in allowed and not holds
+            else None,
+            "reassign_form": reassign_form or ReassignForm(user=user, tasks=Task.objects.none(), shown=[task])
+            if "reassign" in allowed
+            else None,
         },
+        status=status,
     )
+
+
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One task as a record for people (``followups.record``): why it exists, each attempt with
+    its answers in words, respondent, duration, notes and signature, and the history as sentences;
+    the rule engine's own trace under a technical detail; the actions the viewer may take now."""
+    return _detail(request, _task(_staff(request), pk))
+
+
+def _refused(request: HttpRequest, task: Task, code: str) -> HttpResponse | None:
+    """The task machine's answer to ``code`` for the viewer: 403 when it is not theirs to take,
+    409 (with the reason) when the task's state does not allow it now, else None."""
+    decided = machine.action(task, _staff(request), code)
+    if decided.forbidden:
+        raise PermissionDenied
+    if not decided.allowed:
+        messages.error(request, decided.reason + " " + _("Nothing was changed."))
+        return _detail(request, task, status=409)
+    return None
+
+
+@require_POST
+def record_attempt(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record an attempt from the task's page without the script — a result that does not reach
+    the customer, as ``huifang attempt`` and the API may (the machine's ``record_attempt``); a call
+    with answers is recorded on the workbench's work page. Checked by ``forms.check_attempt``."""
+    user = _staff(request)
+    task = _task(user, pk)
+    refused = _refused(request, task, "record_attempt")
+    if refused is not None:
+        return refused
+    form = QuickAttemptForm(request.POST, task=task)
+    if not form.is_valid():
+        return _detail(request, task, attempt_form=form, status=400)
+    now = clock()
+    found = check_attempt(
+        task, result=form.cleaned_data["result"], at=now, answers=None, incomplete=False, callback_at=None
+    )
+    if found:
+        # The checks' own words are the command line's (English, with codes): say it for people.
+        form.add_error("result", _("This result cannot be recorded for this task now."))
+        return _detail(request, task, attempt_form=form, status=400)
+    try:
+        services.record_attempt(
+            task=task,
+            agent=user,
+            result=form.cleaned_data["result"],
+            at=now,
+            notes=form.cleaned_data["notes"],
+        )
+    except (services.TaskConflict, services.IllegalTransition, ValueError):
+        messages.error(request, _("The task changed meanwhile; nothing was recorded."))
+        return _detail(request, task, status=409)
+    messages.success(request, _("The attempt is recorded."))
+    return redirect("followups:detail", pk=task.pk)
+
+
+@require_POST
+def reassign_task(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give this task to another agent or the pool from its page (the machine's ``reassign``)."""
+    user = _staff(request)
+    task = _task(user, pk)
+    refused = _refused(request, task, "reassign")
+    if refused is not None:
+        return refused
+    form = ReassignForm(request.POST, user=user, tasks=Task.objects.filter(pk=task.pk))
+    if not form.is_valid():
+        return _detail(request, task, reassign_form=form, status=400)
+    services.reassign_tasks(
+        tasks=[task],
+        to_staff=form.cleaned_data["to_staff"],
+        by=user,
+        at=timezone.now(),
+        reason=form.cleaned_data["reason"],
+    )
+    messages.success(request, _("%(count)d tasks reassigned.") % {"count": 1})
+    return redirect("followups:detail", pk=task.pk)
 
 
 @require_POST
