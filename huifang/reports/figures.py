@@ -11,11 +11,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
+from huifang import rules
 from huifang.accounts.models import OrgUnit, Staff
 from huifang.accounts.scope import visible_units
 from huifang.followups.models import Evaluation
@@ -93,22 +95,21 @@ class _Sums:
     skipped: int = 0
 
     def add(self, other: _Sums) -> None:
+        # Called for every cell of every fold of a page (thousands): attribute by attribute.
+        tasks, extra = self.tasks, self.extra
         for column, count in other.tasks.items():
-            self.tasks[column] += count
+            tasks[column] += count
         for key, count in other.extra.items():
-            self.extra[key] += count
-        for name in (
-            "orders",
-            "sent_for_repair",
-            "cases_opened",
-            "cases_closed",
-            "cases_recovered",
-            "rectification_opened",
-            "rectification_recovered",
-            "recovery_seconds",
-            "skipped",
-        ):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+            extra[key] += count
+        self.orders += other.orders
+        self.sent_for_repair += other.sent_for_repair
+        self.cases_opened += other.cases_opened
+        self.cases_closed += other.cases_closed
+        self.cases_recovered += other.cases_recovered
+        self.rectification_opened += other.rectification_opened
+        self.rectification_recovered += other.rectification_recovered
+        self.recovery_seconds += other.recovery_seconds
+        self.skipped += other.skipped
 
 
 def _period(report: str, day: date, start: date, end: date) -> str:
@@ -489,8 +490,15 @@ def _count_of(flt_key: str, sums: _Sums) -> int:
     return sums.tasks.get(column, 0) if column else sums.extra.get(flt_key, 0)
 
 
+@cache
+def _terms(metrics: tuple[rules.Metric, ...]) -> tuple[tuple[rules.Metric, str, str], ...]:
+    """Each metric with its numerator's and denominator's count keys (a filter's key is text
+    made on each call: made once here, not for every row of every report)."""
+    return tuple((metric, metric.numerator.key, metric.denominator.key) for metric in metrics)
+
+
 def _row(
-    name: str, by: str | None, key: tuple[str, str], sums: _Sums, own: Iterable[tuple[str, Any]]
+    name: str, by: str | None, key: tuple[str, str], sums: _Sums, own: tuple[tuple[str, Any], ...]
 ) -> dict[str, Any]:
     period, group = key
     row: dict[str, Any] = {("date" if name == "daily" else "period"): period}
@@ -500,15 +508,11 @@ def _row(
     row["followups_due"] = t.get("due", 0)
     row["followups_done"] = t.get("done", 0)
     row["followups_skipped"] = sums.skipped
-    for metric in standard_metrics():
-        row[metric.key] = metric.rate(
-            _count_of(metric.numerator.key, sums), _count_of(metric.denominator.key, sums)
-        )
+    for metric, numerator, denominator in _terms(standard_metrics()):
+        row[metric.key] = metric.rate(_count_of(numerator, sums), _count_of(denominator, sums))
     row["dissatisfied_resolution_rate"] = _rate(sums.rectification_recovered, sums.rectification_opened)
-    for _preset, metric in own:
-        row[metric.key] = metric.rate(
-            _count_of(metric.numerator.key, sums), _count_of(metric.denominator.key, sums)
-        )
+    for metric, numerator, denominator in _terms(tuple(metric for _preset, metric in own)):
+        row[metric.key] = metric.rate(_count_of(numerator, sums), _count_of(denominator, sums))
     row["orders_dispatched"] = sums.orders
     row["orders_sent_for_repair"] = sums.sent_for_repair
     row["orders_completed"] = sums.orders
