@@ -1,9 +1,10 @@
 """Reads of the report pages, exports and mailed reports: whose figures a viewer sees, people's
 names, how fresh the rollups are, the open cases by age.
 
-Every figure comes from ``figures.report`` (the rollups) with the viewer as ``user``, so a page
-shows exactly what ``huifang report`` prints for the same arguments, narrowed to the viewer's
-scope; an agent sees only their own row. Only the open cases by age are counted live (cases are
+Every figure comes from the rollups with the viewer as ``user`` — one reading per page
+(``figures.read``), folded exactly as ``figures.report`` folds — so a page shows what ``huifang
+report`` prints for the same arguments, narrowed to the viewer's scope; an agent sees only their
+own row. Only the open cases by age are counted live (cases are
 few and their age changes by the minute). The tables, their words and charts are
 ``reports.presentation``.
 """
