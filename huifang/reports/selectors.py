@@ -4,9 +4,8 @@ names, how fresh the rollups are, the open cases by age.
 Every figure comes from the rollups with the viewer as ``user`` — one reading per page
 (``figures.read``), folded exactly as ``figures.report`` folds — so a page shows what ``huifang
 report`` prints for the same arguments, narrowed to the viewer's scope; an agent sees only their
-own row. Only the open cases by age are counted live (cases are
-few and their age changes by the minute). The tables, their words and charts are
-``reports.presentation``.
+own row. Only the open cases by age are counted live (cases are few and their age changes by the
+minute). The tables, their words and charts are ``reports.presentation``.
 """
 
 from __future__ import annotations
