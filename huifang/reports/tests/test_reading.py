@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from huifang.conftest import Org
 from huifang.events.models import Event
 from huifang.factories import make_customer
 from huifang.followups.models import Task, TaskStatusChange
+from huifang.reports.figures import GROUPINGS, REPORTS, read, report
 from huifang.reports.rollups import rebuild
 from huifang.reports.tests.conftest import REBUILT, client_for
 from huifang.reports.tests.test_figures import World, generate
@@ -88,6 +90,31 @@ def an_agent_works() -> None:
     TaskStatusChange.objects.create(
         task=task, from_status=task.status, to_status=task.status, at=REBUILT, reason="load"
     )
+
+
+def test_one_reading_folds_into_every_report_of_the_days_inside_it(reported: World, org: Org) -> None:
+    # A page reads its range once (the month before included) and folds each part from it: every
+    # fold equals the report asked for on its own, whatever the days, grouping and viewer.
+    start, end = date(2026, 9, 28), date(2026, 11, 29)
+    october = {"start": date(2026, 10, 1), "end": date(2026, 10, 31)}
+    asked: list[dict[str, Any]] = [{"start": start, "end": end}, october, {**october, "total": True}]
+    east = OrgUnit.objects.get(code="east")
+    for user in (org.hq_staff, org.east_supervisor, org.agent):
+        seen = read(start=start, end=end, user=user, groupings=(None, *GROUPINGS))
+        for name in REPORTS:
+            for by in (None, *GROUPINGS):
+                for days in asked:
+                    expected = report(name, by=by, user=user, **days)
+                    assert seen.report(name, by=by, **days) == expected, (name, by, days)
+        first, seventh = date(2026, 10, 1), date(2026, 10, 7)
+        in_east = report("daily", start=first, end=seventh, by="category", user=user, within=east)
+        assert seen.report("daily", start=first, end=seventh, by="category", within=east) == in_east
+    # An agent's own reading holds their row of every report by agent, and nothing else.
+    mine = read(start=start, end=end, user=org.hq_staff, groupings=("agent",), agent=org.agent)
+    for name in REPORTS:
+        everyone = report(name, start=start, end=end, by="agent", user=org.hq_staff)
+        alice = [row for row in everyone if row["agent"] == "alice"]
+        assert alice and mine.report(name, start=start, end=end, by="agent") == alice
 
 
 @pytest.mark.parametrize(("who", "page"), PAGES)
