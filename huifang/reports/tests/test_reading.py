@@ -57,7 +57,7 @@ LONG = {
     "days": "start=2026-10-01&end=2026-11-29",
     "weeks": "start=2026-09-28&end=2026-11-29",
 }
-# The most queries any of the pages may make (today 18–30: the session and the viewer, the
+# The most queries any of the pages may make (today 17–26: the session and the viewer, the
 # look for changes, the reading, names, links, audits, the open cases).
 MOST = 36
 
