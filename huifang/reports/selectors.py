@@ -1,11 +1,11 @@
 """Reads of the report pages, exports and mailed reports: whose figures a viewer sees, people's
 names, how fresh the rollups are, the open cases by age.
 
-Every figure comes from ``figures.report`` (the rollups) with the viewer as ``user``, so a page
-shows exactly what ``huifang report`` prints for the same arguments, narrowed to the viewer's
-scope; an agent sees only their own row. Only the open cases by age are counted live (cases are
-few and their age changes by the minute). The tables, their words and charts are
-``reports.presentation``.
+Every figure comes from the rollups with the viewer as ``user`` — one reading per page
+(``figures.read``), folded exactly as ``figures.report`` folds — so a page shows what ``huifang
+report`` prints for the same arguments, narrowed to the viewer's scope; an agent sees only their
+own row. Only the open cases by age are counted live (cases are few and their age changes by the
+minute). The tables, their words and charts are ``reports.presentation``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from huifang.accounts.models import Staff
 from huifang.accounts.scope import OWN_ROWS, visible_units
 from huifang.cases.selectors import cases_for
 from huifang.cases.services import FINISHED
-from huifang.reports.figures import report
+from huifang.reports.figures import Reading
 from huifang.reports.models import RollupMark
 
 # The longest range a page, an export or a mail computes in a request (R9: a year and a day).
@@ -50,12 +50,12 @@ def _own(rows: list[dict[str, Any]], user: Staff) -> list[dict[str, Any]]:
     return [row for row in rows if row.get("agent") == user.get_username()]
 
 
-def _scope_total(name: str, start: date, end: date, user: Staff) -> dict[str, Any] | None:
-    """The scope's figures over the whole range (an agent's: their own)."""
+def _scope_total(seen: Reading, name: str, start: date, end: date, user: Staff) -> dict[str, Any] | None:
+    """The scope's figures over the whole range (an agent's: their own), from the page's reading."""
     if is_agent(user):
-        rows = _own(report(name, start=start, end=end, by="agent", user=user, total=True), user)
+        rows = _own(seen.report(name, start=start, end=end, by="agent", total=True), user)
     else:
-        rows = report(name, start=start, end=end, user=user, total=True)
+        rows = seen.report(name, start=start, end=end, total=True)
     return rows[0] if rows else None
 
 

@@ -1,9 +1,10 @@
 """报表: the report pages (daily, weekly, monthly with its analysis, the agents' assessment), one
 agent's own figures, the dashboard, the exports and the subscriptions to mailed reports.
 
-Every figure is ``figures.report`` for the viewer (``selectors``), read from the rollups that the
-tick keeps a minute behind; a request never reads the tasks themselves, and a range longer than
-``selectors.MAX_DAYS`` is refused by the form. Every export is logged (``record_export``).
+Every figure is ``figures.report``'s for the viewer (``selectors``), folded from one reading of the
+rollups per request (``figures.read``, which brings them up to date first); a request never reads
+the tasks themselves, and a range longer than ``selectors.MAX_DAYS`` is refused by the form. Every
+export is logged (``record_export``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from huifang.customers.services import record_export
 from huifang.reports import exports, presentation, selectors, services, svg
 from huifang.reports.forms import DashboardForm, RangeForm, ReportForm, SubscriptionForm
 from huifang.reports.models import Subscription
-from huifang.reports.rollups import catch_up
 
 # Who may subscribe to mailed reports (R9.1: the supervisors and HQ who read them every day).
 SUBSCRIBING = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.HQ, Role.QUALITY, Role.ADMIN})
@@ -42,11 +42,11 @@ def _today() -> Any:
 
 def _base(request: HttpRequest) -> dict[str, Any]:
     user = _staff(request)
-    # Live figures: the rollups take in everything committed before this request.
-    updated = clock()
-    catch_up(now=timezone.now())
+    # Live figures: the page's one reading of the rollups (``figures.read``) brings them up to
+    # date with everything committed before this request; a second here would refresh again
+    # whatever the agents wrote in between (docs/performance.md, issue 13 round 4).
     return {
-        "updated": timezone.localtime(updated),
+        "updated": timezone.localtime(clock()),
         "own_only": selectors.is_agent(user),
         "may_subscribe": user.is_superuser or user.role in SUBSCRIBING,
     }

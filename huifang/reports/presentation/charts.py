@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext
 
 from huifang.accounts.models import Staff
-from huifang.reports.figures import folded, report
+from huifang.reports.figures import Reading, folded
 from huifang.reports.presentation.labels import (
     CHART_RATES,
     GROUP_LABELS,
@@ -34,9 +34,10 @@ def _series(rows: Iterable[dict[str, Any]], keys: Sequence[str]) -> dict[str, li
     return {key: [None if row.get(key) is None else round(row[key] * 100, 1) for row in rows] for key in keys}
 
 
-def charts(view: ReportView) -> dict[str, Any]:
+def charts(view: ReportView, seen: Reading) -> dict[str, Any]:
     """Trend of the main rates over the report's periods (a one-month report: week by week; a
-    one-week report: day by day) and the groups side by side over the whole range."""
+    one-week report: day by day) and the groups side by side over the whole range, folded from
+    the page's reading ``seen``."""
     labels = {key: str(LABELS[key]) for key in CHART_RATES}
     out: dict[str, Any] = {"labels": labels}
     finer = {"monthly": "weekly", "weekly": "daily"}
@@ -49,11 +50,9 @@ def charts(view: ReportView) -> dict[str, Any]:
         name = finer[name]
         period = "date" if name == "daily" else "period"
         if view.own_only:
-            trend_rows = _own(
-                report(name, start=view.start, end=view.end, by="agent", user=view.user), view.user
-            )
+            trend_rows = _own(seen.report(name, start=view.start, end=view.end, by="agent"), view.user)
         else:
-            trend_rows = report(name, start=view.start, end=view.end, user=view.user)
+            trend_rows = seen.report(name, start=view.start, end=view.end)
     periods = [row[period] for row in trend_rows]
     if name != "agents" and len(periods) >= 2 and len(set(periods)) == len(periods):
         out["trend"] = {"x": [period_text(p) for p in periods], "series": _series(trend_rows, CHART_RATES)}
@@ -62,7 +61,7 @@ def charts(view: ReportView) -> dict[str, Any]:
     by = "agent" if view.name == "agents" else (view.by or "region")
     rows = [
         row
-        for row in report("monthly", start=view.start, end=view.end, by=by, user=view.user, total=True)
+        for row in seen.report("monthly", start=view.start, end=view.end, by=by, total=True)
         if row.get("followups_due")
     ]
     names = staff_names(row.get("agent") for row in rows) if by == "agent" else {}

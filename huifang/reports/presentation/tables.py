@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from huifang.accounts.models import OrgUnit, Staff
-from huifang.reports.figures import previous_range, report
+from huifang.reports.figures import Reading, previous_range, read
 from huifang.reports.presentation.charts import _series, charts
 from huifang.reports.presentation.labels import (
     CHART_RATES,
@@ -157,16 +157,16 @@ def _total_label() -> str:
 
 
 def _raw_lines(
-    name: str, start: date, end: date, by: str | None, user: Staff
+    seen: Reading, name: str, start: date, end: date, by: str | None, user: Staff
 ) -> list[tuple[str, dict[str, Any]]]:
     """(level, report row) in the order the table shows them. Grouped, the scope's total of each
     period comes first (level ``total``); the daily report by region gives each region's total
     (``subtotal``) and then its categories, region by region, as seed 001's daily sheet does."""
     if is_agent(user):
-        rows = report(name, start=start, end=end, by="agent", user=user)
+        rows = seen.report(name, start=start, end=end, by="agent")
         return [("detail", row) for row in _own(rows, user)]
     if name == "agents" or by is None:
-        return [("detail", row) for row in report(name, start=start, end=end, by=by, user=user)]
+        return [("detail", row) for row in seen.report(name, start=start, end=end, by=by)]
     period = "date" if name == "daily" else "period"
     labels = [key for key in group_keys(name, by) if key != period]
 
@@ -178,15 +178,15 @@ def _raw_lines(
     found: list[tuple[tuple[Any, ...], str, dict[str, Any]]] = []
     total = _total_label()
     by_region = name == "daily" and by == "region"
-    for row in report(name, start=start, end=end, user=user):
+    for row in seen.report(name, start=start, end=end):
         found.append(((0, "", 0, "", row[period]), "total", shaped(row, **dict.fromkeys(labels, total))))
     if not by_region:
-        for row in report(name, start=start, end=end, by=by, user=user):
+        for row in seen.report(name, start=start, end=end, by=by):
             found.append(((1, "", 0, "", row[period], str(row[by])), "detail", row))
         found.sort(key=lambda item: (item[0][4], item[0][0], *item[0][5:]))
         return [(level, row) for _key, level, row in found]
     regions = {unit.name: unit for unit in OrgUnit.objects.filter(kind=OrgUnit.Kind.REGION)}
-    for row in report(name, start=start, end=end, by="region", user=user):
+    for row in seen.report(name, start=start, end=end, by="region"):
         region = str(row["region"])
         found.append(
             ((1, region, 0, "", row[period]), "subtotal", shaped(row, region=region, category=total))
@@ -194,7 +194,7 @@ def _raw_lines(
     for region in sorted({key[1] for key, level, _row in found if level == "subtotal"}):
         if region not in regions:
             continue  # units outside any region: their total only
-        for row in report(name, start=start, end=end, by="category", user=user, within=regions[region]):
+        for row in seen.report(name, start=start, end=end, by="category", within=regions[region]):
             category = str(row["category"])
             found.append(
                 (
@@ -237,6 +237,18 @@ def _cells(
     return cells
 
 
+def _groupings(name: str, by: str | None, user: Staff) -> set[str | None]:
+    """What report ``name`` by ``by`` folds its reading by: the table's grouping and its
+    totals, the daily report's categories of each region, and the analysis's and the bars'
+    grouping (by region when the report has none). An agent's and the agents' pages: by agent."""
+    if name == "agents" or is_agent(user):
+        return {"agent"}
+    found: set[str | None] = {None, by or "region"}
+    if name == "daily" and by == "region":
+        found.add("category")
+    return found
+
+
 def build(name: str, *, start: date, end: date, by: str | None, user: Staff) -> ReportView:
     """Report ``name`` as ``user`` may see it, ready for the page, the export and the mail."""
     groups = [
@@ -244,13 +256,23 @@ def build(name: str, *, start: date, end: date, by: str | None, user: Staff) -> 
         for key in group_keys(name, _effective_by(name, by, user))
     ]
     figures = figure_columns(name)
-    raw = _raw_lines(name, start, end, by, user)
+    previous = previous_range(start, end) if name == "monthly" else None
+    # One reading of the rollups for everything the page shows (the month before included).
+    seen = read(
+        start=previous[0] if previous else start,
+        end=end,
+        user=user,
+        groupings=_groupings(name, by, user),
+        periods=name != "agents",
+        agent=user if is_agent(user) else None,
+    )
+    raw = _raw_lines(seen, name, start, end, by, user)
     view = ReportView(name, start, end, by, user, str(TITLES[name]), groups, figures, [])
     keys = [c.key for c in groups]
     before: dict[tuple[Any, ...], dict[str, Any]] = {}
-    if name == "monthly":
-        view.previous = previous_range(start, end)
-        for level, row in [*_raw_lines(name, *view.previous, by, user), *raw]:
+    if previous is not None:
+        view.previous = previous
+        for level, row in [*_raw_lines(seen, name, *previous, by, user), *raw]:
             line = Line(row, [], level)
             before[(row["period"], *line.ident(keys))] = row
     pages = {}
@@ -262,25 +284,25 @@ def build(name: str, *, start: date, end: date, by: str | None, user: Staff) -> 
             pages[username] = reverse("reports:agent", args=[pk])
     for level, row in raw:
         line = Line(row, [], level)
-        previous = (
+        earlier = (
             before.get((_previous_period(row["period"]), *line.ident(keys))) if name == "monthly" else None
         )
-        cells = _cells(row, groups, figures, previous, names)
+        cells = _cells(row, groups, figures, earlier, names)
         cells = [replace(c, link=pages.get(c.value, "")) if c.key == "agent" else c for c in cells]
         view.lines.append(Line(row, cells, level))
     if name == "monthly":
-        _analyse(view)
-    view.charts = charts(view)
+        _analyse(view, seen)
+    view.charts = charts(view, seen)
     return view
 
 
-def _analyse(view: ReportView) -> None:
+def _analyse(view: ReportView, seen: Reading) -> None:
     """The monthly analysis: the scope's rates against the previous range, and the weakest
     items — the groups furthest below the scope's own figure on satisfaction, completion and
     timeliness (by the report's grouping; by region when it has none)."""
     assert view.previous is not None
-    now = _scope_total("monthly", view.start, view.end, view.user) or {}
-    before = _scope_total("monthly", *view.previous, view.user) or {}
+    now = _scope_total(seen, "monthly", view.start, view.end, view.user) or {}
+    before = _scope_total(seen, "monthly", *view.previous, view.user) or {}
     for column in view.figures:
         if column.kind != "rate":
             continue
@@ -292,7 +314,7 @@ def _analyse(view: ReportView) -> None:
     if is_agent(view.user):
         return
     view.weakest_by = view.by or "region"
-    rows = report("monthly", start=view.start, end=view.end, by=view.weakest_by, user=view.user, total=True)
+    rows = seen.report("monthly", start=view.start, end=view.end, by=view.weakest_by, total=True)
     columns = {column.key: column for column in view.figures}
     found = []
     for row in rows:
@@ -336,8 +358,10 @@ def agent_figures(agent: Staff, *, viewer: Staff, start: date, end: date) -> Age
 
     figures = figure_columns("agents")
     previous = previous_range(start, end)
-    now = next(iter(mine(report("agents", start=start, end=end, user=viewer))), {})
-    before = next(iter(mine(report("agents", start=previous[0], end=previous[1], user=viewer))), {})
+    # One reading of the agent's own work over the range and the one before.
+    seen = read(start=previous[0], end=end, user=viewer, groupings=("agent",), agent=agent)
+    now = next(iter(mine(seen.report("agents", start=start, end=end))), {})
+    before = next(iter(mine(seen.report("agents", start=previous[0], end=previous[1]))), {})
     summary = []
     for column in figures:
         change = _change(now.get(column.key), before.get(column.key)) if column.kind == "rate" else None
@@ -345,7 +369,7 @@ def agent_figures(agent: Staff, *, viewer: Staff, start: date, end: date) -> Age
         summary.append(
             Change(column, now.get(column.key), before.get(column.key), change, points(change), worse)
         )
-    monthly = mine(report("monthly", start=start, end=end, by="agent", user=viewer))
+    monthly = mine(seen.report("monthly", start=start, end=end, by="agent"))
     groups = [Column("period", str(GROUP_LABELS["period"]), "", "group")]
     months = [Line(row, _cells(row, groups, figures, None)) for row in monthly]
     out: dict[str, Any] = {"labels": {key: str(LABELS[key]) for key in CHART_RATES}}
