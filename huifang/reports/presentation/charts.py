@@ -90,7 +90,10 @@ def dashboard(user: Staff, *, start: date, end: date, granularity: str, now: dat
         trend_rows, total = seen.periods, seen.total or {}
     data: dict[str, Any] = {
         "labels": {key: str(LABELS[key]) for key in (*CHART_RATES, "completion_rate")},
-        "trend": {"x": [row[period] for row in trend_rows], "series": _series(trend_rows, CHART_RATES)},
+        "trend": {
+            "x": [period_text(row[period]) for row in trend_rows],
+            "series": _series(trend_rows, CHART_RATES),
+        },
         "satisfaction": [
             {"name": gettext("Satisfied"), "value": total.get("satisfied", 0)},
             {"name": gettext("Average"), "value": total.get("average", 0)},

@@ -321,7 +321,7 @@ def test_the_dashboard_charts_the_scopes_figures(reported: World, org: Org, sett
     settings.HUIFANG_WORKBENCH_NOW = datetime(2026, 12, 8, 10, 0, tzinfo=SH)
     data = dashboard_data(org.east_supervisor)
     monthly = report("monthly", start=date(2026, 10, 1), end=date(2026, 11, 30), user=org.east_supervisor)
-    assert data["trend"]["x"] == ["2026-10", "2026-11"]
+    assert data["trend"]["x"] == ["2026年10月", "2026年11月"]  # as the monthly report writes its periods
     assert data["trend"]["series"]["completion_rate"] == [
         round(r["completion_rate"] * 100, 1) for r in monthly
     ]
