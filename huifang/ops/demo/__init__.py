@@ -12,7 +12,7 @@ import dataclasses
 import random
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,7 @@ from django.utils.translation import gettext
 from huifang.accounts.models import OrgUnit, Role, Staff
 from huifang.customers.models import Customer
 from huifang.events.models import Event
-from huifang.ops.demo.builder import _Builder
+from huifang.ops.demo.builder import DAYS, _Builder
 from huifang.ops.demo.data import (
     CUSTOMER_COUNTS,
     DEMO_MARKER,
@@ -66,10 +66,10 @@ def load_demo(
 ) -> DemoSummary:
     """Load the demo organisation once; when it is there already, change nothing and describe it.
 
-    ``history_days`` (default ``HUIFANG_DEMO_HISTORY_DAYS``) is how many days before ``now`` the
-    organisation lives through the real services (``demo_history``): ticks, calls, tickets
-    resolved, second follow-ups. All of it is written in one transaction, so an interrupted load
-    leaves nothing half-made.
+    ``history_days`` (default ``HUIFANG_DEMO_HISTORY_DAYS``, else ``default_history_days``) is how
+    many days before ``now`` the organisation lives through the real services (``history``):
+    ticks, calls, tickets resolved, second follow-ups. All of it is written in one transaction,
+    so an interrupted load leaves nothing half-made.
     Raises ``DemoConflict`` when a demo username belongs to someone else.
     """
     if OrgUnit.objects.filter(code=DEMO_MARKER).exists():
@@ -81,12 +81,33 @@ def load_demo(
         raise DemoConflict(", ".join(taken))
     now = now or timezone.now()
     if history_days is None:
-        history_days = settings.HUIFANG_DEMO_HISTORY_DAYS
+        history_days = settings.HUIFANG_DEMO_HISTORY_DAYS or default_history_days(now)
     with transaction.atomic():
-        _Builder(random.Random(seed), now).build()
+        # The orders cover the days lived and at least the three months the reports look back on.
+        _Builder(random.Random(seed), now, days=max(DAYS, history_days + 1)).build()
         follow_ups = _follow_ups(now, history=random.Random(seed + 1), days=history_days)
         _cases(_in_calling_hours(now))
     return dataclasses.replace(_summary(created=True), tasks=follow_ups)
+
+
+# Days the demo lives before "now" by default: three months, what the month's report, the
+# dashboard and the assessment look back on.
+HISTORY_DAYS = 90
+# ... and at least this many days of the first month the dashboard shows by default.
+FIRST_MONTH_DAYS = 7
+
+
+def default_history_days(now: datetime) -> int:
+    """``HISTORY_DAYS``, or more at a month's end: the dashboard shows by default the three whole
+    months before this one and this month so far, so on the 31st ninety days would not reach its
+    first month at all. Up to 99 days."""
+    from huifang.reports.forms import DashboardForm
+
+    today = timezone.localtime(now, ZoneInfo(settings.TIME_ZONE)).date()
+    # The dashboard's own rule for its first day, so that the two cannot drift apart.
+    first = date.fromisoformat(DashboardForm.from_query({}, today=today).data["start"])
+    first_month_end = (first + timedelta(days=31)).replace(day=1)
+    return max(HISTORY_DAYS, (today - (first_month_end - timedelta(days=FIRST_MONTH_DAYS))).days)
 
 
 # The demo's own calls happen in the presets' calling windows (R4.9: 9:30–11:30 and 14:40–17:00),
