@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -67,13 +68,19 @@ def main() -> int:
             output, _ = server.communicate()
         shutil.rmtree(data, ignore_errors=True)
     after = os.getloadavg()
+    # The server's own processor time (it has ended): what the start costs on an idle machine.
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = f"processor time {usage.ru_utime + usage.ru_stime:.1f} s"
     days = args.days if args.days is not None else "default"
-    load = f"load average before {before[0]:.2f} {before[1]:.2f} {before[2]:.2f}, after {after[0]:.2f} {after[1]:.2f} {after[2]:.2f}"
+    load = (
+        f"load average before {before[0]:.2f} {before[1]:.2f} {before[2]:.2f}, "
+        f"after {after[0]:.2f} {after[1]:.2f} {after[2]:.2f}"
+    )
     if answered is None:
         print(f"serve --demo (days: {days}) did not answer within {args.limit:.0f} s; {load}")
         print(output[-2000:])
         return 1
-    print(f"serve --demo (days: {days}): the login page answered after {answered:.1f} s; {load}")
+    print(f"serve --demo (days: {days}): the login page answered after {answered:.1f} s ({cpu}); {load}")
     return 0
 
 
