@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -62,7 +63,11 @@ class DemoConflict(Exception):
 
 
 def load_demo(
-    *, seed: int = 2026, now: datetime | None = None, history_days: int | None = None
+    *,
+    seed: int = 2026,
+    now: datetime | None = None,
+    history_days: int | None = None,
+    progress: Callable[[date], None] | None = None,
 ) -> DemoSummary:
     """Load the demo organisation once; when it is there already, change nothing and describe it.
 
@@ -70,7 +75,9 @@ def load_demo(
     many days before ``now`` the organisation lives through the real services (``history``):
     ticks, calls, tickets resolved, second follow-ups. All of it is written in one transaction,
     so an interrupted load leaves nothing half-made.
-    Raises ``DemoConflict`` when a demo username belongs to someone else.
+    ``progress`` is told the first day lived and the first of each month after it (the commands
+    print it: the first start takes a while). Raises ``DemoConflict`` when a demo username
+    belongs to someone else.
     """
     if OrgUnit.objects.filter(code=DEMO_MARKER).exists():
         return _summary(created=False)
@@ -85,7 +92,7 @@ def load_demo(
     with transaction.atomic():
         # The orders cover the days lived and at least the three months the reports look back on.
         _Builder(random.Random(seed), now, days=max(DAYS, history_days + 1)).build()
-        follow_ups = _follow_ups(now, history=random.Random(seed + 1), days=history_days)
+        follow_ups = _follow_ups(now, history=random.Random(seed + 1), days=history_days, progress=progress)
         _cases(_in_calling_hours(now))
     return dataclasses.replace(_summary(created=True), tasks=follow_ups)
 
@@ -145,7 +152,9 @@ PRESETS = {
 }
 
 
-def _follow_ups(now: datetime, *, history: random.Random, days: int) -> int:
+def _follow_ups(
+    now: datetime, *, history: random.Random, days: int, progress: Callable[[date], None] | None = None
+) -> int:
     """Apply each department's preset, bound to the department, three months before ``now``; live
     those months through the real services (``demo_history``: the daily tick, the agents' calls,
     the handlers' resolutions); then run the tick for ``now``, so that the reports show a working
@@ -179,7 +188,7 @@ def _follow_ups(now: datetime, *, history: random.Random, days: int) -> int:
                 base=base,
             )
     if days > 0:
-        make_history(start=start, now=now, rng=history)
+        make_history(start=start, now=now, rng=history, progress=progress)
     tick(now=now)
     return Task.objects.filter(status__in=LIVE).count()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -290,7 +290,13 @@ def resolve_tickets(*, day: date, rng: random.Random, report: HistoryReport) -> 
 DEFERRED = ("refresh_rollups", "send_reports", "send_due_messages")
 
 
-def make_history(*, start: datetime, now: datetime, rng: random.Random) -> HistoryReport:
+def make_history(
+    *,
+    start: datetime,
+    now: datetime,
+    rng: random.Random,
+    progress: Callable[[date], None] | None = None,
+) -> HistoryReport:
     """Every day from ``start`` to the day before ``now``: the morning tick, the calls, the
     handlers' resolutions. The rollups are rebuilt once at the end."""
     from huifang.ops.tick import STEPS, tick
@@ -304,6 +310,8 @@ def make_history(*, start: datetime, now: datetime, rng: random.Random) -> Histo
     day = start.astimezone(zone).date()
     today = now.astimezone(zone).date()
     while day < today:
+        if progress is not None and (report.days == 0 or day.day == 1):
+            progress(day)
         # The whole tick as a server runs it (the audits' weekly draw included), once a morning.
         ticked = tick(now=_local(day, time(9, 0)), without=deferred)
         if ticked.steps_failed:
