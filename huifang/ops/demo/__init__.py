@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from huifang.accounts.models import OrgUnit, Role, Staff
@@ -89,7 +89,9 @@ def load_demo(
     now = now or timezone.now()
     if history_days is None:
         history_days = settings.HUIFANG_DEMO_HISTORY_DAYS or default_history_days(now)
-    with transaction.atomic():
+    # What the history writes for people to read (case titles, steps, notes) is in the
+    # organisation's language, whatever language the thread last served a request in.
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         # The orders cover the days lived and at least the three months the reports look back on.
         _Builder(random.Random(seed), now, days=max(DAYS, history_days + 1)).build()
         follow_ups = _follow_ups(now, history=random.Random(seed + 1), days=history_days, progress=progress)
