@@ -72,7 +72,7 @@ answers_in_chinese() {
 
 port=$(free_port)
 # Started without a function or subshell around it, so that $! is the server itself.
-# A week of demo history (not the default month): the proof is the fresh start, within 120 s.
+# A week of demo history (not the default three months): the proof is the fresh start, within 120 s.
 "${service_env[@]}" HUIFANG_DEMO_HISTORY_DAYS=7 huifang serve --demo --addr "127.0.0.1:$port" >"$out/serve.log" 2>&1 &
 pids+=($!)
 answers_in_chinese "http://127.0.0.1:$port" "$out/serve.log" "${pids[-1]}"

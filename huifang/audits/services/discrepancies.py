@@ -30,7 +30,8 @@ from huifang.audits.services.base import (
 from huifang.cases import machine as case_machine
 from huifang.cases.models import Case, CaseKind, CaseStatus, CaseStep, IntakeChannel, NotificationKind
 from huifang.cases.services import deadline_after, notify, transition
-from huifang.followups.models import Origin, Outcome, Task, TaskStatus
+from huifang.followups.models import Origin, Outcome, Satisfaction, Task, TaskStatus
+from huifang.followups.services import load_script
 
 # --------------------------------------------------------------------------------------------------
 # Comparison and discrepancies (R8.2)
@@ -108,9 +109,27 @@ def supervisor_of(unit: OrgUnit) -> Staff | None:
     return next((found[pk] for pk in chain if pk in found), None)
 
 
-def _labels(found: Iterable[Mapping[str, str]]) -> str:
+def _labels(found: Iterable[Mapping[str, str]], original: Task) -> str:
+    """The differences as a supervisor reads them: the question and the answers in words
+    ("满意度: 一般 → 满意"), never the script's keys and codes."""
+    script = load_script(original.questionnaire) if original.questionnaire is not None else None
+    questions = {q.key: q for q in script.questions} if script is not None else {}
+    codes: dict[str, dict[str, str]] = {
+        "authenticity": {str(c.value): str(c.label) for c in Outcome},
+        "satisfaction": {str(c.value): str(c.label) for c in Satisfaction},
+    }
     names = {"authenticity": str(_("authenticity")), "satisfaction": str(_("satisfaction"))}
-    return "; ".join(f"{names.get(d['key'], d['key'])}: {d['original']} → {d['audit']}" for d in found)
+    for key, question in questions.items():
+        names.setdefault(key, question.text)
+        codes.setdefault(key, {o.code: o.label for o in question.options})
+
+    def word(key: str, code: str) -> str:
+        return codes.get(key, {}).get(code, code)
+
+    return "; ".join(
+        f"{names.get(d['key'], d['key'])}: {word(d['key'], d['original'])} → {word(d['key'], d['audit'])}"
+        for d in found
+    )
 
 
 @transaction.atomic(savepoint=False)
@@ -123,7 +142,7 @@ def open_discrepancy(*, audit: Audit, at: datetime) -> Discrepancy:
     case = Case(
         kind=CaseKind.DISCREPANCY,
         status=CaseStatus.OPEN,
-        title=_("Audit discrepancy: %(what)s") % {"what": _labels(audit.differences)},
+        title=(_("Audit discrepancy: %(what)s") % {"what": _labels(audit.differences, original)})[:200],
         category=original.event.category if original.event_id and original.event else "",
         channel=IntakeChannel.QUALITY,
         customer_id=original.customer_id,
@@ -136,9 +155,8 @@ def open_discrepancy(*, audit: Audit, at: datetime) -> Discrepancy:
         deadline_at=deadline_after(at, "3 working days"),
     )
     case.save()
-    CaseStep.objects.create(
-        case=case, from_status="", to_status=case.status, by=None, at=at, note=_labels(audit.differences)
-    )
+    note = _labels(audit.differences, original)
+    CaseStep.objects.create(case=case, from_status="", to_status=case.status, by=None, at=at, note=note)
     notify([supervisor], case=case, kind=NotificationKind.ASSIGNED, at=at)
     VERDICT.check("", Verdict.OPEN)
     return Discrepancy.objects.create(

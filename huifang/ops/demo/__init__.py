@@ -11,20 +11,21 @@ from __future__ import annotations
 import dataclasses
 import random
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from huifang.accounts.models import OrgUnit, Role, Staff
 from huifang.customers.models import Customer
 from huifang.events.models import Event
-from huifang.ops.demo.builder import _Builder
+from huifang.ops.demo.builder import DAYS, _Builder
 from huifang.ops.demo.data import (
     CUSTOMER_COUNTS,
     DEMO_MARKER,
@@ -62,15 +63,21 @@ class DemoConflict(Exception):
 
 
 def load_demo(
-    *, seed: int = 2026, now: datetime | None = None, history_days: int | None = None
+    *,
+    seed: int = 2026,
+    now: datetime | None = None,
+    history_days: int | None = None,
+    progress: Callable[[date], None] | None = None,
 ) -> DemoSummary:
     """Load the demo organisation once; when it is there already, change nothing and describe it.
 
-    ``history_days`` (default ``HUIFANG_DEMO_HISTORY_DAYS``) is how many days before ``now`` the
-    organisation lives through the real services (``demo_history``): ticks, calls, tickets
-    resolved, second follow-ups. All of it is written in one transaction, so an interrupted load
-    leaves nothing half-made.
-    Raises ``DemoConflict`` when a demo username belongs to someone else.
+    ``history_days`` (default ``HUIFANG_DEMO_HISTORY_DAYS``, else ``default_history_days``) is how
+    many days before ``now`` the organisation lives through the real services (``history``):
+    ticks, calls, tickets resolved, second follow-ups. All of it is written in one transaction,
+    so an interrupted load leaves nothing half-made.
+    ``progress`` is told the first day lived and the first of each month after it (the commands
+    print it: the first start takes a while). Raises ``DemoConflict`` when a demo username
+    belongs to someone else.
     """
     if OrgUnit.objects.filter(code=DEMO_MARKER).exists():
         return _summary(created=False)
@@ -81,12 +88,35 @@ def load_demo(
         raise DemoConflict(", ".join(taken))
     now = now or timezone.now()
     if history_days is None:
-        history_days = settings.HUIFANG_DEMO_HISTORY_DAYS
-    with transaction.atomic():
-        _Builder(random.Random(seed), now).build()
-        follow_ups = _follow_ups(now, history=random.Random(seed + 1), days=history_days)
+        history_days = settings.HUIFANG_DEMO_HISTORY_DAYS or default_history_days(now)
+    # What the history writes for people to read (case titles, steps, notes) is in the
+    # organisation's language, whatever language the thread last served a request in.
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        # The orders cover the days lived and at least the three months the reports look back on.
+        _Builder(random.Random(seed), now, days=max(DAYS, history_days + 1)).build()
+        follow_ups = _follow_ups(now, history=random.Random(seed + 1), days=history_days, progress=progress)
         _cases(_in_calling_hours(now))
     return dataclasses.replace(_summary(created=True), tasks=follow_ups)
+
+
+# Days the demo lives before "now" by default: three months, what the month's report, the
+# dashboard and the assessment look back on.
+HISTORY_DAYS = 90
+# ... and at least this many days of the first month the dashboard shows by default.
+FIRST_MONTH_DAYS = 7
+
+
+def default_history_days(now: datetime) -> int:
+    """``HISTORY_DAYS``, or more at a month's end: the dashboard shows by default the three whole
+    months before this one and this month so far, so on the 31st ninety days would not reach its
+    first month at all. Up to 99 days."""
+    from huifang.reports.forms import DashboardForm
+
+    today = timezone.localtime(now, ZoneInfo(settings.TIME_ZONE)).date()
+    # The dashboard's own rule for its first day, so that the two cannot drift apart.
+    first = date.fromisoformat(DashboardForm.from_query({}, today=today).data["start"])
+    first_month_end = (first + timedelta(days=31)).replace(day=1)
+    return max(HISTORY_DAYS, (today - (first_month_end - timedelta(days=FIRST_MONTH_DAYS))).days)
 
 
 # The demo's own calls happen in the presets' calling windows (R4.9: 9:30–11:30 and 14:40–17:00),
@@ -124,7 +154,9 @@ PRESETS = {
 }
 
 
-def _follow_ups(now: datetime, *, history: random.Random, days: int) -> int:
+def _follow_ups(
+    now: datetime, *, history: random.Random, days: int, progress: Callable[[date], None] | None = None
+) -> int:
     """Apply each department's preset, bound to the department, three months before ``now``; live
     those months through the real services (``demo_history``: the daily tick, the agents' calls,
     the handlers' resolutions); then run the tick for ``now``, so that the reports show a working
@@ -158,7 +190,7 @@ def _follow_ups(now: datetime, *, history: random.Random, days: int) -> int:
                 base=base,
             )
     if days > 0:
-        make_history(start=start, now=now, rng=history)
+        make_history(start=start, now=now, rng=history, progress=progress)
     tick(now=now)
     return Task.objects.filter(status__in=LIVE).count()
 

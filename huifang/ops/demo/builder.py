@@ -220,7 +220,7 @@ ID_PREFIX = {
     EventType.LEAD_VISIT: "LF",
 }
 
-DAYS = 91  # three months before ``now``
+DAYS = 91  # three months before ``now``, at least (more when the demo lives more)
 # Working hours: completed work is recorded between 08:30 and 18:00 local time.
 DAY_START = time(8, 30)
 WORKING_MINUTES = 9 * 60 + 30
@@ -229,8 +229,9 @@ WORKING_MINUTES = 9 * 60 + 30
 class _Builder:
     """Builds the demo in memory from one random stream and writes it in bulk."""
 
-    def __init__(self, rng: random.Random, now: datetime) -> None:
+    def __init__(self, rng: random.Random, now: datetime, *, days: int = DAYS) -> None:
         self.rng = rng
+        self.days = days  # the orders are spread over this many days before ``now``
         self.zone = ZoneInfo(settings.TIME_ZONE)
         self.now = now
         self.today = timezone.localtime(now, self.zone).date()
@@ -444,7 +445,7 @@ class _Builder:
         flags = []
         for customer in self.rng.sample(list(customers), k=14):
             kind = self.rng.choice(list(notes))
-            raised = self._moment(self.rng.randint(0, DAYS - 1))
+            raised = self._moment(self.rng.randint(0, self.days - 1))
             checked = self.rng.random() < 0.3
             flags.append(
                 DataQualityFlag(
@@ -474,7 +475,7 @@ class _Builder:
     def _day(self, code: str) -> int:
         """How many days ago a piece of work was done; weekends differ by business."""
         while True:
-            days_ago = self.rng.randrange(DAYS)
+            days_ago = self.rng.randrange(self.days)
             weekend = (self.today - timedelta(days=days_ago)).weekday() >= 5
             if code == "hengxin-gz-accounts" and weekend:
                 continue  # key-account sales work office days
@@ -531,4 +532,4 @@ class _Builder:
 
     def _activity_days(self) -> list[int]:
         """Community activities happen on a few days, with many households at each."""
-        return [self.rng.randrange(DAYS) for _ in range(6)]
+        return [self.rng.randrange(self.days) for _ in range(6)]

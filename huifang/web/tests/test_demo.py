@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -25,9 +25,10 @@ from huifang.followups.services import claim_next_task
 from huifang.ops.demo import PRESETS, DemoSummary, load_demo
 
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
-NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # a Friday, 10:00 in Shanghai
-# The days the demo lives before NOW here: enough for every kind of history, quick to load.
-HISTORY_DAYS = 8
+NOW = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)  # a Friday, 10:00 in Shanghai
+# The days the demo lives before NOW here: enough for every kind of history, quick to load, and
+# across a month's end (24 November to 3 December), so that two months are read as a manager would.
+HISTORY_DAYS = 10
 
 
 @pytest.fixture(scope="module")
@@ -255,6 +256,63 @@ def test_the_demo_has_lived_its_last_days_through_the_real_services(loaded: Demo
     tickets = Case.objects.filter(kind="rectification")
     assert tickets.exists() and tickets.exclude(status="open").exists()
     assert Task.objects.filter(origin="case").exists()
+
+
+def test_every_month_the_demo_lived_reads_as_a_working_operation(loaded: DemoSummary) -> None:
+    """What a manager reads for each month the demo lived: follow-ups worked and their
+    satisfaction, the agents' assessment, tickets opened and resolved, second follow-ups made and
+    called, corrective actions checked; and the HQ re-calls the assessment counts."""
+    from huifang.cases.models import Case, Resolution
+    from huifang.reports.figures import report
+
+    first = (NOW - timedelta(days=HISTORY_DAYS)).astimezone(SH).date()
+    last = NOW.astimezone(SH).date() - timedelta(days=1)
+    months = [(first, date(2026, 11, 30)), (date(2026, 12, 1), last)]
+    for start, end in months:
+        begin = datetime.combine(start, time(0), tzinfo=SH)
+        until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=SH)
+        (month,) = report("monthly", start=start, end=end, total=True)
+        assert month["followups_done"] > 100, start
+        assert 0.7 < month["satisfaction_rate"] < 1.0, start
+        assert month["completion_rate"] > 0.6, start
+        assessment = report("agents", start=start, end=end, by="agent", total=True)
+        worked = {row["agent_name"] for row in assessment if row["followups_done"]}
+        assert {"王丽", "孙佳怡", "何丽华", "冯晓东"} <= worked, start
+        tickets = Case.objects.filter(kind="rectification", opened_at__gte=begin, opened_at__lt=until)
+        assert tickets.exists(), start
+        resolved = Resolution.objects.filter(case__kind="rectification", at__gte=begin, at__lt=until)
+        assert resolved.exists(), start
+        second = Task.objects.filter(
+            origin="case", status="completed", closed_at__gte=begin, closed_at__lt=until
+        )
+        assert second.exists(), start
+    # The corrective actions are resolved by their handler and found effective by quality.
+    assert Case.objects.filter(kind="corrective", status="closed").exists()
+    # HQ's weekly re-calls (the two-level check) were drawn and made: the assessment counts them.
+    assessment = report("agents", start=first, end=last, by="agent", total=True)
+    assert sum(row["audited"] for row in assessment) > 0
+    assert Task.objects.filter(origin="audit", status="completed", closed_at__lt=NOW).exists()
+
+
+def test_by_default_the_demo_lives_three_months_and_a_week_of_the_dashboards_first() -> None:
+    from huifang.ops.demo import HISTORY_DAYS as DEFAULT_DAYS
+    from huifang.ops.demo import default_history_days
+    from huifang.reports.forms import DashboardForm
+
+    for local in (
+        datetime(2026, 12, 6, 10, 0, tzinfo=SH),
+        datetime(2026, 12, 31, 22, 0, tzinfo=SH),
+        datetime(2027, 3, 1, 9, 0, tzinfo=SH),
+        datetime(2026, 5, 31, 16, 0, tzinfo=SH),
+    ):
+        days = default_history_days(local)
+        assert DEFAULT_DAYS <= days <= 99
+        first_lived = local.date() - timedelta(days=days)
+        shown = date.fromisoformat(DashboardForm.from_query({}, today=local.date()).data["start"])
+        # The dashboard's first month has at least a week of the demo's life.
+        month_end = (shown + timedelta(days=31)).replace(day=1)
+        assert (month_end - first_lived).days >= 7, local
+    assert default_history_days(datetime(2026, 12, 6, 10, 0, tzinfo=SH)) == 90
 
 
 @pytest.mark.parametrize(

@@ -73,7 +73,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = _free_port()
     # A fresh machine: an empty data folder and no database URL, so the embedded SQLite is used.
     env = {k: v for k, v in os.environ.items() if k != "HUIFANG_DATABASE_URL"}
-    # A week lived (not the default month): the proof is the fresh start, not the history's length.
+    # A week lived (not the default three months): the proof is the fresh start, not the history's length.
     env.update(
         HUIFANG_DATA_DIR=str(data_dir),
         HUIFANG_SECRET_KEY="serve-test-only",
@@ -128,6 +128,9 @@ def test_the_console_shows_the_address_and_the_demo_logins(server: Server) -> No
     assert DEMO_PASSWORD in output
     for username in ("admin", "hq", "supervisor_east", "agent1"):
         assert f"  {username} " in output
+    # The first start lives the demo's history: the console says which month it is at meanwhile.
+    living = re.search(r"正在按真实业务流程度过 \d{4}-\d{2} 的工作日", output)
+    assert living is not None and living.start() < output.index("  agent1 ")
 
 
 def test_the_login_page_is_served_in_chinese(server: Server) -> None:

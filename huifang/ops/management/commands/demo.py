@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
@@ -12,8 +13,16 @@ from huifang.ops.demo import DemoConflict, format_logins, load_demo
 
 def load_and_report(out: OutputWrapper) -> None:
     """Load the demo once and print what it holds and its logins (shared with ``huifang serve``)."""
+
+    def living(day: date) -> None:
+        # The first start lives three months through the services (a minute or more): say so.
+        out.write(
+            _("Demo organisation: living %(month)s through the real services…") % {"month": f"{day:%Y-%m}"}
+        )
+        out.flush()
+
     try:
-        summary = load_demo()
+        summary = load_demo(progress=living)
     except DemoConflict as exc:
         raise CommandError(
             _("The demo cannot be loaded: these usernames are taken already: %(names)s") % {"names": exc},
