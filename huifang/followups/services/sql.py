@@ -13,8 +13,7 @@ import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.postgresql.psycopg_any import register_tzloader  # type: ignore[import-untyped]
-from django.db.models import Model, signals
-from django.db.models.base import ModelState
+from django.db.models import Model
 from psycopg.pq import Format
 
 from huifang.customers.models import Customer
@@ -117,10 +116,9 @@ M = TypeVar("M", bound=Model)
 
 
 @functools.cache
-def readers(model: type[Model]) -> tuple[list[str], list[tuple[int, Any, list[Callable[..., Any]]]], bool]:
+def readers(model: type[Model]) -> tuple[list[str], list[tuple[int, Any, list[Callable[..., Any]]]]]:
     """A model's field names; the fields that have converters (JSON is read as text on
-    PostgreSQL): their positions, columns and converters, as the ORM's compiler finds them; and
-    whether anything listens to the model's ``pre_init`` or ``post_init`` signals."""
+    PostgreSQL): their positions, columns and converters, as the ORM's compiler finds them."""
     names, converted = [], []
     for index, model_field in enumerate(model._meta.concrete_fields):
         names.append(model_field.attname)
@@ -128,29 +126,19 @@ def readers(model: type[Model]) -> tuple[list[str], list[tuple[int, Any, list[Ca
         converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
         if converters:
             converted.append((index, column, converters))
-    listened = signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
-    return names, converted, listened
+    return names, converted
 
 
 def instance(model: type[M], values: Iterator[Any]) -> M:
-    """A model instance from the next values of a raw row, in ``columns`` order.
-
-    What ``Model.from_db`` makes, without ``Model.__init__`` when no signal receiver would see it:
-    the row's values are the instance's attributes, as ``__init__`` would set them one by one
-    (a tenth of the time for the task's 35 fields)."""
-    names, converted, listened = readers(model)
+    """A model instance from the next values of a raw row, in ``columns`` order, as the ORM makes
+    one (``Model.from_db``)."""
+    names, converted = readers(model)
     loaded = list(itertools.islice(values, len(names)))
     db = _db()
     for index, column, converters in converted:
         for converter in converters:
             loaded[index] = converter(loaded[index], column, db)
-    if listened:
-        return model.from_db(db.alias, names, loaded)
-    made = model.__new__(model)
-    made.__dict__.update(zip(names, loaded, strict=True))
-    state = made._state = ModelState()
-    state.adding, state.db = False, db.alias
-    return made
+    return model.from_db(db.alias, names, loaded)
 
 
 def _db() -> Any:
