@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import psycopg
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.postgresql.psycopg_any import register_tzloader  # type: ignore[import-untyped]
 from django.db.models import Model
 from psycopg.pq import Format
@@ -175,14 +175,14 @@ def move_with_history(
         model_field = settable[name][0]
         if hasattr(value, "prepare_database_save"):  # a model instance for a foreign key
             value = value.prepare_database_save(model_field)
-        values.append(_saved(model_field, value, db))
+        values.append(model_field.get_db_prep_save(value, db))
     values += [pk, from_status]
-    values += [_saved(settable[name][0], value, db) for name, value in (expect or {}).items()]
+    values += [settable[name][0].get_db_prep_save(value, db) for name, value in (expect or {}).items()]
     for new_row in written:
         # Each row's task is the moved one: its task_id is taken from the update.
         for model_field, _column, _type in _insertable(type(new_row)):
             if model_field.attname != "task_id":
-                values.append(_saved(model_field, model_field.pre_save(new_row, True), db))
+                values.append(model_field.get_db_prep_save(model_field.pre_save(new_row, True), db))
     found = fetch_one(sql, values)
     if found is None:
         return False
@@ -225,41 +225,6 @@ WITH moved AS (UPDATE {table(Task)} SET {sets} WHERE {where} RETURNING id),
 {", ".join(inserts)}
 SELECT {ids} FROM {joined}
 """
-
-
-def _saved(model_field: Any, value: Any, db: Any) -> Any:
-    """``model_field.get_db_prep_save(value, db)``, without its layers of checks for the values it
-    hands back as they are (``_AS_THEY_ARE``); anything else takes the field's own way."""
-    if type(value) in _as_they_are(model_field) and (type(value) is not datetime or value.tzinfo is not None):
-        return value
-    return model_field.get_db_prep_save(value, db)
-
-
-# Fields whose ``get_db_prep_save`` returns these types of value unchanged on PostgreSQL: text, a
-# whole number, a truth value, an aware moment (a naive one is made aware, with a warning), None.
-_NONE: type = type(None)
-_AS_THEY_ARE: dict[type, tuple[type, ...]] = {
-    models.CharField: (str, _NONE),
-    models.TextField: (str, _NONE),
-    models.SlugField: (str, _NONE),
-    models.AutoField: (int, _NONE),
-    models.BigAutoField: (int, _NONE),
-    models.IntegerField: (int, _NONE),
-    models.PositiveIntegerField: (int, _NONE),
-    models.PositiveSmallIntegerField: (int, _NONE),
-    models.BigIntegerField: (int, _NONE),
-    models.BooleanField: (bool, _NONE),
-    models.DateTimeField: (datetime, _NONE),
-}
-
-
-@functools.cache
-def _as_they_are(model_field: Any) -> tuple[type, ...]:
-    """The types ``model_field`` saves unchanged: by its class (exactly: a subclass may prepare
-    its values otherwise); a foreign key's are its target's, or None."""
-    if type(model_field) is models.ForeignKey:
-        return (*_as_they_are(model_field.target_field), _NONE)
-    return _AS_THEY_ARE.get(type(model_field), ())
 
 
 @functools.cache
