@@ -47,7 +47,7 @@ def fetch_one(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[Any,
     by psycopg on first use on each connection unless ``HUIFANG_PREPARED_STATEMENTS`` is False.
     Django's wrapper around it as around its own: errors, ``execute_wrapper``,
     ``CaptureQueriesContext``."""
-    db = _db()
+    db = connections[DEFAULT_DB_ALIAS]  # this thread's own: ``_server_cursor`` keeps a cursor on it
     db.ensure_connection()
     db.validate_thread_sharing()
     raw = _server_cursor(db)
@@ -65,7 +65,10 @@ def _server_cursor(db: Any) -> Any:
         return kept[2]
     _set_up(db)
     raw = psycopg.Cursor(db.connection)
-    _timestamps(raw, db)
+    # Moments in the zone Django puts on them, as Django's own ``create_cursor`` does.
+    loader = raw.adapters.get_loader(psycopg.adapters.types["timestamptz"].oid, Format.TEXT)
+    if getattr(loader, "timezone", None) != db.timezone:
+        register_tzloader(db.timezone, raw)
     db.__dict__["_huifang_cursor"] = (db.connection, db.timezone, raw)
     return raw
 
@@ -82,24 +85,6 @@ def _set_up(db: Any) -> None:
     if PREPARED_STATEMENTS:
         with db.cursor() as cursor:
             cursor.execute("SET plan_cache_mode = force_generic_plan")
-
-
-# psycopg's own reader of ``timestamptz`` text, compiled when psycopg's C extension is installed.
-_TIMESTAMPTZ_OID = psycopg.adapters.types["timestamptz"].oid
-_TIMESTAMPTZ = psycopg.adapters.get_loader(_TIMESTAMPTZ_OID, Format.TEXT)
-
-
-def _timestamps(raw: Any, db: Any) -> None:
-    """``timestamptz`` values as Django reads them, in the zone Django puts on them: with psycopg's
-    own loader when the session's time zone is that zone (UTC unless the database's ``TIME_ZONE``
-    says otherwise), else with Django's, as Django's own cursors do. Django's is psycopg's Python
-    loader with the zone replaced: ≈ 3 µs a value against 0.2 for the compiled one."""
-    if _TIMESTAMPTZ is not None and raw.connection.info.timezone == db.timezone:
-        raw.adapters.register_loader("timestamptz", _TIMESTAMPTZ)
-        return
-    loader = raw.adapters.get_loader(_TIMESTAMPTZ_OID, Format.TEXT)
-    if getattr(loader, "timezone", None) != db.timezone:
-        register_tzloader(db.timezone, raw)
 
 
 def table(model: type[Model]) -> str:
@@ -134,17 +119,11 @@ def instance(model: type[M], values: Iterator[Any]) -> M:
     one (``Model.from_db``)."""
     names, converted = readers(model)
     loaded = list(itertools.islice(values, len(names)))
-    db = _db()
+    db: Any = connection
     for index, column, converters in converted:
         for converter in converters:
             loaded[index] = converter(loaded[index], column, db)
     return model.from_db(db.alias, names, loaded)
-
-
-def _db() -> Any:
-    """This thread's connection itself. ``django.db.connection`` is a proxy that looks it up anew
-    (a thread-local) on every attribute: ≈ 100 times per claim and attempt, here once each."""
-    return connections[DEFAULT_DB_ALIAS]
 
 
 def instance_or_none(model: type[M], values: Iterator[Any]) -> M | None:
@@ -166,7 +145,7 @@ def move_with_history(
     the rows are written only if the update found the task still in ``from_status`` (and with the
     values of ``expect``). Saves ``history`` and ``row``; False if not. Prepared, one statement
     per shape (which fields change): a handful in all."""
-    db = _db()
+    db: Any = connection
     written: list[Model] = [history] if row is None else [history, row]
     sql = _move_shape(tuple(fields), tuple(expect or ()), tuple(type(new_row) for new_row in written))
     settable = _settable()
