@@ -1,5 +1,13 @@
 """Statements written for PostgreSQL: the claim and the attempt, where the ORM's query building and
-the server's planning cost more than the work itself (docs/performance.md)."""
+the server's planning cost more than the work itself (docs/performance.md).
+
+Issue 14 asked for plain Django here wherever the queue benchmark (``bench/bench_queue.py``) allows
+it, and measured each piece of cleverness on its own (docs/performance.md, "Issue 14: the hot
+path, one piece at a time"). What stays is what the measurements kept, each piece saying which:
+the hand-written statements (the plain-ORM path reached 0.14–0.16 of the bare loop), the cursor
+that prepares them (step d) and the per-process cache of versions (step c). Rows become
+instances through ``Model.from_db`` and values are saved through the fields' own
+``get_db_prep_save`` (steps a and b: plain Django cost nothing measurable there)."""
 
 from __future__ import annotations
 
@@ -32,19 +40,18 @@ from huifang.followups.models import (
 # and the server's planning cost more than the work itself (docs/performance.md)
 
 
-# Statements prepared on each server connection (they last as long as the session, rollbacks
-# included): planning the claim took as much server time as running it. Off behind a pooler that
-# hands each transaction another server connection (PgBouncer in transaction mode).
-PREPARED_STATEMENTS = getattr(settings, "HUIFANG_PREPARED_STATEMENTS", True)
-
-
+# Kept by measurement (issue 14, step d in docs/performance.md): the same statements through
+# ``connection.cursor()`` — Django's ``ClientCursor``, values written into the SQL, planned on every
+# execution — took bench_queue's ratio from 0.62–0.64 to 0.35 of the bare loop (target ≥ 0.5):
+# PostgreSQL's CPU per claim and completion 2.1 → 4.4 ms, one agent's claim p50 0.9 → 5.4 ms.
 def fetch_one(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[Any, ...] | None:
     r"""Run ``sql`` with ``params`` (``%s`` or ``%(key)s`` placeholders, each cast to its type)
     and return its row, or None.
 
     Through a cursor that binds the parameters on the server (psycopg's ``Cursor``; Django's are
     ``ClientCursor``\ s, which write every value into the SQL as a literal, in Python), prepared
-    by psycopg on first use on each connection unless ``HUIFANG_PREPARED_STATEMENTS`` is False.
+    by psycopg on first use on each connection unless ``HUIFANG_PREPARED_STATEMENTS`` is False
+    (read when a connection's cursor is made).
     Django's wrapper around it as around its own: errors, ``execute_wrapper``,
     ``CaptureQueriesContext``."""
     db = connections[DEFAULT_DB_ALIAS]  # this thread's own: ``_server_cursor`` keeps a cursor on it
@@ -80,9 +87,12 @@ def _set_up(db: Any) -> None:
     scans of the queue indexes, primary keys), and the server's default plans the first five
     executions on each connection anew, ≈ 1 ms each. (Undone by a rollback of the transaction
     this runs in: only slower then.)"""
+    # Off behind a pooler that hands each transaction another server connection (PgBouncer in
+    # transaction mode): prepared statements last as long as the server's session.
+    prepared = settings.HUIFANG_PREPARED_STATEMENTS
     if db.settings_dict["OPTIONS"].get("server_side_binding") is not True:
-        db.connection.prepare_threshold = 0 if PREPARED_STATEMENTS else None
-    if PREPARED_STATEMENTS:
+        db.connection.prepare_threshold = 0 if prepared else None
+    if prepared:
         with db.cursor() as cursor:
             cursor.execute("SET plan_cache_mode = force_generic_plan")
 
@@ -103,7 +113,8 @@ M = TypeVar("M", bound=Model)
 @functools.cache
 def readers(model: type[Model]) -> tuple[list[str], list[tuple[int, Any, list[Callable[..., Any]]]]]:
     """A model's field names; the fields that have converters (JSON is read as text on
-    PostgreSQL): their positions, columns and converters, as the ORM's compiler finds them."""
+    PostgreSQL): their positions, columns and converters, as the ORM's compiler finds them. The
+    ORM applies them to the rows it reads itself; a raw statement's row needs them here."""
     names, converted = [], []
     for index, model_field in enumerate(model._meta.concrete_fields):
         names.append(model_field.attname)
@@ -132,6 +143,10 @@ def instance_or_none(model: type[M], values: Iterator[Any]) -> M | None:
     return None if found.pk is None else found
 
 
+# Kept by measurement (issue 14, docs/performance.md): with ``transition``'s ORM path instead
+# (filter().update(), then save() of the history row and the attempt) and the claim through
+# ``select_for_update(skip_locked=True)`` — branch ``issue14hot`` — bench_queue's ratio was 0.14–0.16
+# of the bare loop (8.1 statements per claim and 6 per completion against 1.5 and 2.0 here).
 def move_with_history(
     pk: int,
     from_status: str,
@@ -235,6 +250,10 @@ def _insertable(model: type[Model]) -> list[tuple[Any, str, str]]:
 # process by id and creation moment (an id can come back after a rollback): the hot statements
 # bring their ids rather than their JSON definitions, which took longer to decode than the rest
 # of the row. Nobody may modify an instance taken from here; they are shared by threads.
+# Kept by measurement (issue 14, step c in docs/performance.md): plain reads instead
+# (``PolicyVersion.objects.select_related("policy").get(…)`` and the questionnaire's, per claim
+# and attempt) took bench_queue's ratio from 0.64 to 0.28 of the bare loop (target ≥ 0.5), the
+# agents' CPU per cycle from 1.7 to 5.0 ms and the paced claim p99 to 440 ms.
 _IMMUTABLE: dict[tuple[type[Model], int, datetime], Model] = {}
 
 
@@ -286,6 +305,8 @@ def claim_statement(
     return task, change_id, before, list(next(values))
 
 
+# Kept by measurement: the one claim statement (lock, claim, history row, what the engine needs
+# in one round trip) against the ORM's claim at 0.14–0.16 of the bare loop (``move_with_history``).
 @functools.lru_cache(maxsize=64)
 def claim_sql(units: str) -> str:
     """Lock the first open row of the agent's own tasks and of the pool, claim the more urgent,
