@@ -146,7 +146,7 @@ def instance_or_none(model: type[M], values: Iterator[Any]) -> M | None:
 # Kept by measurement (issue 14, docs/performance.md): with ``transition``'s ORM path instead
 # (filter().update(), then save() of the history row and the attempt) and the claim through
 # ``select_for_update(skip_locked=True)`` — branch ``issue14hot`` — bench_queue's ratio was 0.14–0.16
-# of the bare loop (8.1 statements per claim and 6 per completion against 1.5 and 2.0 here).
+# of the bare loop (8.1 statements per claim and 6 per completion against 1.4–1.8 and 2.0 here).
 def move_with_history(
     pk: int,
     from_status: str,
