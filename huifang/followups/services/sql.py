@@ -1,5 +1,13 @@
 """Statements written for PostgreSQL: the claim and the attempt, where the ORM's query building and
-the server's planning cost more than the work itself (docs/performance.md)."""
+the server's planning cost more than the work itself (docs/performance.md).
+
+Issue 14 asked for plain Django here wherever the queue benchmark (``bench/bench_queue.py``) allows
+it, and measured each piece of cleverness on its own (docs/performance.md, "Issue 14: the hot
+path, one piece at a time"). What stays is what the measurements kept, each piece saying which:
+the hand-written statements (the plain-ORM path reached 0.14–0.16 of the bare loop), the cursor
+that prepares them (step d) and the per-process cache of versions (step c). Rows become
+instances through ``Model.from_db`` and values are saved through the fields' own
+``get_db_prep_save`` (steps a and b: plain Django cost nothing measurable there)."""
 
 from __future__ import annotations
 
@@ -11,10 +19,9 @@ from typing import Any, TypeVar
 
 import psycopg
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.postgresql.psycopg_any import register_tzloader  # type: ignore[import-untyped]
-from django.db.models import Model, signals
-from django.db.models.base import ModelState
+from django.db.models import Model
 from psycopg.pq import Format
 
 from huifang.customers.models import Customer
@@ -33,22 +40,21 @@ from huifang.followups.models import (
 # and the server's planning cost more than the work itself (docs/performance.md)
 
 
-# Statements prepared on each server connection (they last as long as the session, rollbacks
-# included): planning the claim took as much server time as running it. Off behind a pooler that
-# hands each transaction another server connection (PgBouncer in transaction mode).
-PREPARED_STATEMENTS = getattr(settings, "HUIFANG_PREPARED_STATEMENTS", True)
-
-
+# Kept by measurement (issue 14, step d in docs/performance.md): the same statements through
+# ``connection.cursor()`` — Django's ``ClientCursor``, values written into the SQL, planned on every
+# execution — took bench_queue's ratio from 0.62–0.64 to 0.35 of the bare loop (target ≥ 0.5):
+# PostgreSQL's CPU per claim and completion 2.1 → 4.4 ms, one agent's claim p50 0.9 → 5.4 ms.
 def fetch_one(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[Any, ...] | None:
     r"""Run ``sql`` with ``params`` (``%s`` or ``%(key)s`` placeholders, each cast to its type)
     and return its row, or None.
 
     Through a cursor that binds the parameters on the server (psycopg's ``Cursor``; Django's are
     ``ClientCursor``\ s, which write every value into the SQL as a literal, in Python), prepared
-    by psycopg on first use on each connection unless ``HUIFANG_PREPARED_STATEMENTS`` is False.
+    by psycopg on first use on each connection unless ``HUIFANG_PREPARED_STATEMENTS`` is False
+    (read when a connection's cursor is made).
     Django's wrapper around it as around its own: errors, ``execute_wrapper``,
     ``CaptureQueriesContext``."""
-    db = _db()
+    db = connections[DEFAULT_DB_ALIAS]  # this thread's own: ``_server_cursor`` keeps a cursor on it
     db.ensure_connection()
     db.validate_thread_sharing()
     raw = _server_cursor(db)
@@ -66,7 +72,10 @@ def _server_cursor(db: Any) -> Any:
         return kept[2]
     _set_up(db)
     raw = psycopg.Cursor(db.connection)
-    _timestamps(raw, db)
+    # Moments in the zone Django puts on them, as Django's own ``create_cursor`` does.
+    loader = raw.adapters.get_loader(psycopg.adapters.types["timestamptz"].oid, Format.TEXT)
+    if getattr(loader, "timezone", None) != db.timezone:
+        register_tzloader(db.timezone, raw)
     db.__dict__["_huifang_cursor"] = (db.connection, db.timezone, raw)
     return raw
 
@@ -78,29 +87,14 @@ def _set_up(db: Any) -> None:
     scans of the queue indexes, primary keys), and the server's default plans the first five
     executions on each connection anew, ≈ 1 ms each. (Undone by a rollback of the transaction
     this runs in: only slower then.)"""
+    # Off behind a pooler that hands each transaction another server connection (PgBouncer in
+    # transaction mode): prepared statements last as long as the server's session.
+    prepared = settings.HUIFANG_PREPARED_STATEMENTS
     if db.settings_dict["OPTIONS"].get("server_side_binding") is not True:
-        db.connection.prepare_threshold = 0 if PREPARED_STATEMENTS else None
-    if PREPARED_STATEMENTS:
+        db.connection.prepare_threshold = 0 if prepared else None
+    if prepared:
         with db.cursor() as cursor:
             cursor.execute("SET plan_cache_mode = force_generic_plan")
-
-
-# psycopg's own reader of ``timestamptz`` text, compiled when psycopg's C extension is installed.
-_TIMESTAMPTZ_OID = psycopg.adapters.types["timestamptz"].oid
-_TIMESTAMPTZ = psycopg.adapters.get_loader(_TIMESTAMPTZ_OID, Format.TEXT)
-
-
-def _timestamps(raw: Any, db: Any) -> None:
-    """``timestamptz`` values as Django reads them, in the zone Django puts on them: with psycopg's
-    own loader when the session's time zone is that zone (UTC unless the database's ``TIME_ZONE``
-    says otherwise), else with Django's, as Django's own cursors do. Django's is psycopg's Python
-    loader with the zone replaced: ≈ 3 µs a value against 0.2 for the compiled one."""
-    if _TIMESTAMPTZ is not None and raw.connection.info.timezone == db.timezone:
-        raw.adapters.register_loader("timestamptz", _TIMESTAMPTZ)
-        return
-    loader = raw.adapters.get_loader(_TIMESTAMPTZ_OID, Format.TEXT)
-    if getattr(loader, "timezone", None) != db.timezone:
-        register_tzloader(db.timezone, raw)
 
 
 def table(model: type[Model]) -> str:
@@ -117,10 +111,10 @@ M = TypeVar("M", bound=Model)
 
 
 @functools.cache
-def readers(model: type[Model]) -> tuple[list[str], list[tuple[int, Any, list[Callable[..., Any]]]], bool]:
+def readers(model: type[Model]) -> tuple[list[str], list[tuple[int, Any, list[Callable[..., Any]]]]]:
     """A model's field names; the fields that have converters (JSON is read as text on
-    PostgreSQL): their positions, columns and converters, as the ORM's compiler finds them; and
-    whether anything listens to the model's ``pre_init`` or ``post_init`` signals."""
+    PostgreSQL): their positions, columns and converters, as the ORM's compiler finds them. The
+    ORM applies them to the rows it reads itself; a raw statement's row needs them here."""
     names, converted = [], []
     for index, model_field in enumerate(model._meta.concrete_fields):
         names.append(model_field.attname)
@@ -128,35 +122,19 @@ def readers(model: type[Model]) -> tuple[list[str], list[tuple[int, Any, list[Ca
         converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
         if converters:
             converted.append((index, column, converters))
-    listened = signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
-    return names, converted, listened
+    return names, converted
 
 
 def instance(model: type[M], values: Iterator[Any]) -> M:
-    """A model instance from the next values of a raw row, in ``columns`` order.
-
-    What ``Model.from_db`` makes, without ``Model.__init__`` when no signal receiver would see it:
-    the row's values are the instance's attributes, as ``__init__`` would set them one by one
-    (a tenth of the time for the task's 35 fields)."""
-    names, converted, listened = readers(model)
+    """A model instance from the next values of a raw row, in ``columns`` order, as the ORM makes
+    one (``Model.from_db``)."""
+    names, converted = readers(model)
     loaded = list(itertools.islice(values, len(names)))
-    db = _db()
+    db: Any = connection
     for index, column, converters in converted:
         for converter in converters:
             loaded[index] = converter(loaded[index], column, db)
-    if listened:
-        return model.from_db(db.alias, names, loaded)
-    made = model.__new__(model)
-    made.__dict__.update(zip(names, loaded, strict=True))
-    state = made._state = ModelState()
-    state.adding, state.db = False, db.alias
-    return made
-
-
-def _db() -> Any:
-    """This thread's connection itself. ``django.db.connection`` is a proxy that looks it up anew
-    (a thread-local) on every attribute: ≈ 100 times per claim and attempt, here once each."""
-    return connections[DEFAULT_DB_ALIAS]
+    return model.from_db(db.alias, names, loaded)
 
 
 def instance_or_none(model: type[M], values: Iterator[Any]) -> M | None:
@@ -165,6 +143,10 @@ def instance_or_none(model: type[M], values: Iterator[Any]) -> M | None:
     return None if found.pk is None else found
 
 
+# Kept by measurement (issue 14, docs/performance.md): with ``transition``'s ORM path instead
+# (filter().update(), then save() of the history row and the attempt) and the claim through
+# ``select_for_update(skip_locked=True)`` — branch ``issue14hot`` — bench_queue's ratio was 0.14–0.16
+# of the bare loop (8.1 statements per claim and 6 per completion against 1.4–1.8 and 2.0 here).
 def move_with_history(
     pk: int,
     from_status: str,
@@ -178,7 +160,7 @@ def move_with_history(
     the rows are written only if the update found the task still in ``from_status`` (and with the
     values of ``expect``). Saves ``history`` and ``row``; False if not. Prepared, one statement
     per shape (which fields change): a handful in all."""
-    db = _db()
+    db: Any = connection
     written: list[Model] = [history] if row is None else [history, row]
     sql = _move_shape(tuple(fields), tuple(expect or ()), tuple(type(new_row) for new_row in written))
     settable = _settable()
@@ -187,14 +169,14 @@ def move_with_history(
         model_field = settable[name][0]
         if hasattr(value, "prepare_database_save"):  # a model instance for a foreign key
             value = value.prepare_database_save(model_field)
-        values.append(_saved(model_field, value, db))
+        values.append(model_field.get_db_prep_save(value, db))
     values += [pk, from_status]
-    values += [_saved(settable[name][0], value, db) for name, value in (expect or {}).items()]
+    values += [settable[name][0].get_db_prep_save(value, db) for name, value in (expect or {}).items()]
     for new_row in written:
         # Each row's task is the moved one: its task_id is taken from the update.
         for model_field, _column, _type in _insertable(type(new_row)):
             if model_field.attname != "task_id":
-                values.append(_saved(model_field, model_field.pre_save(new_row, True), db))
+                values.append(model_field.get_db_prep_save(model_field.pre_save(new_row, True), db))
     found = fetch_one(sql, values)
     if found is None:
         return False
@@ -239,41 +221,6 @@ SELECT {ids} FROM {joined}
 """
 
 
-def _saved(model_field: Any, value: Any, db: Any) -> Any:
-    """``model_field.get_db_prep_save(value, db)``, without its layers of checks for the values it
-    hands back as they are (``_AS_THEY_ARE``); anything else takes the field's own way."""
-    if type(value) in _as_they_are(model_field) and (type(value) is not datetime or value.tzinfo is not None):
-        return value
-    return model_field.get_db_prep_save(value, db)
-
-
-# Fields whose ``get_db_prep_save`` returns these types of value unchanged on PostgreSQL: text, a
-# whole number, a truth value, an aware moment (a naive one is made aware, with a warning), None.
-_NONE: type = type(None)
-_AS_THEY_ARE: dict[type, tuple[type, ...]] = {
-    models.CharField: (str, _NONE),
-    models.TextField: (str, _NONE),
-    models.SlugField: (str, _NONE),
-    models.AutoField: (int, _NONE),
-    models.BigAutoField: (int, _NONE),
-    models.IntegerField: (int, _NONE),
-    models.PositiveIntegerField: (int, _NONE),
-    models.PositiveSmallIntegerField: (int, _NONE),
-    models.BigIntegerField: (int, _NONE),
-    models.BooleanField: (bool, _NONE),
-    models.DateTimeField: (datetime, _NONE),
-}
-
-
-@functools.cache
-def _as_they_are(model_field: Any) -> tuple[type, ...]:
-    """The types ``model_field`` saves unchanged: by its class (exactly: a subclass may prepare
-    its values otherwise); a foreign key's are its target's, or None."""
-    if type(model_field) is models.ForeignKey:
-        return (*_as_they_are(model_field.target_field), _NONE)
-    return _AS_THEY_ARE.get(type(model_field), ())
-
-
 @functools.cache
 def _settable() -> dict[str, tuple[Any, str]]:
     """The task's fields by name and by attname (``claimed_by`` and ``claimed_by_id``): the field
@@ -303,6 +250,10 @@ def _insertable(model: type[Model]) -> list[tuple[Any, str, str]]:
 # process by id and creation moment (an id can come back after a rollback): the hot statements
 # bring their ids rather than their JSON definitions, which took longer to decode than the rest
 # of the row. Nobody may modify an instance taken from here; they are shared by threads.
+# Kept by measurement (issue 14, step c in docs/performance.md): plain reads instead
+# (``PolicyVersion.objects.select_related("policy").get(…)`` and the questionnaire's, per claim
+# and attempt) took bench_queue's ratio from 0.64 to 0.28 of the bare loop (target ≥ 0.5), the
+# agents' CPU per cycle from 1.7 to 5.0 ms and the paced claim p99 to 440 ms.
 _IMMUTABLE: dict[tuple[type[Model], int, datetime], Model] = {}
 
 
@@ -354,6 +305,8 @@ def claim_statement(
     return task, change_id, before, list(next(values))
 
 
+# Kept by measurement: the one claim statement (lock, claim, history row, what the engine needs
+# in one round trip) against the ORM's claim at 0.14–0.16 of the bare loop (``move_with_history``).
 @functools.lru_cache(maxsize=64)
 def claim_sql(units: str) -> str:
     """Lock the first open row of the agent's own tasks and of the pool, claim the more urgent,

@@ -3,6 +3,7 @@ sent plainly (``HUIFANG_PREPARED_STATEMENTS = False``, behind a pooler in transa
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,8 +17,8 @@ from huifang.followups.tests.conftest import Shop
 
 
 @pytest.fixture(params=[True, False], ids=["prepared", "plain"])
-def prepared(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, db: None) -> bool:
-    monkeypatch.setattr(statements, "PREPARED_STATEMENTS", request.param)
+def prepared(request: pytest.FixtureRequest, settings: Any, db: None) -> bool:
+    settings.HUIFANG_PREPARED_STATEMENTS = request.param
     if connection.vendor == "postgresql":
         # A fresh start: statements prepared on this connection by earlier tests are forgotten
         # (psycopg forgets its own when it sees this), and the connection is set up again.
