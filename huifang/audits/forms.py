@@ -15,7 +15,7 @@ from huifang.audits.models import AuditPolicy, Level, Period
 from huifang.core.forms import style_fields
 from huifang.customers.models import Channel
 from huifang.events.models import EventType
-from huifang.followups.editor_forms import PERIOD_HELP, EditorBase, common_initial, in_words
+from huifang.followups.editor_base import PERIOD_HELP, EditorBase, common_initial, in_words
 
 # An ISO date whatever the language: the browser's date picker reads only YYYY-MM-DD.
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d")
@@ -126,7 +126,7 @@ class BulletinForm(forms.Form):
 
 # --------------------------------------------------------------------------------------------------
 # The editor of an audit level (设置 › 回访规则 › 抽查抽访): the policy editor's machinery
-# (``followups.editor_forms.EditorBase``: name, in force, calling hours, retry ladder, periods in
+# (``followups.editor_base.EditorBase``: name, in force, calling hours, retry ladder, periods in
 # Chinese or English, the engine's parser as the last judge) with the level's own settings.
 
 

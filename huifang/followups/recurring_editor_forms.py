@@ -1,7 +1,7 @@
 """The policy editor for recurring contacts by customer class (R4.16–R4.18, seed 004's 大客户拜访):
 the segment, the quotas ("A1: phone at least 2 a week, on-site 4 a month, the department head
 once a month"), calling hours, retry ladder, contact cap, assignment. The same machinery as the
-order policies' editor (``editor_forms.EditorBase``): the form writes the quotas in the preset
+order policies' editor (``editor_base.EditorBase``): the form writes the quotas in the preset
 files' shape (``[[quota]]``) and the engine's parser judges them.
 """
 
@@ -17,16 +17,15 @@ from django.utils.translation import gettext_lazy as _
 
 from huifang import rules
 from huifang.accounts.models import OrgUnit, Staff
-from huifang.accounts.scope import visible_units
 from huifang.core.forms import style_fields
 from huifang.customers.models import Channel, CustomerClass, VisitPlan
-from huifang.followups.editor_forms import (
+from huifang.followups.editor_base import (
     EditorBase,
-    _condition_error,
-    _is_condition,
     common_initial,
+    condition_error,
     in_words,
-    questionnaire_choices,
+    is_condition,
+    scope_choices,
 )
 from huifang.followups.forms import SegmentFields, policy_fields, segment_initial, split_list
 from huifang.followups.models import Assignment, Policy
@@ -107,8 +106,8 @@ class QuotaForm(forms.Form):
     def clean_when_text(self) -> list[str]:
         lines = split_list(self.cleaned_data.get("when_text") or "")
         for line in lines:
-            if not _is_condition(line):
-                raise forms.ValidationError(_condition_error(line))
+            if not is_condition(line):
+                raise forms.ValidationError(condition_error(line))
         return lines
 
     def clean_months_text(self) -> list[int]:
@@ -228,9 +227,7 @@ class RecurringEditorForm(SegmentFields, EditorBase):
         self.policy = policy
         kwargs.setdefault("initial", recurring_initial(policy, base))
         super().__init__(*args, base=base, **kwargs)
-        self.fields["unit"].queryset = visible_units(user)  # type: ignore[attr-defined]
-        self.fields["questionnaire_key"].choices = questionnaire_choices()  # type: ignore[attr-defined]
-        style_fields(self)
+        scope_choices(self, user)
 
     def definition(self, table: Any) -> dict[str, Any]:
         """The base definition with the quotas, the default plan, the hours, ladder and cap as

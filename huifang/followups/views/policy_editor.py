@@ -24,13 +24,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from huifang.accounts.models import Staff
-from huifang.followups.editor_forms import (
-    EditorBase,
-    PolicyEditorForm,
-    TierFormSet,
-    blank_definition,
-    tier_initial,
-)
+from huifang.followups.editor_base import EditorBase
+from huifang.followups.editor_forms import PolicyEditorForm, TierFormSet, blank_definition, tier_initial
 from huifang.followups.models import Origin, Policy
 from huifang.followups.preview import Preview, preview_policy, preview_recurring
 from huifang.followups.recurring_editor_forms import (
