@@ -6,8 +6,10 @@ HQ, who reads Chinese, so this module is the pages' side of it: each sentence th
 listed here once, as an English template whose ``%(name)s`` parts stand for what varies; the
 template is the gettext msgid (so the English stays exactly the engine's) and its Chinese is in the
 catalogue. ``readable`` finds the template a complaint matches and fills in the translation; the
-place the complaint names (``policy[repair].timing.latest``) is put in words too. A sentence not
-listed is shown as the engine said it.
+place the complaint names (``policy[repair].timing.latest``) is put in words too, and the few fixed
+phrases the engine puts inside a sentence ("must be *a whole number*") are translated as well. A
+sentence not listed would be shown as the engine said it: ``tests/test_engine_messages.py`` reads
+the engine's source for every sentence it can say and fails when one has no template here.
 """
 
 from __future__ import annotations
@@ -29,13 +31,14 @@ TEMPLATES = (
     gettext_noop("must be %(what)s, got %(value)s"),
     gettext_noop("must be a list of texts, got %(value)s"),
     gettext_noop("must be a table, got %(value)s"),
+    gettext_noop("must be 1 or more, got %(value)s"),
     # rules.workcal
     gettext_noop("not an offset: %(text)s; write e.g. '3 days', '1 working day', '24 hours', '1 month'"),
     gettext_noop("an offset cannot be negative: %(amount)s"),
     gettext_noop("not a calling window: %(text)s; write e.g. '09:30-11:30'"),
-    gettext_noop("not a calling window: %(text)s: %(error)s"),
+    gettext_noop("not a calling window: %(text)s; hours are 0-23 and minutes 0-59"),
     gettext_noop("calling hours need at least one window"),
-    gettext_noop("calling window %(window)s ends before it starts"),
+    gettext_noop("calling window %(start)s-%(end)s ends before it starts"),
     gettext_noop("calling windows must be in order and must not overlap"),
     # rules.conditions
     gettext_noop(
@@ -79,6 +82,10 @@ TEMPLATES = (
     gettext_noop("sampling needs a batch timing: a sample is drawn from a period's population"),
     gettext_noop("must be a list of month numbers, got %(value)s"),
     gettext_noop("two policies have this key"),
+    gettext_noop("each step is a pair of offsets like ['1 day', '3 days'], got %(value)s"),
+    gettext_noop("unknown origin %(origin)s; one of event, audit"),
+    gettext_noop("unknown time zone %(zone)s"),
+    gettext_noop("unknown timing %(kind)s; one of after_event, batch, repeat, inactivity, cadence"),
     # followups.questionnaires.reading
     gettext_noop("%(code)s is not a code (lower-case letters, digits and _)"),
     gettext_noop("is empty"),
@@ -106,9 +113,47 @@ TEMPLATES = (
     gettext_noop("%(key)s is already the reason of another question"),
     gettext_noop("a questionnaire needs at least one question"),
     gettext_noop("unknown outcome %(outcome)s; one of %(choices)s"),
+    gettext_noop("'incomplete' is a flag: write 'incomplete' or 'not incomplete'"),
+    gettext_noop("%(key)s is not a questionnaire key (a preset name like 'brokerage-showing')"),
+    # followups.questionnaires.conditions, .model
+    gettext_noop("condition is empty"),
+    gettext_noop("condition %(text)s: cannot read %(rest)s"),
+    gettext_noop("condition %(text)s: expected %(expected)s, found %(found)s"),
+    gettext_noop("condition %(text)s: expected %(expected)s, found 'the end'"),
+    gettext_noop("malformed braces in %(text)s; write a variable as {customer} and a brace as {{ or }}"),
+    gettext_noop("unknown variable {%(name)s}; the variables are %(choices)s"),
+    gettext_noop("{%(name)s} takes no format or conversion (no ':' or '!')"),
 )
 
-# The names of a definition's places, as the engine names them in a complaint.
+# The fixed phrases the engine puts inside a sentence: what a value must be ("must be a whole
+# number"), what a condition's reader expected ("expected a value"), a question's kind; each
+# engine text → its msgid (the same words, but where the words alone mean something else here).
+PHRASES = {
+    "text": gettext_noop("text (a kind of value or question)"),
+    "true or false": gettext_noop("true or false"),
+    "a list of texts": gettext_noop("a list of texts"),
+    "a table": gettext_noop("a table"),
+    "a list of tables": gettext_noop("a list of tables"),
+    "a whole number": gettext_noop("a whole number"),
+    "a number": gettext_noop("a number"),
+    "a list of [earliest, latest] pairs": gettext_noop("a list of [earliest, latest] pairs"),
+    "a list of month numbers": gettext_noop("a list of month numbers"),
+    "[lowest, highest]": gettext_noop("[lowest, highest]"),
+    "a question key or event.NAME": gettext_noop("a question key or event.NAME"),
+    "a value": gettext_noop("a value"),
+    "'and', 'or' or the end": gettext_noop("'and', 'or' or the end"),
+    "'in'": gettext_noop("'in'"),
+    "')'": gettext_noop("')'"),
+    "'['": gettext_noop("'['"),
+    "',' or ']'": gettext_noop("',' or ']'"),
+    "single": gettext_noop("single"),
+    "multiple": gettext_noop("multiple"),
+    "yes_no": gettext_noop("yes_no"),
+    "rating": gettext_noop("rating"),
+}
+
+# The names of a definition's places, as the engine names them in a complaint (every key the
+# engine's and the questionnaire reader's tables read; "table.key" where a key means two things).
 PLACES = {
     "timing": gettext_noop("timing"),
     "earliest": gettext_noop("earliest"),
@@ -129,15 +174,80 @@ PLACES = {
     "options": gettext_noop("answers"),
     "condition": gettext_noop("condition"),
     "outcome": gettext_noop("outcome rule"),
+    "after": gettext_noop("after a quiet period of"),
+    "always_include": gettext_noop("always followed up when"),
+    "channel": gettext_noop("channel"),
+    "channel_shares": gettext_noop("shares by channel"),
+    "code": gettext_noop("answer code"),
+    "day": gettext_noop("day drawn"),
+    "days": gettext_noop("days"),
+    "calling_hours.days": gettext_noop("on"),
+    "default_plan": gettext_noop("plan of customers without one"),
+    "denominator": gettext_noop("denominator"),
+    "numerator": gettext_noop("numerator"),
+    "metric": gettext_noop("figure"),
+    "enabled": gettext_noop("in force"),
+    "every": gettext_noop("how often"),
+    "final_outcome": gettext_noop("final outcome"),
+    "interim_outcome": gettext_noop("interim outcome"),
+    "first": gettext_noop("first contact"),
+    "floor_percent": gettext_noop("at least (percent)"),
+    "key": gettext_noop("key"),
+    "key_question": gettext_noop("key question"),
+    "kind": gettext_noop("kind"),
+    "label": gettext_noop("answer label"),
+    "max_attempts": gettext_noop("attempts at most"),
+    "max_callbacks": gettext_noop("call-backs at most"),
+    "max_contacts": gettext_noop("contacts at most"),
+    "max_late": gettext_noop("skip orders later than"),
+    "name": gettext_noop("name"),
+    "note": gettext_noop("note"),
+    "on_time": gettext_noop("on time"),
+    "opens_ticket_on": gettext_noop("opens a ticket on"),
+    "origin": gettext_noop("origin"),
+    "percent": gettext_noop("percent"),
+    "plan": gettext_noop("visit plan"),
+    "reason_key": gettext_noop("reason question"),
+    "reason_required_for": gettext_noop("reason asked for"),
+    "required": gettext_noop("required"),
+    "role": gettext_noop("made by"),
+    "scale": gettext_noop("scale"),
+    "service_critical": gettext_noop("service critical"),
+    "sources": gettext_noop("sources"),
+    "spacing": gettext_noop("apart"),
+    "spec": gettext_noop("specification"),
+    "steps": gettext_noop("steps"),
+    "stop_on": gettext_noop("stops on"),
+    "strata": gettext_noop("strata"),
+    "then_every": gettext_noop("then every"),
+    "timezone": gettext_noop("time zone"),
+    "title": gettext_noop("the title"),
+    "up_to": gettext_noop("up to (orders)"),
+    "version": gettext_noop("version"),
+    "weekday": gettext_noop("weekday"),
+    "text": gettext_noop("question text"),
+    "greeting": gettext_noop("greeting"),
+    "closing": gettext_noop("closing"),
+    "second_followup": gettext_noop("second follow-up"),
+    "unreachable": gettext_noop("tried again after"),
+    "ends_invalid": gettext_noop("ends the follow-up as invalid"),
+    "data_quality": gettext_noop("data-quality results"),
+    "answers": gettext_noop("answers"),
+    "event": gettext_noop("order"),
 }
+# A table named by the preset (a retry ladder's name: "default") is not a word to translate.
+_NAMED_BY_PRESET = frozenset({"retry"})
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 @cache
 def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
-    """Each template as a pattern: the text as it is, each ``%(name)s`` any text."""
+    """Each template as a pattern: the text as it is, each ``%(name)s`` any text. The templates
+    with the most fixed text are tried first, so "must be 1 or more, got 0" is its own sentence
+    rather than "must be %(what)s" with English in the blank."""
     found = []
-    for template in TEMPLATES:
+    by_fixed_text = sorted(TEMPLATES, key=lambda template: -len(_PLACEHOLDER.sub("", template)))
+    for template in by_fixed_text:
         parts = _PLACEHOLDER.split(template)
         # split() alternates text and names: text, name, text, name, …, text.
         pattern = "".join(
@@ -147,31 +257,50 @@ def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
     return tuple(found)
 
 
-def sentence(text: str) -> str:
-    """One sentence of the engine in the reader's language (as it is when no template fits)."""
-    chinese = (translation.get_language() or "").startswith("zh")
+def matching(text: str) -> tuple[str, dict[str, str]] | None:
+    """The template one sentence of the engine matches and what fills its blanks (None: none)."""
     for pattern, template in _patterns():
         match = pattern.match(text)
         if match:
-            # A period the engine names ("2 days") in the reader's words ("2天").
-            values = {
-                name: durations.to_words(value, chinese=chinese) for name, value in match.groupdict().items()
-            }
-            return gettext(template) % values
-    return text
+            return template, match.groupdict()
+    return None
+
+
+def _value(text: str, *, chinese: bool) -> str:
+    """A blank's value in the reader's words: a fixed phrase translated, a period the engine
+    names ("2 days") as the reader writes it ("2天"), anything else (a code, a number) as it is."""
+    if text in PHRASES:
+        return gettext(PHRASES[text]) if chinese else text
+    return durations.to_words(text, chinese=chinese)
+
+
+def sentence(text: str) -> str:
+    """One sentence of the engine in the reader's language (as it is when no template fits)."""
+    chinese = (translation.get_language() or "").startswith("zh")
+    found = matching(text)
+    if found is None:
+        return text
+    template, values = found
+    return gettext(template) % {name: _value(value, chinese=chinese) for name, value in values.items()}
 
 
 def place(where: str) -> str:
     """``policy[repair].timing.latest`` → ``回访时机 · 最迟`` (the policy's own key left out)."""
     words = []
+    previous = ""
     for part in where.split("."):
         if not part:
             continue
         name, _, label = part.partition("[")
-        if name == "policy":
+        after, previous = previous, name
+        if name == "policy" or after in _NAMED_BY_PRESET:
             continue
-        word = gettext(PLACES[name]) if name in PLACES else name
+        known = PLACES.get(f"{after}.{name}") or PLACES.get(name)
+        word = gettext(known) if known else name
         label = label.rstrip("]")
+        # A row without a key is named by its place in the table, counted from 1 as a page does.
+        if label.isdigit():
+            label = str(int(label) + 1)
         words.append(f"{word} {label}" if label else word)
     return " · ".join(words)
 

@@ -205,8 +205,8 @@ def parse_window(text: str) -> tuple[time, time]:
     h1, m1, h2, m2 = (int(part) for part in match.groups())
     try:
         return time(h1, m1), time(h2, m2)
-    except ValueError as error:
-        raise ValueError(f"not a calling window: {text!r}: {error}") from None
+    except ValueError:
+        raise ValueError(f"not a calling window: {text!r}; hours are 0-23 and minutes 0-59") from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,7 +72,10 @@ class _Parser:
         self.position = 0
 
     def fail(self, expected: str) -> NoReturn:
-        found = self.tokens[self.position][1] if self.position < len(self.tokens) else "the end"
+        """``expected`` is one of a few fixed phrases (``engine_messages.PHRASES`` translates them)."""
+        if self.position >= len(self.tokens):
+            raise QuestionnaireError(f"condition {self.text!r}: expected {expected}, found 'the end'")
+        found = self.tokens[self.position][1]
         raise QuestionnaireError(f"condition {self.text!r}: expected {expected}, found {found!r}")
 
     def peek(self, *texts: str) -> bool:

@@ -197,8 +197,11 @@ def _variables(text: str) -> list[str]:
     """The variable names in a script text; a malformed brace is a ``QuestionnaireError``."""
     try:
         fields = list(string.Formatter().parse(text))
-    except ValueError as error:
-        raise QuestionnaireError(f"malformed braces in {text!r}: {error}") from None
+    except ValueError:
+        # Python's own words ("Single '}' encountered …") would reach a page untranslated.
+        raise QuestionnaireError(
+            f"malformed braces in {text!r}; write a variable as {{customer}} and a brace as {{{{ or }}}}"
+        ) from None
     names: list[str] = []
     for _literal, name, spec, conversion in fields:
         if name is None:

@@ -110,8 +110,10 @@ def _check_condition(
             continue
         question = known.get(leaf.key)
         if question is None:
-            where = "a question" if outcome else "an earlier question"
-            table.fail(key, f"{leaf.key!r} is not {where} of this script")
+            # Two whole sentences, not one with a phrase put in: a page translates each as it is.
+            if outcome:
+                table.fail(key, f"{leaf.key!r} is not a question of this script")
+            table.fail(key, f"{leaf.key!r} is not an earlier question of this script")
         if first and not question.key_question:
             table.fail(
                 key, f"a key question is asked first, so it cannot depend on {leaf.key!r}, which is not"

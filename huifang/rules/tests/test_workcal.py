@@ -202,7 +202,7 @@ def test_calling_windows_are_checked() -> None:
     assert parse_window("9:30 - 11:30") == (time(9, 30), time(11, 30))
     for text, message in [
         ("morning", "not a calling window"),
-        ("25:00-26:00", "hour must be"),
+        ("25:00-26:00", "hours are 0-23"),
     ]:
         with pytest.raises(ValueError, match=message):
             parse_window(text)
