@@ -148,7 +148,8 @@ NOT_REFUSALS = {
     "a calendar needs at least one year",
     "{min(clash)} is listed both as a day off and as a working day",
     "{min(both)} is listed both as a day off and as a working day",
-    "the calendar covers {covered} but was asked about {day.isoformat()}; build it with years including {day.year}",
+    "the calendar covers {covered} but was asked about {day.isoformat()}; "
+    "build it with years including {day.year}",
     "calling windows are wall-clock times in the hours' zone, without tzinfo",
     "working time cannot be negative: {amount}",
 }
