@@ -8,6 +8,7 @@ shown next to the part it is about. The order editor (``editor_forms``), the rec
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -93,9 +94,19 @@ class EditorBase(forms.Form):
         ("retry", "max_attempts"),
         ("cap", "cap_contacts"),
     )
+    # The kind's table of rows (tiers, quotas): where an engine complaint names one of its rows
+    # (``policy[x].sampling.tiers[1].percent``, ``quota[a1-phone-week].count``), the pattern that
+    # finds the row's label (``row``) and the key at fault (``key``, when the engine names one).
+    ROW_PLACE: re.Pattern[str] | None = None
+    # The row form's field for a key the engine names; for a sentence about a row as a whole,
+    # the field its template is about (the engine's message → the field).
+    ROW_FIELDS: dict[str, str] = {}
+    ROW_SENTENCE_FIELDS: dict[str, str] = {}
 
     def __init__(self, *args: Any, base: dict[str, Any], **kwargs: Any) -> None:
         self.base = base
+        # The table's rows as the engine names them (label → row form); ``definition`` fills it.
+        self.rows: dict[str, forms.Form] = {}
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
@@ -159,12 +170,29 @@ class EditorBase(forms.Form):
         try:
             binding.check_definition(self.as_checked(definition))
         except rules.PresetError as error:
-            self.add_error(
-                self._field_of(str(error)),
-                _("The rules cannot be read: %(error)s") % {"error": engine_messages.readable(str(error))},
-            )
+            if not self._on_row(str(error)):
+                self.add_error(
+                    self._field_of(str(error)),
+                    _("The rules cannot be read: %(error)s")
+                    % {"error": engine_messages.readable(str(error))},
+                )
             return None
         return definition
+
+    def _on_row(self, error: str) -> bool:
+        """Show a complaint about one row of the table at that row and, when it is about one of
+        the row's values, at that field; False when it is not about a row."""
+        parts = error.split(": ", 2)
+        match = self.ROW_PLACE.search(parts[1]) if self.ROW_PLACE and len(parts) == 3 else None
+        row = self.rows.get(match["row"]) if match else None
+        if match is None or row is None:
+            return False
+        field = self.ROW_FIELDS.get(match["key"] or "")
+        if field is None:
+            found = engine_messages.matching(parts[2])
+            field = self.ROW_SENTENCE_FIELDS.get(found[0]) if found else None
+        row.add_error(field, engine_messages.sentence(parts[2]))
+        return True
 
     def _field_of(self, error: str) -> str | None:
         """The form field an engine complaint is about (None: the form as a whole). The engine names

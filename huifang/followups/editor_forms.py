@@ -11,6 +11,7 @@ English ("3个工作日", "24小时", "次日", "3 days") and stored in the engi
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from django import forms
@@ -196,6 +197,13 @@ class PolicyEditorForm(SegmentFields, EditorBase):
         ("when", "when_text"),
         ("exclude", "exclude_text"),
     )
+    ROW_PLACE = re.compile(r"\.sampling\.tiers\[(?P<row>\d+)\](?:\.(?P<key>\w+))?$")
+    ROW_FIELDS = {"up_to": "up_to", "percent": "percent", "count": "count"}
+    ROW_SENTENCE_FIELDS = {
+        "a tier's percent must be above 0 and at most 100, got %(percent)s": "percent",
+        "a tier's count cannot be negative, got %(count)s": "count",
+        "a tier's bound cannot be negative, got %(bound)s": "up_to",
+    }
 
     def __init__(
         self, *args: Any, user: Staff, policy: Policy | None, base: dict[str, Any], **kwargs: Any
@@ -276,7 +284,11 @@ class PolicyEditorForm(SegmentFields, EditorBase):
         self.write_common(definition, policy=policy)
         if kind == "batch" and data.get("sampling_on"):
             sampling: dict[str, Any] = dict(policy.get("sampling", {}))
-            sampling["tiers"] = [t for t in (form.as_table() for form in tiers.forms) if t]
+            rows = [(form, form.as_table()) for form in tiers.forms]
+            kept = [(form, tier) for form, tier in rows if tier]
+            # The engine names a tier by its place among the tiers written (``tiers[1]``).
+            self.rows = {str(index): form for index, (form, _tier) in enumerate(kept)}
+            sampling["tiers"] = [tier for _form, tier in kept]
             if data.get("floor_percent") is not None:
                 floor = data["floor_percent"]
                 sampling["floor_percent"] = int(floor) if floor == int(floor) else float(floor)

@@ -207,6 +207,21 @@ class RecurringEditorForm(SegmentFields, EditorBase):
 
     PERIODS = ("spacing", "rectification_deadline")
     ENGINE_FIELDS = (("quota", "default_plan"), *EditorBase.ENGINE_FIELDS)
+    # The engine names a quota by its key (``quota[a1-phone-week].count``).
+    ROW_PLACE = re.compile(r"^quota\[(?P<row>[^\]]+)\](?:\.(?P<key>\w+))?$")
+    ROW_FIELDS = {
+        "plan": "plan",
+        "channel": "channel",
+        "count": "count",
+        "every": "every",
+        "when": "when_text",
+        "role": "role",
+        "months": "months_text",
+    }
+    ROW_SENTENCE_FIELDS = {
+        "a quota needs a positive count, got %(count)s": "count",
+        "a season is a non-empty set of months 1-12": "months_text",
+    }
     SECTIONS = (
         (
             _("Which customers"),
@@ -234,7 +249,9 @@ class RecurringEditorForm(SegmentFields, EditorBase):
         written. A row's key stays (its tasks' series keys name it); a new row gets one."""
         definition = copy.deepcopy(self.base)
         definition.pop("policy", None)
-        quotas = [quota for quota in (form.as_table() for form in table.forms) if quota]
+        rows = [(form, form.as_table()) for form in table.forms]
+        kept = [(form, quota) for form, quota in rows if quota]
+        quotas = [quota for _form, quota in kept]
         # A key names its rule in the tasks' series keys: one rule each (a row copied with its
         # hidden key, or a new row, gets a fresh one).
         used: set[str] = set()
@@ -251,6 +268,7 @@ class RecurringEditorForm(SegmentFields, EditorBase):
                     key = f"{stem}-{n}"
                 quota["key"] = key
                 used.add(key)
+        self.rows = {quota["key"]: form for form, quota in kept}
         definition["quota"] = quotas
         definition["default_plan"] = self.cleaned_data["default_plan"]
         self.write_common(definition)

@@ -4,6 +4,7 @@ its follow-ups; every part is edited into a new version; bad input is refused wh
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import time_machine
@@ -197,3 +198,29 @@ def test_only_hq_and_administrators_use_the_editor(org: Org, shop: Shop) -> None
     assert supervisor.post(f"/settings/policies/{policy.pk}/toggle/").status_code == 403
     assert _client(org.admin).get("/settings/policies/new/").status_code == 200
     assert policy.versions.count() == 1
+
+
+def _row(html: str, number: int) -> str:
+    """The HTML of the table's row ``number`` (from 1), as the page shows it."""
+    match = re.search(rf'<tr[^>]*data-row="{number}">(.*?)</tr>', html, re.S)
+    assert match is not None, f"no row {number}"
+    return match.group(0)
+
+
+def test_a_tier_the_rules_refuse_is_shown_on_its_row_and_field_with_the_summary_on_top(org: Org) -> None:
+    # Tier 2 at 0 %: the form takes the number, the engine refuses it and names the tier.
+    tiers = {"tier-0-up_to": "100", "tier-0-count": "20", "tier-1-percent": "0"}
+    batch = _new(timing_kind="batch", batch_day="1", batch_latest="3天", sampling_on="on", **tiers)
+    response = _client(org.hq_staff).post("/settings/policies/new/", {**batch, "save": "1"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    row = _row(html, 2)
+    assert "每档比例须大于 0 且不超过 100，实际为 0" in row and 'data-testid="row-error"' in row
+    percent = re.search(r'<input[^>]*name="tier-1-percent"[^>]*>', row)
+    assert percent is not None and 'aria-invalid="true"' in percent.group(0)
+    # Only there: not on the first row, not as the sampling field's or the form's complaint.
+    assert "每档比例" not in _row(html, 1) and html.count("每档比例须大于 0") == 1
+    assert "规则无法生效" not in html
+    summary = html.index("请修改标红的部分。")
+    assert summary < html.index('data-testid="tiers"')
+    assert not Policy.objects.filter(preset="").exists()

@@ -5,15 +5,21 @@ into a new version, copied and switched off; bad input is refused where it is, i
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import time_machine
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from huifang.conftest import Org
 from huifang.factories import make_customer
 from huifang.followups.models import Origin, Policy, Task
+from huifang.followups.recurring_editor_forms import (
+    QuotaFormSet,
+    RecurringEditorForm,
+    blank_recurring_definition,
+)
 from huifang.followups.services import apply_preset
 from huifang.followups.tests.conftest import at
 from huifang.ops.tick import tick
@@ -209,3 +215,33 @@ def test_each_quota_keeps_a_key_of_its_own(org: Org) -> None:
     assert version is not None
     keys = [quota["key"] for quota in version.definition["quota"]]
     assert keys[0] == "a1-phone" and len(set(keys)) == 3
+
+
+def test_a_quota_the_rules_refuse_is_shown_on_its_row_and_field(org: Org) -> None:
+    # The form's own checks keep a quota's number and months in range, so today the engine's own
+    # quota refusals ("a quota needs a positive count") cannot come from the page; a value past
+    # the form (as a rule the engine adds later would be) shows where such a refusal lands.
+    data = _new(
+        {"classes_text": "A1", "count": "2"},
+        {"classes_text": "A2", "count": "1", "every": "month", "months_text": "3-10"},
+    )
+    form = RecurringEditorForm(data, user=org.hq_staff, policy=None, base=blank_recurring_definition())
+    table = QuotaFormSet(data, prefix="quota")
+    assert form.is_valid() and table.is_valid()
+    table.forms[1].cleaned_data["months_text"] = [3, 13]
+    with translation.override("zh-hans"):
+        assert form.check(table) is None
+        row = table.forms[1]
+        assert row.errors["months_text"] == ["月份须为 1–12 月中的一个或多个"]
+        assert 'aria-invalid="true"' in str(row["months_text"])
+    assert not table.forms[0].errors and not form.errors
+
+
+def test_a_quota_row_refused_by_the_form_is_shown_on_its_row_with_the_summary_on_top(org: Org) -> None:
+    rows = ({"classes_text": "A1", "count": "2"}, {"classes_text": "A1", "count": "1", "months_text": "13"})
+    response = _client(org.hq_staff).post("/settings/policies/new/recurring/", {**_new(*rows), "save": "1"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    row = re.search(r'<tr[^>]*data-row="2">(.*?)</tr>', html, re.S)
+    assert row is not None and "不是有效的月份" in row.group(0)
+    assert html.index("请修改标红的部分。") < html.index('data-testid="quotas"')
