@@ -30,8 +30,8 @@ from huifang.followups.editor_base import (
     lines,
     scope_choices,
 )
-from huifang.followups.forms import SegmentFields, policy_fields, segment_initial
 from huifang.followups.models import Assignment, Policy
+from huifang.followups.policy_forms import SegmentFields, policy_fields, segment_initial
 
 TIMING_KINDS = [
     ("after_event", _("A period after the work is completed")),

@@ -27,8 +27,8 @@ from huifang.followups.editor_base import (
     is_condition,
     scope_choices,
 )
-from huifang.followups.forms import SegmentFields, policy_fields, segment_initial, split_list
 from huifang.followups.models import Assignment, Policy
+from huifang.followups.policy_forms import SegmentFields, policy_fields, segment_initial, split_list
 
 EVERY_CHOICES = [
     (rules.Every.WEEK.value, _("a week")),

@@ -15,8 +15,8 @@ from huifang import rules
 from huifang.accounts.models import Role, Staff
 from huifang.events.models import EventType
 from huifang.followups import services
-from huifang.followups.forms import ApplyPresetForm, PolicyForm, preset_titles
 from huifang.followups.models import Origin, Policy
+from huifang.followups.policy_forms import ApplyPresetForm, PolicyForm, preset_titles
 from huifang.followups.services.copies import copy_policy
 
 # Policies bind the whole organisation's work: HQ and administrators change them, others read.
