@@ -1,7 +1,8 @@
 """HQ writes a policy from scratch in a real browser (Debian's Chromium, headless, Chinese): the
 editor, a preview over last month's orders by department with one order's story, saving it as
 version 1, and the follow-ups the tick then makes under it. Screenshots:
-docs/screenshots/policy-editor.png, policy-editor-preview.png and policy-editor-tasks.png."""
+docs/screenshots/policy-editor.png, policy-editor-preview.png and policy-editor-tasks.png; a
+refusal on a sampling tier's row: policy-editor-tier-error.png."""
 
 from __future__ import annotations
 
@@ -154,3 +155,32 @@ def test_hq_edits_an_audit_level_in_the_same_editor(live_server: LiveServer, pag
     expect(page.get_by_role("alert")).to_contain_text("已保存为第 2 版")
     level.refresh_from_db()
     assert str(level.percent) == "8.00" and level.within == "2 working days"
+
+
+def test_a_sampling_tier_the_rules_refuse_is_marked_on_its_row_in_chinese(
+    live_server: LiveServer, page: Page, org: Org
+) -> None:
+    """A monthly batch sampled by tiers, the second tier at 0 %: the engine's refusal is on that
+    row, at its percentage, in Chinese; the summary stays on top. Screenshot:
+    policy-editor-tier-error.png."""
+    _log_in(page, live_server, org.hq_staff.username)
+    page.goto(f"{live_server.url}/settings/policies/new/")
+    page.get_by_label("规则名称").fill("安装回访（月度抽样）")
+    page.locator("[data-field=event_types]").get_by_label("安装", exact=True).check()
+    page.locator("#id_timing_kind").select_option("batch")
+    page.locator("#id_batch_day").fill("1")
+    page.locator("#id_batch_latest").fill("5个工作日")
+    page.locator("#id_sampling_on").check()
+    page.locator("[name=tier-0-up_to]").fill("100")
+    page.locator("[name=tier-0-count]").fill("20")
+    page.locator("[name=tier-1-percent]").fill("0")
+    page.get_by_label("修改内容及原因").fill("总部新建：安装按月抽样回访")
+    page.get_by_test_id("save").click()
+
+    row = page.locator("[data-testid=tiers] tr[data-row='2']")
+    expect(row).to_contain_text("每档比例须大于 0 且不超过 100，实际为 0")
+    expect(row.locator("[name=tier-1-percent]")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("[data-testid=tiers] tr[data-row='1']")).not_to_contain_text("每档比例")
+    expect(page.get_by_text("请修改标红的部分。")).to_be_visible()
+    page.locator("[data-section='5']").screenshot(path=str(SCREENSHOTS / "policy-editor-tier-error.png"))
+    assert not Policy.objects.filter(preset="").exists()
