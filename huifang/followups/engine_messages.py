@@ -181,7 +181,7 @@ PLACES = {
     "code": gettext_noop("answer code"),
     "day": gettext_noop("day drawn"),
     "days": gettext_noop("days"),
-    "calling_hours.days": gettext_noop("on"),
+    "calling_hours.days": gettext_noop("calling days"),
     "default_plan": gettext_noop("plan of customers without one"),
     "denominator": gettext_noop("denominator"),
     "numerator": gettext_noop("numerator"),
@@ -311,5 +311,6 @@ def readable(error: str) -> str:
     parts = error.split(": ", 2)
     if len(parts) == 3:
         where, what = place(parts[1]), sentence(parts[2])
-        return f"{where}：{what}" if where else what
+        colon = "：" if (translation.get_language() or "").startswith("zh") else ": "
+        return f"{where}{colon}{what}" if where else what
     return sentence(error)
