@@ -18,7 +18,8 @@ from huifang import rules
 from huifang.conftest import Org
 from huifang.followups import binding, engine_messages
 from huifang.followups import questionnaires as scripts
-from huifang.followups.editor_forms import blank_definition
+from huifang.followups.editor_forms import PolicyEditorForm, blank_definition
+from huifang.followups.recurring_editor_forms import RecurringEditorForm
 
 
 def _refusal(change: dict[str, Any]) -> str:
@@ -278,3 +279,11 @@ def test_a_phrase_inside_a_sentence_and_a_rows_number_read_in_chinese(english: s
         shown = engine_messages.readable(english)
     assert chinese in shown
     assert not re.search(r"\b(?:must|expected|found|the end|default|whole)\b", shown)
+
+
+def test_the_editors_place_a_rows_refusal_by_templates_the_engine_still_has() -> None:
+    # A row's sentence is placed at its field by its template: a template renamed in the list
+    # would otherwise leave the refusal on the row without its field marked.
+    for form in (PolicyEditorForm, RecurringEditorForm):
+        assert set(form.ROW_SENTENCE_FIELDS) <= set(engine_messages.TEMPLATES)
+        assert form.ROW_PLACE is not None
