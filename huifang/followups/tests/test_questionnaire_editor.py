@@ -87,6 +87,7 @@ def test_a_condition_on_an_unknown_question_is_shown_on_its_row_and_nothing_is_s
     assert response.status_code == 400
     row = html.split('data-testid="question-2"', 1)[1].split('data-testid="question-3"', 1)[0]
     assert "showing_confirmd" in row and "不是本问卷中排在前面的问题" in row
+    assert html.index("请修改标红的部分。") < html.index('data-testid="question-1"')
     assert Questionnaire.objects.filter(key=KEY).count() == 1
 
 
