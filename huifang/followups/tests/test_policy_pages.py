@@ -129,3 +129,14 @@ def test_a_supervisor_cannot_copy_a_policy(org: Org, shop: Shop) -> None:
     policy = shop.task().policy
     assert _client(org.east_supervisor).post(f"/settings/policies/{policy.pk}/copy/").status_code == 403
     assert Policy.objects.count() == Policy.objects.filter(preset__gt="").count()
+
+
+def test_a_deadline_the_engine_refuses_is_shown_in_chinese(org: Org, shop: Shop) -> None:
+    # The settings form takes "0天" as a period; the engine refuses a latest bound before the
+    # policy's earliest one, and the page says so in Chinese, not in the engine's English.
+    policy = shop.task().policy
+    response = _client(org.hq_staff).post(f"/settings/policies/{policy.pk}/", _form(policy, deadline="0天"))
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "早于最早时间" in html and "is before the earliest bound" not in html
+    assert policy.versions.count() == 1

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from huifang import rules
 from huifang.accounts.models import Role, Staff
 from huifang.events.models import EventType
-from huifang.followups import services
+from huifang.followups import engine_messages, services
 from huifang.followups.models import Origin, Policy
 from huifang.followups.policy_forms import ApplyPresetForm, PolicyForm, preset_titles
 from huifang.followups.services.copies import copy_policy
@@ -105,7 +105,12 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     **form.changes(),
                 )
             except rules.PresetError as exc:
-                form.add_error(None, str(exc))
+                # In the reader's language; the deadline is the engine's ``timing.latest``.
+                field = "deadline" if ".timing.latest:" in str(exc) else None
+                form.add_error(
+                    field,
+                    _("The rules cannot be read: %(error)s") % {"error": engine_messages.readable(str(exc))},
+                )
             else:
                 messages.success(
                     request,
