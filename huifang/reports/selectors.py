@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Min, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +23,7 @@ from huifang.accounts.scope import OWN_ROWS, visible_units
 from huifang.cases.selectors import cases_for
 from huifang.cases.services import FINISHED
 from huifang.reports.figures import Reading
-from huifang.reports.models import RollupMark
+from huifang.reports.models import RollupMark, TaskRollup
 
 # The longest range a page, an export or a mail computes in a request (R9: a year and a day).
 MAX_DAYS = 366
@@ -71,6 +71,22 @@ def staff_names(usernames: Iterable[Any]) -> dict[Any, str]:
     }
     names[None] = names[""] = gettext("Pool (unassigned)")
     return names
+
+
+def first_day(user: Staff, *, agent: Staff | None = None) -> date | None:
+    """The first day a follow-up fell due in ``user``'s scope (``agent``: in that person's own
+    work; an agent always sees their own): where the figures begin, the organisation's go-live.
+    None before any. The orders imported from before it have no follow-ups, so a default range
+    reaching back past it would show empty months, weeks and points (``reports.forms``)."""
+    rows = TaskRollup.objects.filter(due__gt=0)
+    if is_agent(user):
+        agent = user
+    else:
+        rows = rows.filter(unit__in=visible_units(user))
+    if agent is not None:
+        rows = rows.filter(agent_id=agent.pk)
+    found: date | None = rows.aggregate(first=Min("day"))["first"]
+    return found
 
 
 def last_update() -> datetime | None:
