@@ -33,10 +33,11 @@ def month_end(day: date) -> date:
 
 
 def since_first(start: date, end: date, *, since: date | None, today: date) -> tuple[date, date]:
-    """A default range that does not reach back before ``since``, the first day a follow-up fell
-    due (``selectors.first_day``: the go-live): the days before it have orders but no follow-ups,
-    so they would be empty rows, month columns and trend points. A range wholly before it becomes
-    the days since it. What the user chooses is never changed (the page says where data begins)."""
+    """A default range that does not reach back before ``since``, the day follow-up work began
+    (``selectors.first_day``: the go-live): the days before it have the imported orders but no
+    follow-up work, so they would be empty rows, month columns and trend points. A range wholly
+    before it becomes the days since it. What the user chooses is never changed (the page says
+    where the work began)."""
     if since is None or since <= start:
         return start, end
     if since <= end:
@@ -94,7 +95,7 @@ class ReportForm(forms.Form):
         cls, query: Any, *, today: date, report: str = "monthly", since: date | None = None
     ) -> ReportForm:
         """The form bound to the page's query, with the defaults of ``report`` for what it lacks
-        (not before ``since``, the first day with follow-ups)."""
+        (not before ``since``, the day follow-up work began)."""
         chosen = query.get("report") or report
         start, end = default_range(chosen if chosen in TITLES else report, today, since=since)
         data = {
@@ -127,7 +128,7 @@ class DashboardForm(forms.Form):
     @classmethod
     def from_query(cls, query: Any, *, today: date, since: date | None = None) -> DashboardForm:
         """By default the last three whole months and this one, week by week; not before
-        ``since``, the first day with follow-ups (the weeks before it would be empty points)."""
+        ``since``, the day follow-up work began (the weeks before it would be empty points)."""
         start = month_start(month_start(today) - timedelta(days=62))
         start, _end = since_first(start, today, since=since, today=today)
         return cls(
@@ -152,7 +153,7 @@ class RangeForm(DashboardForm):
     @classmethod
     def from_query(cls, query: Any, *, today: date, since: date | None = None) -> RangeForm:
         """By default the last six months, this one included, from ``since`` (the agent's first
-        follow-up) when that is later: a newer agent or organisation has no empty months."""
+        call) when that is later: a newer agent or organisation has no empty months."""
         start = month_start(today)
         for _month in range(5):
             start = month_start(start - timedelta(days=1))

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -22,8 +23,10 @@ from huifang.accounts.models import Staff
 from huifang.accounts.scope import OWN_ROWS, visible_units
 from huifang.cases.selectors import cases_for
 from huifang.cases.services import FINISHED
+from huifang.followups.models import Attempt
 from huifang.reports.figures import Reading
-from huifang.reports.models import RollupMark, TaskRollup
+from huifang.reports.models import RollupMark
+from huifang.reports.rollups import zone
 
 # The longest range a page, an export or a mail computes in a request (R9: a year and a day).
 MAX_DAYS = 366
@@ -74,19 +77,22 @@ def staff_names(usernames: Iterable[Any]) -> dict[Any, str]:
 
 
 def first_day(user: Staff, *, agent: Staff | None = None) -> date | None:
-    """The first day a follow-up fell due in ``user``'s scope (``agent``: in that person's own
-    work; an agent always sees their own): where the figures begin, the organisation's go-live.
-    None before any. The orders imported from before it have no follow-ups, so a default range
-    reaching back past it would show empty months, weeks and points (``reports.forms``)."""
-    rows = TaskRollup.objects.filter(due__gt=0)
+    """The day follow-up work began in ``user``'s scope — its staff's first call or visit — or
+    ``agent``'s own (an agent always sees their own): the go-live, or a newcomer's first day.
+    None before any. An organisation imports its orders of the months before it started, and has
+    no follow-up work in them, so a default range that reaches back past this day would show
+    empty months, weeks and points (``reports.forms.since_first``). One query: each person's
+    first attempt by the (agent, at) index."""
     if is_agent(user):
         agent = user
-    else:
-        rows = rows.filter(unit__in=visible_units(user))
-    if agent is not None:
-        rows = rows.filter(agent_id=agent.pk)
-    found: date | None = rows.aggregate(first=Min("day"))["first"]
-    return found
+    staff = (
+        Staff.objects.filter(pk=agent.pk)
+        if agent is not None
+        else Staff.objects.filter(unit__in=visible_units(user))
+    )
+    first = Attempt.objects.filter(agent=OuterRef("pk")).order_by("at").values("at")[:1]
+    found: datetime | None = staff.annotate(first=Subquery(first)).aggregate(at=Min("first"))["at"]
+    return None if found is None else timezone.localtime(found, zone()).date()
 
 
 def last_update() -> datetime | None:

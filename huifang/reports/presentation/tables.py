@@ -127,7 +127,7 @@ class ReportView:
     weakest: list[Weak] = field(default_factory=list)
     weakest_by: str = ""
     charts: dict[str, Any] = field(default_factory=dict)
-    since: date | None = None  # the first day with follow-ups in the viewer's scope (go-live)
+    since: date | None = None  # the day follow-up work began in the viewer's scope (go-live)
 
     @property
     def begins(self) -> str:
@@ -256,13 +256,12 @@ def _groupings(name: str, by: str | None, user: Staff) -> set[str | None]:
 
 
 def begins_text(since: date | None, start: date) -> str:
-    """ "Follow-up figures begin on …" when a range starts on or before the first day with
-    follow-ups (``selectors.first_day``): why its first days or months are empty or short."""
+    """The line "follow-up work began here on …" when a range starts on or before the day work
+    began (``selectors.first_day``): why the range starts there, or why its first days are empty."""
     if since is None or start > since:
         return ""
     return gettext(
-        "Follow-up figures begin on %(day)s, the first day a follow-up fell due here; "
-        "there are none before it."
+        "Follow-up work began here on %(day)s (the first call); the default range starts no earlier."
     ) % {"day": period_text(since.isoformat())}
 
 
@@ -366,7 +365,7 @@ class AgentView:
     summary: list[Change]
     months: list[Line]
     charts: dict[str, Any]
-    since: date | None = None  # the agent's first follow-up due
+    since: date | None = None  # the agent's first call
 
     @property
     def begins(self) -> str:
@@ -375,7 +374,7 @@ class AgentView:
     @property
     def compared(self) -> bool:
         """Whether there is a range before to compare with: not when it lies wholly before the
-        agent's first follow-up (every figure of it would be empty)."""
+        agent's first call (every figure of it would be empty)."""
         return self.since is None or self.previous[1] >= self.since
 
 
@@ -384,7 +383,7 @@ def agent_figures(
 ) -> AgentView:
     """``agent``'s row of the agents' report and of the monthly report by agent, as ``viewer``'s
     scope counts them (the caller has checked that ``viewer`` may see ``agent``); ``since``: the
-    agent's first follow-up due (``selectors.first_day``)."""
+    agent's first call (``selectors.first_day``)."""
     username = agent.get_username()
 
     def mine(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
