@@ -457,3 +457,14 @@ def test_on_first_start_the_assessment_credits_every_agent_by_name_in_every_mont
             assert done.get(month, 0) > 0, (username, agent.username, month, agent_view.start)
         # No comparison with months before the agent's first follow-up: nothing to compare.
         assert agent_view.start <= agent_view.since and not agent_view.compared
+
+
+def test_the_discrepancies_name_the_question_as_the_customer_heard_it(loaded: DemoSummary) -> None:
+    """HQ's re-calls opened discrepancies; their titles (the case board, the audits page) quote
+    the question with its variables filled, never the script's template ("{agent}")."""
+    from huifang.cases.models import Case
+
+    discrepancies = Case.objects.filter(kind="discrepancy")
+    assert discrepancies.exists()
+    for title in Case.objects.values_list("title", flat=True):
+        assert "{" not in title and "}" not in title, title
