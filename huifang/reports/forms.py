@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from huifang.core.forms import style_fields
+from huifang.followups.binding import month_to_date
 from huifang.reports.models import Subscription
 from huifang.reports.presentation import TITLES
 from huifang.reports.selectors import MAX_DAYS
@@ -48,7 +49,8 @@ def since_first(start: date, end: date, *, since: date | None, today: date) -> t
 def default_range(report: str, today: date, *, since: date | None = None) -> tuple[date, date]:
     """What a report page shows before the user chooses: the last seven days by day, the last
     eight weeks, the previous whole month (this month so far when the organisation started this
-    month), this month so far for the assessment; none of them before ``since``."""
+    month), this month so far for the assessment (the previous month until a working day of this
+    one is over: ``month_to_date``); none of them before ``since``."""
     if report == "daily":
         start, end = today - timedelta(days=6), today
     elif report == "weekly":
@@ -58,7 +60,7 @@ def default_range(report: str, today: date, *, since: date | None = None) -> tup
         last = month_start(today) - timedelta(days=1)
         start, end = month_start(last), last
     else:
-        start, end = month_start(today), today
+        start, end = month_to_date(today)
     return since_first(start, end, since=since, today=today)
 
 
