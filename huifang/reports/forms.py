@@ -34,11 +34,11 @@ def month_end(day: date) -> date:
 
 
 def since_first(start: date, end: date, *, since: date | None, today: date) -> tuple[date, date]:
-    """A default range that does not reach back before ``since``, the day follow-up work began
+    """A default range that does not reach back before ``since``, where the figures begin
     (``selectors.first_day``: the go-live): the days before it have the imported orders but no
     follow-up work, so they would be empty rows, month columns and trend points. A range wholly
     before it becomes the days since it. What the user chooses is never changed (the page says
-    where the work began)."""
+    where the figures begin)."""
     if since is None or since <= start:
         return start, end
     if since <= end:
@@ -97,7 +97,7 @@ class ReportForm(forms.Form):
         cls, query: Any, *, today: date, report: str = "monthly", since: date | None = None
     ) -> ReportForm:
         """The form bound to the page's query, with the defaults of ``report`` for what it lacks
-        (not before ``since``, the day follow-up work began)."""
+        (not before ``since``, where the figures begin)."""
         chosen = query.get("report") or report
         start, end = default_range(chosen if chosen in TITLES else report, today, since=since)
         data = {
@@ -130,7 +130,7 @@ class DashboardForm(forms.Form):
     @classmethod
     def from_query(cls, query: Any, *, today: date, since: date | None = None) -> DashboardForm:
         """By default the last three whole months and this one, week by week; not before
-        ``since``, the day follow-up work began (the weeks before it would be empty points)."""
+        ``since``, where the figures begin (the weeks before it would be empty points)."""
         start = month_start(month_start(today) - timedelta(days=62))
         start, _end = since_first(start, today, since=since, today=today)
         return cls(
@@ -154,8 +154,8 @@ class RangeForm(DashboardForm):
 
     @classmethod
     def from_query(cls, query: Any, *, today: date, since: date | None = None) -> RangeForm:
-        """By default the last six months, this one included, from ``since`` (the agent's first
-        call) when that is later: a newer agent or organisation has no empty months."""
+        """By default the last six months, this one included, from ``since`` (where the agent's
+        figures begin) when that is later: a newer agent or organisation has no empty months."""
         start = month_start(today)
         for _month in range(5):
             start = month_start(start - timedelta(days=1))

@@ -55,7 +55,7 @@ def _base(request: HttpRequest) -> dict[str, Any]:
 def _report_page(request: HttpRequest, *, default: str) -> HttpResponse:
     user = _staff(request)
     today = _today()
-    # The defaults do not reach back before the day the scope's follow-up work began (go-live).
+    # The defaults do not reach back before the scope's figures begin (its go-live).
     since = selectors.first_day(user)
     form = ReportForm.from_query(request.GET, today=today, report=default, since=since)
     context = {**_base(request), "form": form, "view": None, "query": ""}

@@ -127,7 +127,7 @@ class ReportView:
     weakest: list[Weak] = field(default_factory=list)
     weakest_by: str = ""
     charts: dict[str, Any] = field(default_factory=dict)
-    since: date | None = None  # the day follow-up work began in the viewer's scope (go-live)
+    since: date | None = None  # where the viewer's figures begin (selectors.first_day)
 
     @property
     def begins(self) -> str:
@@ -256,12 +256,13 @@ def _groupings(name: str, by: str | None, user: Staff) -> set[str | None]:
 
 
 def begins_text(since: date | None, start: date) -> str:
-    """The line "follow-up work began here on …" when a range starts on or before the day work
-    began (``selectors.first_day``): why the range starts there, or why its first days are empty."""
+    """The line "the figures here begin on …" when a range starts on or before that day
+    (``selectors.first_day``): why the range starts there, or why its first days are empty."""
     if since is None or start > since:
         return ""
     return gettext(
-        "Follow-up work began here on %(day)s (the first call); the default range starts no earlier."
+        "Follow-up figures here begin on %(day)s, the first day follow-ups fell due once the calls "
+        "had begun; the default range starts no earlier."
     ) % {"day": period_text(since.isoformat())}
 
 
@@ -365,7 +366,7 @@ class AgentView:
     summary: list[Change]
     months: list[Line]
     charts: dict[str, Any]
-    since: date | None = None  # the agent's first call
+    since: date | None = None  # where the agent's figures begin
 
     @property
     def begins(self) -> str:
@@ -374,7 +375,7 @@ class AgentView:
     @property
     def compared(self) -> bool:
         """Whether there is a range before to compare with: not when it lies wholly before the
-        agent's first call (every figure of it would be empty)."""
+        agent's figures begin (every figure of it would be empty)."""
         return self.since is None or self.previous[1] >= self.since
 
 
@@ -382,8 +383,8 @@ def agent_figures(
     agent: Staff, *, viewer: Staff, start: date, end: date, since: date | None = None
 ) -> AgentView:
     """``agent``'s row of the agents' report and of the monthly report by agent, as ``viewer``'s
-    scope counts them (the caller has checked that ``viewer`` may see ``agent``); ``since``: the
-    agent's first call (``selectors.first_day``)."""
+    scope counts them (the caller has checked that ``viewer`` may see ``agent``); ``since``: where
+    the agent's figures begin (``selectors.first_day``)."""
     username = agent.get_username()
 
     def mine(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,6 +1,6 @@
 """What the report pages show before the reader chooses (docs/reports.md): no default range
-reaches back before the day follow-up work began in the reader's scope, and the assessments open
-on a month with a working day behind it."""
+reaches back before the reader's figures begin (the first follow-ups due once the calls had
+begun), and the assessments open on a month with a working day behind it."""
 
 from __future__ import annotations
 
@@ -54,18 +54,18 @@ def test_without_work_the_defaults_are_the_plain_ones() -> None:
     assert _dates(RangeForm.from_query({}, today=TODAY))[0] == date(2026, 7, 1)
 
 
-def test_no_default_range_reaches_back_before_the_day_work_began() -> None:
+def test_no_default_range_reaches_back_before_the_figures_begin() -> None:
     since = date(2026, 11, 24)
     assert default_range("weekly", TODAY, since=since) == (since, TODAY)
     assert default_range("daily", TODAY, since=since) == (date(2026, 11, 28), TODAY)  # after it
     assert _dates(DashboardForm.from_query({}, today=TODAY, since=since)) == (since, TODAY)
     assert _dates(RangeForm.from_query({}, today=TODAY, since=since)) == (since, TODAY)
-    # The monthly report covers whole months: November, which the work began in.
+    # The monthly report covers whole months: November, in which the figures begin.
     assert _dates(ReportForm.from_query({}, today=TODAY, since=since)) == (
         date(2026, 11, 1),
         date(2026, 11, 30),
     )
-    # Work began this month: the previous month has none, so this month so far.
+    # The figures begin this month: the previous month has none, so this month so far.
     began = date(2026, 12, 2)
     assert _dates(ReportForm.from_query({}, today=TODAY, since=began)) == (
         date(2026, 12, 1),
@@ -81,7 +81,8 @@ def test_no_default_range_reaches_back_before_the_day_work_began() -> None:
 
 @pytest.fixture
 def worked(org: Org) -> Shop:
-    """A brokerage shop of 华东区域 whose agent made its first calls on Tuesday 3 November."""
+    """A brokerage shop of 华东区域 whose agent made its first calls on Tuesday 3 November, on
+    follow-ups due by Thursday the 5th."""
     shop = Shop(org)
     events = [shop.showing() for _n in range(3)]
     tick(now=at("2026-11-03 09:30"))
@@ -98,8 +99,10 @@ def worked(org: Org) -> Shop:
     return shop
 
 
-def test_work_begins_with_the_scopes_first_call_and_an_agents_own(worked: Shop, org: Org) -> None:
-    began = date(2026, 11, 3)
+def test_the_figures_begin_when_follow_ups_fall_due_after_the_first_call(worked: Shop, org: Org) -> None:
+    # Called on the 3rd; the showings' follow-ups are due within three days, on the 5th (the day
+    # a follow-up counts in). Before the calls began nothing counts; from then on, that day.
+    began = date(2026, 11, 5)
     assert first_day(org.hq_staff) == began
     assert first_day(org.east_supervisor) == began
     assert first_day(worked.agent) == began  # an agent: their own
@@ -107,25 +110,27 @@ def test_work_begins_with_the_scopes_first_call_and_an_agents_own(worked: Shop, 
     assert first_day(org.hq_staff, agent=worked.other_agent) is None
 
 
-def test_the_pages_open_where_the_work_began_and_say_so(worked: Shop, org: Org, settings: Settings) -> None:
+def test_the_pages_open_where_the_figures_begin_and_say_so(
+    worked: Shop, org: Org, settings: Settings
+) -> None:
     settings.HUIFANG_WORKBENCH_NOW = at("2026-12-04 10:00")
     client = client_for(org.east_supervisor)
-    line = "回访工作自 2026年11月3日 开始（首次拨打回访），默认范围不早于这一天。"
+    line = "回访数据自 2026年11月5日 起（开始回访后首个回访到期日），默认范围不早于这一天。"
     dashboard = client.get("/reports/dashboard/")
-    assert _dates(dashboard.context["form"]) == (date(2026, 11, 3), date(2026, 12, 4))
+    assert _dates(dashboard.context["form"]) == (date(2026, 11, 5), date(2026, 12, 4))
     assert line in dashboard.content.decode()
     weekly = client.get("/reports/", {"report": "weekly"})
     assert (weekly.context["view"].start, weekly.context["view"].end) == (
-        date(2026, 11, 3),
+        date(2026, 11, 5),
         date(2026, 12, 4),
     )
     assert line in weekly.content.decode()
     page = client.get(f"/reports/agents/{worked.agent.pk}/")
     view = page.context["agent_view"]
-    assert (view.start, [line.row["period"] for line in view.months]) == (date(2026, 11, 3), ["2026-11"])
+    assert (view.start, [line.row["period"] for line in view.months]) == (date(2026, 11, 5), ["2026-11"])
     html = page.content.decode()
     assert line in html and "对比" not in html  # nothing before the first call to compare with
     # The south's supervisor has no work yet: the plain defaults, and no such line.
     south = client_for(org.south_supervisor).get("/reports/dashboard/")
     assert _dates(south.context["form"])[0] == date(2026, 9, 1)
-    assert "回访工作自" not in south.content.decode()
+    assert "回访数据自" not in south.content.decode()
