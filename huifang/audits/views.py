@@ -24,6 +24,7 @@ from huifang.audits.models import Verdict
 from huifang.cases import machine as case_machine
 from huifang.core.clock import clock
 from huifang.core.exports import xlsx_response
+from huifang.followups.binding import month_to_date
 from huifang.followups.models import Task
 
 HQ_ROLES = frozenset({Role.HQ, Role.ADMIN})
@@ -40,9 +41,10 @@ def _is_hq(user: Staff) -> bool:
 
 
 def _range(request: HttpRequest) -> tuple[date, date, forms.RangeForm]:
-    """The range asked for, or this month so far."""
-    today = timezone.localdate(clock())
-    initial = {"start": today.replace(day=1), "end": today}
+    """The range asked for, or this month so far (the previous month until a working day of this
+    one is over: ``month_to_date``)."""
+    start, end = month_to_date(timezone.localdate(clock()))
+    initial = {"start": start, "end": end}
     form = forms.RangeForm(request.GET if "start" in request.GET else None, initial=initial)
     if form.is_bound and form.is_valid():
         return form.cleaned_data["start"], form.cleaned_data["end"], form

@@ -11,7 +11,7 @@ import copy
 import json
 from collections.abc import Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -164,6 +164,18 @@ def calendar_for(*moments: datetime) -> rules.WorkCalendar:
     """
     years = [moment.year for moment in moments]
     return _calendar(min(years) - 1, max(years) + 1, workdays.organisation_days())
+
+
+def month_to_date(today: date) -> tuple[date, date]:
+    """This month so far, once one of its working days is over; until then — on the 1st, or a
+    month that opens with a weekend or the National Day holiday — the previous whole month: a
+    month with no working day behind it has nothing worked to show (the assessments' default)."""
+    first = today.replace(day=1)
+    calendar = calendar_for(datetime.combine(today, datetime.min.time(), tzinfo=UTC))
+    if any(calendar.is_working_day(first + timedelta(days=n)) for n in range((today - first).days)):
+        return first, today
+    last = first - timedelta(days=1)
+    return last.replace(day=1), last
 
 
 class CustomerTags(Set[str]):

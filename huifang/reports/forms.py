@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from huifang.core.forms import style_fields
+from huifang.followups.binding import month_to_date
 from huifang.reports.models import Subscription
 from huifang.reports.presentation import TITLES
 from huifang.reports.selectors import MAX_DAYS
@@ -32,18 +33,35 @@ def month_end(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
-def default_range(report: str, today: date) -> tuple[date, date]:
+def since_first(start: date, end: date, *, since: date | None, today: date) -> tuple[date, date]:
+    """A default range that does not reach back before ``since``, where the figures begin
+    (``selectors.first_day``: the go-live): the days before it have the imported orders but no
+    follow-up work, so they would be empty rows, month columns and trend points. A range wholly
+    before it becomes the days since it. What the user chooses is never changed (the page says
+    where the figures begin)."""
+    if since is None or since <= start:
+        return start, end
+    if since <= end:
+        return since, end
+    return since, max(since, today)
+
+
+def default_range(report: str, today: date, *, since: date | None = None) -> tuple[date, date]:
     """What a report page shows before the user chooses: the last seven days by day, the last
-    eight weeks, the previous whole month, this month so far for the assessment."""
+    eight weeks, the previous whole month (this month so far when the organisation started this
+    month), this month so far for the assessment (the previous month until a working day of this
+    one is over: ``month_to_date``); none of them before ``since``."""
     if report == "daily":
-        return today - timedelta(days=6), today
-    if report == "weekly":
+        start, end = today - timedelta(days=6), today
+    elif report == "weekly":
         monday = today - timedelta(days=today.weekday())
-        return monday - timedelta(weeks=7), today
-    if report == "monthly":
+        start, end = monday - timedelta(weeks=7), today
+    elif report == "monthly":
         last = month_start(today) - timedelta(days=1)
-        return month_start(last), last
-    return month_start(today), today
+        start, end = month_start(last), last
+    else:
+        start, end = month_to_date(today)
+    return since_first(start, end, since=since, today=today)
 
 
 def _check_range(form: forms.Form, start: date | None, end: date | None) -> None:
@@ -75,10 +93,13 @@ class ReportForm(forms.Form):
         style_fields(self)
 
     @classmethod
-    def from_query(cls, query: Any, *, today: date, report: str = "monthly") -> ReportForm:
-        """The form bound to the page's query, with the defaults of ``report`` for what it lacks."""
+    def from_query(
+        cls, query: Any, *, today: date, report: str = "monthly", since: date | None = None
+    ) -> ReportForm:
+        """The form bound to the page's query, with the defaults of ``report`` for what it lacks
+        (not before ``since``, where the figures begin)."""
         chosen = query.get("report") or report
-        start, end = default_range(chosen if chosen in TITLES else report, today)
+        start, end = default_range(chosen if chosen in TITLES else report, today, since=since)
         data = {
             "report": chosen,
             "start": query.get("start") or start.isoformat(),
@@ -107,9 +128,11 @@ class DashboardForm(forms.Form):
         style_fields(self)
 
     @classmethod
-    def from_query(cls, query: Any, *, today: date) -> DashboardForm:
-        """By default the last three whole months and this one, week by week."""
+    def from_query(cls, query: Any, *, today: date, since: date | None = None) -> DashboardForm:
+        """By default the last three whole months and this one, week by week; not before
+        ``since``, where the figures begin (the weeks before it would be empty points)."""
         start = month_start(month_start(today) - timedelta(days=62))
+        start, _end = since_first(start, today, since=since, today=today)
         return cls(
             {
                 "start": query.get("start") or start.isoformat(),
@@ -130,11 +153,13 @@ class RangeForm(DashboardForm):
     granularity = None  # type: ignore[assignment]
 
     @classmethod
-    def from_query(cls, query: Any, *, today: date) -> RangeForm:
-        """By default the last six months, this one included."""
+    def from_query(cls, query: Any, *, today: date, since: date | None = None) -> RangeForm:
+        """By default the last six months, this one included, from ``since`` (where the agent's
+        figures begin) when that is later: a newer agent or organisation has no empty months."""
         start = month_start(today)
         for _month in range(5):
             start = month_start(start - timedelta(days=1))
+        start, _end = since_first(start, today, since=since, today=today)
         return cls(
             {"start": query.get("start") or start.isoformat(), "end": query.get("end") or today.isoformat()}
         )

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -22,8 +23,10 @@ from huifang.accounts.models import Staff
 from huifang.accounts.scope import OWN_ROWS, visible_units
 from huifang.cases.selectors import cases_for
 from huifang.cases.services import FINISHED
+from huifang.followups.models import Attempt
 from huifang.reports.figures import Reading
-from huifang.reports.models import RollupMark
+from huifang.reports.models import RollupMark, TaskRollup
+from huifang.reports.rollups import zone
 
 # The longest range a page, an export or a mail computes in a request (R9: a year and a day).
 MAX_DAYS = 366
@@ -71,6 +74,31 @@ def staff_names(usernames: Iterable[Any]) -> dict[Any, str]:
     }
     names[None] = names[""] = gettext("Pool (unassigned)")
     return names
+
+
+def first_day(user: Staff, *, agent: Staff | None = None) -> date | None:
+    """Where the figures of ``user``'s scope begin — or ``agent``'s own (an agent always sees
+    their own): the first day follow-ups fell due once follow-up work had begun (its staff's
+    first call or visit: the go-live, or a newcomer's first day). None before any call.
+
+    An organisation imports its orders of the months before it started and has no follow-up
+    work in them (a few late follow-ups of them fall due earlier, and are worked at the start),
+    so a default range that reaches back past this day would show empty months, weeks and
+    points (``reports.forms.since_first``). Two queries: each person's first attempt by the
+    (agent, at) index, then the first rollup day with follow-ups due from that day on."""
+    if is_agent(user):
+        agent = user
+    units = None if agent is not None else visible_units(user)
+    staff = Staff.objects.filter(pk=agent.pk) if agent is not None else Staff.objects.filter(unit__in=units)
+    first = Attempt.objects.filter(agent=OuterRef("pk")).order_by("at").values("at")[:1]
+    called: datetime | None = staff.annotate(first=Subquery(first)).aggregate(at=Min("first"))["at"]
+    if called is None:
+        return None
+    began = timezone.localtime(called, zone()).date()
+    due = TaskRollup.objects.filter(due__gt=0, day__gte=began)
+    due = due.filter(agent_id=agent.pk) if agent is not None else due.filter(unit__in=units)
+    found: date | None = due.aggregate(day=Min("day"))["day"]
+    return found or began
 
 
 def last_update() -> datetime | None:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from huifang.accounts.models import Staff
 from huifang.customers.services import record_export
-from huifang.reports import exports, presentation
+from huifang.reports import exports, presentation, selectors
 from huifang.reports.models import Subscription
 
 logger = logging.getLogger(__name__)
@@ -98,7 +98,12 @@ def _mail(subscription: Subscription, *, start: date, end: date, now: datetime) 
     staff = subscription.staff
     with translation.override(settings.LANGUAGE_CODE):
         view = presentation.build(
-            subscription.report, start=start, end=end, by=subscription.by or None, user=staff
+            subscription.report,
+            start=start,
+            end=end,
+            by=subscription.by or None,
+            user=staff,
+            since=selectors.first_day(staff),
         )
         report_file = exports.render(view, subscription.format, prepared_on=timezone.localdate(now))
         period = start.isoformat() if start == end else f"{start.isoformat()} – {end.isoformat()}"

@@ -55,12 +55,14 @@ def _base(request: HttpRequest) -> dict[str, Any]:
 def _report_page(request: HttpRequest, *, default: str) -> HttpResponse:
     user = _staff(request)
     today = _today()
-    form = ReportForm.from_query(request.GET, today=today, report=default)
+    # The defaults do not reach back before the scope's figures begin (its go-live).
+    since = selectors.first_day(user)
+    form = ReportForm.from_query(request.GET, today=today, report=default, since=since)
     context = {**_base(request), "form": form, "view": None, "query": ""}
     if form.is_valid():
         data = form.cleaned_data
         view = presentation.build(
-            data["report"], start=data["start"], end=data["end"], by=data["by"], user=user
+            data["report"], start=data["start"], end=data["end"], by=data["by"], user=user, since=since
         )
         context.update(exports.print_context(view, prepared_on=today, updated=clock()))
         context["query"] = urlencode(
@@ -93,11 +95,14 @@ def agent(request: HttpRequest, pk: int) -> HttpResponse:
     if pk not in selectors.agents_in_view(user):
         raise Http404
     person = get_object_or_404(Staff, pk=pk)
-    form = RangeForm.from_query(request.GET, today=_today())
+    since = selectors.first_day(user, agent=person)
+    form = RangeForm.from_query(request.GET, today=_today(), since=since)
     context: dict[str, Any] = {**_base(request), "form": form, "person": person, "agent_view": None}
     if form.is_valid():
         data = form.cleaned_data
-        agent_view = presentation.agent_figures(person, viewer=user, start=data["start"], end=data["end"])
+        agent_view = presentation.agent_figures(
+            person, viewer=user, start=data["start"], end=data["end"], since=since
+        )
         context["agent_view"] = agent_view
         context["svg"] = svg.from_data(agent_view.charts, agent_view.charts["labels"])
     return render(request, "reports/agent.html", context)
@@ -107,10 +112,12 @@ def agent(request: HttpRequest, pk: int) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """看板: trend, regions, satisfaction, the follow-up funnel and open cases by age (ECharts)."""
     user = _staff(request)
-    form = DashboardForm.from_query(request.GET, today=_today())
+    since = selectors.first_day(user)
+    form = DashboardForm.from_query(request.GET, today=_today(), since=since)
     context: dict[str, Any] = {**_base(request), "form": form, "charts": None}
     if form.is_valid():
         data = form.cleaned_data
+        context["begins"] = presentation.begins_text(since, data["start"])
         context["charts"] = presentation.dashboard(
             user, start=data["start"], end=data["end"], granularity=data["granularity"], now=clock()
         )
@@ -124,11 +131,14 @@ def export(request: HttpRequest) -> HttpResponse:
     file_format = request.GET.get("format", "xlsx")
     if file_format not in exports.FORMATS:
         return HttpResponse(_("Unknown format: xlsx, csv or pdf."), status=400)
-    form = ReportForm.from_query(request.GET, today=_today())
+    since = selectors.first_day(user)
+    form = ReportForm.from_query(request.GET, today=_today(), since=since)
     if not form.is_valid():
         return HttpResponse(" ".join(str(e) for errors in form.errors.values() for e in errors), status=400)
     data = form.cleaned_data
-    view = presentation.build(data["report"], start=data["start"], end=data["end"], by=data["by"], user=user)
+    view = presentation.build(
+        data["report"], start=data["start"], end=data["end"], by=data["by"], user=user, since=since
+    )
     report_file = exports.render(view, file_format, prepared_on=_today())
     record_export(
         staff=user,

@@ -41,7 +41,9 @@ def _lines(text: str) -> list[str]:
 
 class PlanItemForm(Styled):
     customer = forms.ModelChoiceField(label=_("Customer"), queryset=Customer.objects.none())
-    planned_on = forms.DateField(label=_("Planned date"), widget=forms.DateInput(attrs={"type": "date"}))
+    planned_on = forms.DateField(
+        label=_("Planned date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     purpose = forms.CharField(label=_("Purpose"), max_length=200, required=False)
     resources = forms.CharField(label=_("Materials and resources"), max_length=200, required=False)
     expenses = forms.DecimalField(
@@ -221,8 +223,12 @@ class WeeklyForm(Styled):
 
 
 class RangeForm(Styled):
-    start = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -3,6 +3,7 @@ the supervisor's verdict, violations and their amounts, missed follow-ups after 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -30,7 +31,9 @@ from huifang.audits.services.base import (
 from huifang.cases import machine as case_machine
 from huifang.cases.models import Case, CaseKind, CaseStatus, CaseStep, IntakeChannel, NotificationKind
 from huifang.cases.services import deadline_after, notify, transition
+from huifang.followups import questionnaires as scripts
 from huifang.followups.models import Origin, Outcome, Satisfaction, Task, TaskStatus
+from huifang.followups.selectors import script_context
 from huifang.followups.services import load_script
 
 # --------------------------------------------------------------------------------------------------
@@ -109,6 +112,15 @@ def supervisor_of(unit: OrgUnit) -> Staff | None:
     return next((found[pk] for pk in chain if pk in found), None)
 
 
+def _filled(text: str, context: scripts.ScriptContext | None) -> str:
+    if context is not None:
+        try:
+            return scripts.fill(text, context).strip()
+        except scripts.QuestionnaireError:
+            pass
+    return re.sub(r"\{[a-z_]+\}", "…", text).strip()
+
+
 def _labels(found: Iterable[Mapping[str, str]], original: Task) -> str:
     """The differences as a supervisor reads them: the question and the answers in words
     ("满意度: 一般 → 满意"), never the script's keys and codes."""
@@ -119,8 +131,11 @@ def _labels(found: Iterable[Mapping[str, str]], original: Task) -> str:
         "satisfaction": {str(c.value): str(c.label) for c in Satisfaction},
     }
     names = {"authenticity": str(_("authenticity")), "satisfaction": str(_("satisfaction"))}
+    # The question as the customer heard it ("我们的王师傅在11月3日…"), never its template's
+    # variables; one this task cannot fill is left out as "…", as the task record does.
+    context = script_context(original, caller=original.worked_by) if original.worked_by is not None else None
     for key, question in questions.items():
-        names.setdefault(key, question.text)
+        names.setdefault(key, _filled(question.text, context))
         codes.setdefault(key, {o.code: o.label for o in question.options})
 
     def word(key: str, code: str) -> str:

@@ -36,6 +36,7 @@ from huifang.reports.presentation.tables import (
     ReportView,
     Weak,
     agent_figures,
+    begins_text,
     build,
 )
 
@@ -60,6 +61,7 @@ __all__ = [
     "ReportView",
     "Weak",
     "agent_figures",
+    "begins_text",
     "build",
     "charts",
     "dashboard",

@@ -127,6 +127,12 @@ class ReportView:
     weakest: list[Weak] = field(default_factory=list)
     weakest_by: str = ""
     charts: dict[str, Any] = field(default_factory=dict)
+    since: date | None = None  # where the viewer's figures begin (selectors.first_day)
+
+    @property
+    def begins(self) -> str:
+        """The line that says where the figures begin, when the range reaches back to it."""
+        return begins_text(self.since, self.start)
 
     @property
     def columns(self) -> list[Column]:
@@ -249,8 +255,22 @@ def _groupings(name: str, by: str | None, user: Staff) -> set[str | None]:
     return found
 
 
-def build(name: str, *, start: date, end: date, by: str | None, user: Staff) -> ReportView:
-    """Report ``name`` as ``user`` may see it, ready for the page, the export and the mail."""
+def begins_text(since: date | None, start: date) -> str:
+    """The line "the figures here begin on …" when a range starts on or before that day
+    (``selectors.first_day``): why the range starts there, or why its first days are empty."""
+    if since is None or start > since:
+        return ""
+    return gettext(
+        "Follow-up figures here begin on %(day)s, the first day follow-ups fell due once the calls "
+        "had begun; the default range starts no earlier."
+    ) % {"day": period_text(since.isoformat())}
+
+
+def build(
+    name: str, *, start: date, end: date, by: str | None, user: Staff, since: date | None = None
+) -> ReportView:
+    """Report ``name`` as ``user`` may see it, ready for the page, the export and the mail;
+    ``since`` (``selectors.first_day``) says where its figures begin."""
     groups = [
         Column(key, str(GROUP_LABELS[key]), "", "group")
         for key in group_keys(name, _effective_by(name, by, user))
@@ -267,7 +287,7 @@ def build(name: str, *, start: date, end: date, by: str | None, user: Staff) -> 
         agent=user if is_agent(user) else None,
     )
     raw = _raw_lines(seen, name, start, end, by, user)
-    view = ReportView(name, start, end, by, user, str(TITLES[name]), groups, figures, [])
+    view = ReportView(name, start, end, by, user, str(TITLES[name]), groups, figures, [], since=since)
     keys = [c.key for c in groups]
     before: dict[tuple[Any, ...], dict[str, Any]] = {}
     if previous is not None:
@@ -346,11 +366,25 @@ class AgentView:
     summary: list[Change]
     months: list[Line]
     charts: dict[str, Any]
+    since: date | None = None  # where the agent's figures begin
+
+    @property
+    def begins(self) -> str:
+        return begins_text(self.since, self.start)
+
+    @property
+    def compared(self) -> bool:
+        """Whether there is a range before to compare with: not when it lies wholly before the
+        agent's figures begin (every figure of it would be empty)."""
+        return self.since is None or self.previous[1] >= self.since
 
 
-def agent_figures(agent: Staff, *, viewer: Staff, start: date, end: date) -> AgentView:
+def agent_figures(
+    agent: Staff, *, viewer: Staff, start: date, end: date, since: date | None = None
+) -> AgentView:
     """``agent``'s row of the agents' report and of the monthly report by agent, as ``viewer``'s
-    scope counts them (the caller has checked that ``viewer`` may see ``agent``)."""
+    scope counts them (the caller has checked that ``viewer`` may see ``agent``); ``since``: where
+    the agent's figures begin (``selectors.first_day``)."""
     username = agent.get_username()
 
     def mine(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -378,4 +412,4 @@ def agent_figures(agent: Staff, *, viewer: Staff, start: date, end: date) -> Age
             "x": [period_text(row["period"]) for row in monthly],
             "series": _series(monthly, CHART_RATES),
         }
-    return AgentView(agent, start, end, previous, figures, summary, months, out)
+    return AgentView(agent, start, end, previous, figures, summary, months, out, since)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db.models import Count, F
 from django.test import Client, override_settings
+from openpyxl import load_workbook  # type: ignore[import-untyped]
 from pytest_django import DjangoDbBlocker
 
 from huifang.accounts.models import OrgUnit, Role, Staff
@@ -335,3 +337,134 @@ def test_this_mornings_calls_of_the_demo_never_lie_at_night(
     moment = datetime(year, month, day, hour, minute, tzinfo=SH)
     year, month, day, hour, minute = expected
     assert _in_calling_hours(moment) == datetime(year, month, day, hour, minute, tzinfo=SH)
+
+
+# --------------------------------------------------------------------------------------------------
+# On first start, what a manager opens shows a working operation: every report, chart and
+# assessment at its default parameters has work in each of its periods. The demo here went live ten
+# days ago with three months of orders imported from before, as an organisation that has just
+# started does: the defaults must not reach back into the months with orders and no follow-ups.
+
+MANAGERS = ("hq", "supervisor_east", "manager_south", "quality")
+
+
+def _periods(report: str, start: date, end: date) -> list[str]:
+    """The periods of ``report`` from ``start`` to ``end`` as the report keys them; by day, the
+    working days only (nobody calls at a weekend)."""
+    found: list[str] = []
+    day = start
+    while day <= end:
+        if report == "daily":
+            key = day.isoformat() if day.weekday() < 5 else ""
+        elif report == "weekly":
+            year, week, _weekday = day.isocalendar()
+            key = f"{year}-W{week:02d}"
+        else:
+            key = f"{day.year}-{day.month:02d}"
+        if key and key not in found:
+            found.append(key)
+        day += timedelta(days=1)
+    return found
+
+
+def _manager(username: str) -> tuple[Staff, Client]:
+    user = Staff.objects.get(username=username)
+    client = Client()
+    client.force_login(user)
+    return user, client
+
+
+def _agents_of(user: Staff) -> list[Staff]:
+    from huifang.accounts.scope import visible_units
+
+    return list(Staff.objects.filter(role=Role.AGENT, unit__in=visible_units(user)).order_by("username"))
+
+
+@pytest.mark.parametrize("username", MANAGERS)
+@override_settings(HUIFANG_WORKBENCH_NOW=NOW)
+def test_on_first_start_every_report_at_its_defaults_has_follow_ups_in_each_period(
+    loaded: DemoSummary, username: str
+) -> None:
+    """The reports home, each report at its default range and by every grouping, and its export:
+    no day (working), week or month of the range without follow-ups worked in the scope."""
+    _user, client = _manager(username)
+    for report in ("daily", "weekly", "monthly"):
+        for by in ("", "region", "category", "agent"):
+            response = client.get("/reports/", {"report": report, "by": by})
+            view = response.context["view"]
+            assert view is not None, (report, by)
+            period = "date" if report == "daily" else "period"
+            level = "total" if by else "detail"
+            done = {
+                line.row[period]: line.row["followups_done"] for line in view.lines if line.level == level
+            }
+            for key in _periods(report, view.start, view.end):
+                assert done.get(key, 0) > 0, (username, report, by or "whole", key, view.start, view.end)
+    # The export at its defaults (the monthly report, as on the page): each month with work.
+    response = client.get("/reports/export/", {"format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows and all(int(row["已回访"]) > 0 for row in rows), rows
+    response = client.get("/reports/export/", {"format": "xlsx", "report": "weekly"})
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0]
+    table = list(sheet.iter_rows(values_only=True))
+    header = list(table[0])
+    weeks = [row for row in table[1:] if row[0]]
+    assert len(weeks) >= 2 and all(row[header.index("已回访")] > 0 for row in weeks), weeks
+
+
+@pytest.mark.parametrize("username", MANAGERS)
+@override_settings(HUIFANG_WORKBENCH_NOW=NOW)
+def test_on_first_start_the_dashboard_has_a_point_with_follow_ups_for_every_week(
+    loaded: DemoSummary, username: str
+) -> None:
+    from huifang.reports.presentation import period_text
+
+    _user, client = _manager(username)
+    response = client.get("/reports/dashboard/")
+    form, charts = response.context["form"], response.context["charts"]
+    weeks = _periods("weekly", form.cleaned_data["start"], form.cleaned_data["end"])
+    assert charts["trend"]["x"] == [period_text(week) for week in weeks]
+    assert None not in charts["trend"]["series"]["completion_rate"], charts["trend"]
+    assert all(tile["text"] != "—" for tile in charts["figures"]), charts["figures"]
+    assert all(step["value"] > 0 for step in charts["funnel"]), charts["funnel"]
+    # Where the figures begin is said, since the range starts there.
+    assert 'data-testid="figures-begin"' in response.content.decode()
+
+
+@pytest.mark.parametrize("username", MANAGERS)
+@override_settings(HUIFANG_WORKBENCH_NOW=NOW)
+def test_on_first_start_the_assessment_credits_every_agent_by_name_in_every_month(
+    loaded: DemoSummary, username: str
+) -> None:
+    """The agents' assessment, the supervision's staff assessment and each agent's own page, at
+    their defaults: every agent of the scope is credited by name, month by month."""
+    user, client = _manager(username)
+    agents = _agents_of(user)
+    assert agents
+    view = client.get("/reports/agents/").context["view"]
+    credited = {
+        line.cells[0].text for line in view.lines if line.row.get("agent") and line.row["followups_done"]
+    }
+    assert {agent.display_name for agent in agents} <= credited, credited
+    ledgers = client.get("/audits/assessment/").context["ledgers"]
+    worked = {ledger.staff.display_name for ledger in ledgers if ledger.done}
+    assert {agent.display_name for agent in agents} <= worked, worked
+    for agent in agents:
+        response = client.get(f"/reports/agents/{agent.pk}/")
+        agent_view = response.context["agent_view"]
+        done = {line.row["period"]: line.row["followups_done"] for line in agent_view.months}
+        for month in _periods("monthly", agent_view.start, agent_view.end):
+            assert done.get(month, 0) > 0, (username, agent.username, month, agent_view.start)
+        # No comparison with months before the agent's first follow-up: nothing to compare.
+        assert agent_view.start <= agent_view.since and not agent_view.compared
+
+
+def test_the_discrepancies_name_the_question_as_the_customer_heard_it(loaded: DemoSummary) -> None:
+    """HQ's re-calls opened discrepancies; their titles (the case board, the audits page) quote
+    the question with its variables filled, never the script's template ("{agent}")."""
+    from huifang.cases.models import Case
+
+    discrepancies = Case.objects.filter(kind="discrepancy")
+    assert discrepancies.exists()
+    for title in Case.objects.values_list("title", flat=True):
+        assert "{" not in title and "}" not in title, title
