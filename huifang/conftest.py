@@ -15,6 +15,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from huifang.accounts import workdays
 from huifang.accounts.models import OrgUnit, Role, Staff
@@ -81,6 +83,16 @@ class Org:
 def _fast_password_hashing(settings: Any) -> None:
     # PBKDF2 at full strength costs ~0.3 s a persona; tests are not about hash strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    # A request in English leaves English active in the thread (the test client runs the view in
+    # the test's own thread); each test starts as a fresh process does, in the default language,
+    # whatever order the tests run in (pytest-randomly).
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
