@@ -153,14 +153,24 @@ def test_each_department_does_its_own_kind_of_work(loaded: DemoSummary) -> None:
 
 
 def test_events_carry_the_attributes_policies_test(loaded: DemoSummary) -> None:
+    # As the ERP's files give them, and the import keeps them: text ("1", "0").
     showings = Event.objects.filter(type=EventType.SHOWING)
-    assert {e.attributes["buyer"] for e in showings} == {0, 1}
+    assert {e.attributes["buyer"] for e in showings} == {"0", "1"}
     assert all(e.attributes.get("community") for e in showings)
     assert all(e.category == "租赁带看" for e in showings.filter(customer__customer_type=CustomerType.RENTER))
     attributes = [e.attributes for e in Event.objects.exclude(attributes={})]
     for key in ("urgent", "external_contractor", "anonymous"):
-        assert any(a.get(key) == 1 for a in attributes), key
-    assert all(e.attributes.get("urgent") == 1 for e in Event.objects.filter(type=EventType.EMERGENCY_REPAIR))
+        assert any(a.get(key) == "1" for a in attributes), key
+    assert all(e.attributes.get("urgent") == "1" for e in Event.objects.filter(type=EventType.EMERGENCY_REPAIR))
+    # The import links a complaint about a repair's work to that repair (R6.2), and no other.
+    complaints = Event.objects.filter(type=EventType.COMPLAINT)
+    after_repair = [e for e in complaints if e.attributes.get("after_repair") == "1"]
+    assert after_repair and len(after_repair) < complaints.count() / 4
+    assert all(e.category in {"维修不及时", "漏水未处理", "维修不彻底"} for e in after_repair)
+    repairs = {e.external_id: e for e in Event.objects.filter(type__in=["repair", "emergency_repair", "public_repair"])}
+    for complaint in after_repair:
+        repair = repairs[complaint.attributes["repair"]]
+        assert repair.customer_id == complaint.customer_id and repair.completed_at < complaint.completed_at
 
 
 def test_events_fall_in_the_three_months_before_now_in_working_hours(loaded: DemoSummary) -> None:
