@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0003_importbatch_kind_staff_visits'),
+        ("events", "0003_importbatch_kind_staff_visits"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='importbatch',
-            name='created_at',
+            model_name="importbatch",
+            name="created_at",
             field=models.DateTimeField(default=django.utils.timezone.now),
         ),
     ]

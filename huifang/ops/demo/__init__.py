@@ -27,13 +27,13 @@ from huifang.accounts.models import OrgUnit, Role, Staff
 from huifang.customers.models import Customer
 from huifang.events.models import Event
 from huifang.ops.demo.builder import DAYS, Order, _Builder
-from huifang.ops.demo.erp import GO_LIVE, Erp
 from huifang.ops.demo.data import (
     CUSTOMER_COUNTS,
     DEMO_MARKER,
     STAFF,
     UNITS,
 )
+from huifang.ops.demo.erp import GO_LIVE, Erp
 
 
 @dataclass(frozen=True)

@@ -76,12 +76,12 @@ class Erp:
     def __init__(self, orders: Sequence[Order]) -> None:
         self.zone = ZoneInfo(settings.TIME_ZONE)
         units = {unit.pk: unit for unit in OrgUnit.objects.all()}
-        people = Staff.objects.select_related("unit").filter(
-            username__in=[*IMPORTED_BY.values(), GO_LIVE_BY]
-        )
+        people = Staff.objects.select_related("unit").filter(username__in=[*IMPORTED_BY.values(), GO_LIVE_BY])
         self.people = {person.username: person for person in people}
         # A region as its files name it: 华东区域 (of 华东区域 上海).
-        self.regions = {unit.code: unit.name.split()[0] for unit in units.values() if unit.code in IMPORTED_BY}
+        self.regions = {
+            unit.code: unit.name.split()[0] for unit in units.values() if unit.code in IMPORTED_BY
+        }
         self.files: dict[date, dict[str, list[list[str]]]] = defaultdict(lambda: defaultdict(list))
         for order in orders:
             department = units[order.customer.unit_id]
