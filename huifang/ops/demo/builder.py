@@ -389,6 +389,9 @@ class _Builder:
                 )
             )
             customer.klass = rng.choice(("C", "D")) if rng.random() < 0.15 else ""
+            # Residents of the estate let the management office's staff in: the on-site follow-ups
+            # of public-area repairs (R4.11) and of a complaint after a repair (R6.2) reach them.
+            customer.preferred_channels.append(Channel.ON_SITE)
         elif business == OrgUnit.Business.BROKERAGE:
             customer.customer_type = rng.choices(
                 (CustomerType.BUYER, CustomerType.RENTER, CustomerType.OWNER), weights=(6, 3, 1)

@@ -177,6 +177,10 @@ def test_events_carry_the_attributes_policies_test(loaded: DemoSummary) -> None:
     for complaint in after_repair:
         repair = repairs[complaint.attributes["repair"]]
         assert repair.customer_id == complaint.customer_id and repair.completed_at < complaint.completed_at
+    # The estate's residents let the staff in: R6.2's special visit and R4.11's sampled visits of
+    # public-area repairs are made on site.
+    for key in ("complaint-after-repair", "public-repair-monthly"):
+        assert Task.objects.filter(policy__key=key, channel="on_site").exists(), key
 
 
 def test_events_fall_in_the_three_months_before_now_in_working_hours(loaded: DemoSummary) -> None:
