@@ -33,7 +33,7 @@ from huifang.ops.demo.data import (
     STAFF,
     UNITS,
 )
-from huifang.ops.demo.erp import GO_LIVE, Erp
+from huifang.ops.demo.erp import Erp
 
 
 @dataclass(frozen=True)
@@ -201,8 +201,7 @@ def _follow_ups(
                 base=base,
             )
     erp = Erp(orders)
-    first_day = start.astimezone(erp.zone).date()
-    erp.go_live(first_day=first_day, at=min(start, datetime.combine(first_day, GO_LIVE, tzinfo=erp.zone)))
+    erp.go_live(start=start)
     if days > 0:
         make_history(start=start, now=now, rng=history, progress=progress, morning=erp.morning)
     erp.catch_up(now=now)

@@ -106,8 +106,11 @@ class Erp:
     def _local(self, day: date, at: time) -> datetime:
         return datetime.combine(day, at, tzinfo=self.zone)
 
-    def go_live(self, *, first_day: date, at: datetime) -> None:
-        """The administrator's back-fill: every order from before ``first_day``, in one file."""
+    def go_live(self, *, start: datetime) -> None:
+        """The administrator's back-fill: every order from before the first day lived, in one file
+        imported at 08:00 that day (or at ``start``, when earlier), before its first tick."""
+        first_day = start.astimezone(self.zone).date()
+        at = min(start, self._local(first_day, GO_LIVE))
         days = sorted(day for day in self.files if day < first_day)
         if not days:
             return
