@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from huifang.accounts.models import OrgUnit
@@ -57,7 +58,9 @@ class ImportBatch(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    # When the file was uploaded, or imported from the command line or the API: the import's own
+    # "now" (``import_file``), so an import made as of another moment is listed at that moment.
+    created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     accept_good_rows = models.BooleanField(_("good rows only"), default=False)
     report = models.JSONField(default=dict, blank=True)

@@ -69,7 +69,9 @@ def import_file(
     name = filename or path.name
     try:
         with transaction.atomic():
-            record = batch or ImportBatch.objects.create(kind=kind, filename=name[:255], uploaded_by=by)
+            record = batch or ImportBatch.objects.create(
+                kind=kind, filename=name[:255], uploaded_by=by, created_at=now
+            )
             report = run_import(
                 kind=kind,
                 path=path,
@@ -172,7 +174,9 @@ def _record_outcome(
         status = ImportBatch.Status.VALIDATED if validated else ImportBatch.Status.REJECTED
         _finish(batch, report, status=status, now=now)
     elif not report.dry_run:
-        record = ImportBatch.objects.create(kind=report.kind, filename=report.filename[:255], uploaded_by=by)
+        record = ImportBatch.objects.create(
+            kind=report.kind, filename=report.filename[:255], uploaded_by=by, created_at=now
+        )
         report.batch_id = record.pk
         _finish(record, report, status=ImportBatch.Status.REJECTED, now=now)
 

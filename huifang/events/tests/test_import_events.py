@@ -261,6 +261,22 @@ def test_a_file_with_a_bad_row_imports_nothing_but_is_recorded_as_rejected(org: 
     assert batch.report["errors"][0]["row"] == 7
 
 
+def test_an_import_made_as_of_another_moment_is_listed_at_that_moment(org: Org, tmp_path: Path) -> None:
+    """``now`` (the API's and the demo's imports) is when the batch was imported, for the import
+    page's list as for its orders; a rejected file too."""
+    path = write_csv(tmp_path / "orders.csv", EVENT_HEADER, repairs(3))
+    morning = datetime(2026, 11, 3, 0, 30, tzinfo=UTC)
+    assert run(path, now=morning).imported
+    bad = write_csv(tmp_path / "bad.csv", EVENT_HEADER, [repair(9, type="???")])
+    assert not run(bad, now=morning.replace(hour=1)).imported
+    listed = list(ImportBatch.objects.order_by("pk").values_list("status", "created_at", "finished_at"))
+    assert listed == [
+        ("imported", morning, morning),
+        ("rejected", morning.replace(hour=1), morning.replace(hour=1)),
+    ]
+    assert {e.created_at for e in Event.objects.all()} == {morning}
+
+
 def test_accepting_the_good_rows_imports_exactly_the_good_rows(org: Org, tmp_path: Path) -> None:
     rows = repairs(10)
     rows[3][EVENT_HEADER.index("phone")] = "not a phone"

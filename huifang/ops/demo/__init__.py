@@ -3,7 +3,8 @@ group with a property project, a brokerage store, an after-sales centre and a ke
 staff in every role, about 2,000 customers and three months of completed work of every event type.
 
 Everything is drawn from one seeded ``random.Random``, so the same seed and ``now`` give the same
-organisation; rows are written with ``bulk_create`` so that a fresh machine has it in seconds.
+organisation. The organisation and its customers are written with ``bulk_create``; the orders come
+in through the events import, each morning's ERP files before that morning's tick (``erp``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -25,13 +26,14 @@ from django.utils.translation import gettext
 from huifang.accounts.models import OrgUnit, Role, Staff
 from huifang.customers.models import Customer
 from huifang.events.models import Event
-from huifang.ops.demo.builder import DAYS, _Builder
+from huifang.ops.demo.builder import DAYS, Order, _Builder
 from huifang.ops.demo.data import (
     CUSTOMER_COUNTS,
     DEMO_MARKER,
     STAFF,
     UNITS,
 )
+from huifang.ops.demo.erp import Erp
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,10 @@ def load_demo(
     # organisation's language, whatever language the thread last served a request in.
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         # The orders cover the days lived and at least the three months the reports look back on.
-        _Builder(random.Random(seed), now, days=max(DAYS, history_days + 1)).build()
-        follow_ups = _follow_ups(now, history=random.Random(seed + 1), days=history_days, progress=progress)
+        orders = _Builder(random.Random(seed), now, days=max(DAYS, history_days + 1)).build()
+        follow_ups = _follow_ups(
+            now, orders=orders, history=random.Random(seed + 1), days=history_days, progress=progress
+        )
         _cases(_in_calling_hours(now))
     return dataclasses.replace(_summary(created=True), tasks=follow_ups)
 
@@ -155,12 +159,19 @@ PRESETS = {
 
 
 def _follow_ups(
-    now: datetime, *, history: random.Random, days: int, progress: Callable[[date], None] | None = None
+    now: datetime,
+    *,
+    orders: Sequence[Order],
+    history: random.Random,
+    days: int,
+    progress: Callable[[date], None] | None = None,
 ) -> int:
-    """Apply each department's preset, bound to the department, three months before ``now``; live
-    those months through the real services (``demo_history``: the daily tick, the agents' calls,
-    the handlers' resolutions); then run the tick for ``now``, so that the reports show a working
-    operation and the agents find open follow-ups on their workbench. Returns the live tasks."""
+    """Apply each department's preset, bound to the department, three months before ``now``;
+    import the orders from before then (the go-live back-fill); live those months through the real
+    services (``history``: each morning the ERP's files of the day before imported, the tick, the
+    agents' calls, the handlers' resolutions); import the files still waiting and run the tick for
+    ``now``, so that the reports show a working operation and the agents find open follow-ups on
+    their workbench. Returns the live tasks."""
     from huifang.followups.models import LIVE, Policy, Task
     from huifang.followups.services import apply_preset, revise_policy
     from huifang.ops.demo.history import make_history
@@ -189,8 +200,11 @@ def _follow_ups(
                 unit=units[code],
                 base=base,
             )
+    erp = Erp(orders)
+    erp.go_live(start=start)
     if days > 0:
-        make_history(start=start, now=now, rng=history, progress=progress)
+        make_history(start=start, now=now, rng=history, progress=progress, morning=erp.morning)
+    erp.catch_up(now=now)
     tick(now=now)
     return Task.objects.filter(status__in=LIVE).count()
 

@@ -1,5 +1,7 @@
-"""Building the demo organisation: units, staff, customers and three months of completed orders,
-written with ``bulk_create`` from one seeded ``random.Random``."""
+"""Building the demo organisation from one seeded ``random.Random``: units and staff through the
+accounts services, customers written with ``bulk_create``, and three months of completed orders
+drawn as the ERP numbers them — handed over as ``Order`` rows, which reach the database through
+the events import, a day at a time (``ops.demo.erp``)."""
 
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from huifang.customers.models import (
     Tag,
 )
 from huifang.customers.phones import normalize_phone
-from huifang.events.models import Event, EventType
+from huifang.events.models import EventType
 from huifang.ops.demo.data import (
     COMMUNITIES,
     COMPANY_BRANDS,
@@ -72,8 +74,15 @@ def _urgent(rng: random.Random, category: str, customer: Customer) -> dict[str, 
     return {"urgent": 1}
 
 
+# Complaints about a repair's work; the ERP marks the others as not about a repair (是否维修后投诉:
+# 否), so that the import looks for the repair a complaint comes back about (R6.2) only for these.
+ABOUT_REPAIRS = frozenset({"维修不及时", "漏水未处理", "维修不彻底"})
+
+
 def _complaint_attrs(rng: random.Random, category: str, customer: Customer) -> dict[str, Any]:
     attrs: dict[str, Any] = {"channel": rng.choice(("热线", "热线", "前台", "微信", "邮箱", "信函"))}
+    if category not in ABOUT_REPAIRS:
+        attrs["after_repair"] = 0
     if rng.random() < 0.1:
         attrs["anonymous"] = 1
     elif rng.random() < 0.05:
@@ -226,8 +235,23 @@ DAY_START = time(8, 30)
 WORKING_MINUTES = 9 * 60 + 30
 
 
+@dataclass(slots=True)
+class Order:
+    """One completed order as the ERP exports it; ``staff_name`` is the person who did the work
+    (an agent's display name, which the import resolves to that agent, or a technician's)."""
+
+    type: str
+    category: str
+    customer: Customer
+    staff_name: str
+    completed_at: datetime
+    attributes: dict[str, Any]
+    external_id: str = ""
+
+
 class _Builder:
-    """Builds the demo in memory from one random stream and writes it in bulk."""
+    """Builds the demo in memory from one random stream and writes the organisation and its
+    customers in bulk; ``build`` returns the orders, for the import."""
 
     def __init__(self, rng: random.Random, now: datetime, *, days: int = DAYS) -> None:
         self.rng = rng
@@ -240,7 +264,7 @@ class _Builder:
         self.phones: set[str] = set()
         self.addresses: set[str] = set()
 
-    def build(self) -> None:
+    def build(self) -> list[Order]:
         self._organisation()
         self._people()
         tags = {name: Tag.objects.get_or_create(name=name)[0] for names in TAGS.values() for name in names}
@@ -265,7 +289,7 @@ class _Builder:
         self._quality_flags(
             [c for code in ("hengxin-sunshine", "hengxin-gz-service") for c in customers[code]]
         )
-        self._events(customers)
+        return self._orders(customers)
 
     # --- organisation and staff --------------------------------------------------------------------
 
@@ -293,8 +317,15 @@ class _Builder:
             code: [s for s in self.staff.values() if s.role == Role.AGENT and s.unit == self.units[code]]
             for code in CUSTOMER_COUNTS
         }
-        # Technicians and brokers do the work but do not log in: their names are kept as text.
-        self.workers = {code: [self._person_name()[0] for _ in range(8)] for code in CUSTOMER_COUNTS}
+        # Technicians and brokers do the work but do not log in: their names are kept as text. None
+        # is a staff member's name, which the import would take for that person.
+        self.workers = {code: [self._worker_name() for _ in range(8)] for code in CUSTOMER_COUNTS}
+
+    def _worker_name(self) -> str:
+        taken = {s.display_name for s in self.staff.values()}
+        while (name := self._person_name()[0]) in taken:
+            pass
+        return name
 
     # --- customers ---------------------------------------------------------------------------------
 
@@ -358,6 +389,9 @@ class _Builder:
                 )
             )
             customer.klass = rng.choice(("C", "D")) if rng.random() < 0.15 else ""
+            # Residents of the estate let the management office's staff in: the on-site follow-ups
+            # of public-area repairs (R4.11) and of a complaint after a repair (R6.2) reach them.
+            customer.preferred_channels.append(Channel.ON_SITE)
         elif business == OrgUnit.Business.BROKERAGE:
             customer.customer_type = rng.choices(
                 (CustomerType.BUYER, CustomerType.RENTER, CustomerType.OWNER), weights=(6, 3, 1)
@@ -483,9 +517,9 @@ class _Builder:
                 continue  # showings crowd into weekends
             return days_ago
 
-    def _events(self, customers: dict[str, list[Customer]]) -> None:
+    def _orders(self, customers: dict[str, list[Customer]]) -> list[Order]:
         rng = self.rng
-        rows: list[Event] = []
+        rows: list[Order] = []
         for code, works in WORK.items():
             # A few customers call for service much more often than the rest.
             weights = [(customer, rng.expovariate(1.0)) for customer in customers[code]]
@@ -503,18 +537,15 @@ class _Builder:
                     category = rng.choice(work.rental if renting else work.categories)
                     days_ago = rng.choice(when) if when else self._day(code)
                     if work.by_owner and customer.owner is not None:
-                        staff: Staff | None = customer.owner
                         staff_name = customer.owner.display_name
                     else:
-                        staff, staff_name = None, rng.choice(self.workers[code])
+                        staff_name = rng.choice(self.workers[code])
                     rows.append(
-                        Event(
+                        Order(
                             type=work.type,
                             category=category,
                             customer=customer,
-                            staff=staff,
                             staff_name=staff_name,
-                            unit=customer.unit,
                             completed_at=self._moment(days_ago),
                             attributes=work.attrs(rng, category, customer),
                         )
@@ -522,13 +553,13 @@ class _Builder:
         # Order numbers run with time, per type and day, as an ERP numbers them.
         rows.sort(key=lambda e: e.completed_at)
         sequence: Counter[tuple[str, date]] = Counter()
-        for event in rows:
-            day = timezone.localtime(event.completed_at, self.zone).date()
-            sequence[(event.type, day)] += 1
-            event.external_id = (
-                f"{ID_PREFIX[EventType(event.type)]}{day:%Y%m%d}{sequence[(event.type, day)]:04d}"
+        for order in rows:
+            day = timezone.localtime(order.completed_at, self.zone).date()
+            sequence[(order.type, day)] += 1
+            order.external_id = (
+                f"{ID_PREFIX[EventType(order.type)]}{day:%Y%m%d}{sequence[(order.type, day)]:04d}"
             )
-        Event.objects.bulk_create(rows, batch_size=1000)
+        return rows
 
     def _activity_days(self) -> list[int]:
         """Community activities happen on a few days, with many households at each."""

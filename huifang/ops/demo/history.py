@@ -1,7 +1,8 @@
 """Three months of the demo organisation's work, made through the real services: every morning
-the tick (new events become follow-ups, retries open, windows close), then the agents' calls
-(``record_attempt``, with answers drawn from each task's own questionnaire), then the handlers'
-cause and action for yesterday's tickets (``resolve_case``, which makes the second follow-up).
+the ERP's files of the day before imported (``erp``), the tick (the new orders become follow-ups,
+retries open, windows close), then the agents' calls (``record_attempt``, with answers drawn from
+each task's own questionnaire), then the handlers' cause and action for yesterday's tickets
+(``resolve_case``, which makes the second follow-up).
 
 So the month's report, the dashboard, the assessment and the case board show a working operation
 on the first start. Everything is drawn from one seeded ``random.Random``: the same seed and
@@ -297,8 +298,10 @@ def make_history(
     now: datetime,
     rng: random.Random,
     progress: Callable[[date], None] | None = None,
+    morning: Callable[[date], None] | None = None,
 ) -> HistoryReport:
-    """Every day from ``start`` to the day before ``now``: the morning tick, the calls, the
+    """Every day from ``start`` to the day before ``now``: what comes in before the tick
+    (``morning``: the ERP's files of the day before imported), the morning tick, the calls, the
     handlers' resolutions. The rollups are rebuilt once at the end."""
     from huifang.ops.tick import STEPS, tick
     from huifang.reports.rollups import rebuild
@@ -313,6 +316,8 @@ def make_history(
     while day < today:
         if progress is not None and (report.days == 0 or day.day == 1):
             progress(day)
+        if morning is not None:
+            morning(day)
         # The whole tick as a server runs it (the audits' weekly draw included), once a morning.
         ticked = tick(now=_local(day, time(9, 0)), without=deferred)
         if ticked.steps_failed:

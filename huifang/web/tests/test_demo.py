@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from bisect import bisect_left
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -155,14 +156,33 @@ def test_each_department_does_its_own_kind_of_work(loaded: DemoSummary) -> None:
 
 
 def test_events_carry_the_attributes_policies_test(loaded: DemoSummary) -> None:
+    # As the ERP's files give them, and the import keeps them: text ("1", "0").
     showings = Event.objects.filter(type=EventType.SHOWING)
-    assert {e.attributes["buyer"] for e in showings} == {0, 1}
+    assert {e.attributes["buyer"] for e in showings} == {"0", "1"}
     assert all(e.attributes.get("community") for e in showings)
     assert all(e.category == "租赁带看" for e in showings.filter(customer__customer_type=CustomerType.RENTER))
     attributes = [e.attributes for e in Event.objects.exclude(attributes={})]
     for key in ("urgent", "external_contractor", "anonymous"):
-        assert any(a.get(key) == 1 for a in attributes), key
-    assert all(e.attributes.get("urgent") == 1 for e in Event.objects.filter(type=EventType.EMERGENCY_REPAIR))
+        assert any(a.get(key) == "1" for a in attributes), key
+    assert all(
+        e.attributes.get("urgent") == "1" for e in Event.objects.filter(type=EventType.EMERGENCY_REPAIR)
+    )
+    # The import links a complaint about a repair's work to that repair (R6.2), and no other.
+    complaints = Event.objects.filter(type=EventType.COMPLAINT)
+    after_repair = [e for e in complaints if e.attributes.get("after_repair") == "1"]
+    assert after_repair and len(after_repair) < complaints.count() / 4
+    assert all(e.category in {"维修不及时", "漏水未处理", "维修不彻底"} for e in after_repair)
+    repairs = {
+        e.external_id: e
+        for e in Event.objects.filter(type__in=["repair", "emergency_repair", "public_repair"])
+    }
+    for complaint in after_repair:
+        repair = repairs[complaint.attributes["repair"]]
+        assert repair.customer_id == complaint.customer_id and repair.completed_at < complaint.completed_at
+    # The estate's residents let the staff in: R6.2's special visit and R4.11's sampled visits of
+    # public-area repairs are made on site.
+    for key in ("complaint-after-repair", "public-repair-monthly"):
+        assert Task.objects.filter(policy__key=key, channel="on_site").exists(), key
 
 
 def test_events_fall_in_the_three_months_before_now_in_working_hours(loaded: DemoSummary) -> None:
@@ -294,6 +314,71 @@ def test_every_month_the_demo_lived_reads_as_a_working_operation(loaded: DemoSum
     assessment = report("agents", start=first, end=last, by="agent", total=True)
     assert sum(row["audited"] for row in assessment) > 0
     assert Task.objects.filter(origin="audit", status="completed", closed_at__lt=NOW).exists()
+
+
+def test_the_import_history_shows_each_regions_erp_file_of_every_day_imported_by_its_supervisor(
+    loaded: DemoSummary,
+) -> None:
+    """What a supervisor reads on the import page: the ERP's export of each day, imported the next
+    morning before the tick by the region's supervisor, every row taken; and at go-live the
+    administrator's back-fill of the orders before it."""
+    from huifang.events.models import ImportBatch
+
+    batches = list(ImportBatch.objects.select_related("uploaded_by").order_by("created_at", "pk"))
+    assert {(b.kind, b.status) for b in batches} == {("events", "imported")}
+    for batch in batches:
+        assert batch.report["rows"] == batch.events.count() > 0, batch.filename
+        assert batch.report["events"]["created"] == batch.report["rows"], batch.filename
+        assert batch.report["events"]["rejected"] == 0 and batch.report["errors"] == []
+    first = (NOW - timedelta(days=HISTORY_DAYS)).astimezone(SH).date()
+    today = NOW.astimezone(SH).date()
+    back_fill, *daily = batches
+    assert str(back_fill.uploaded_by) == "系统管理员"
+    assert back_fill.filename.startswith("历史工单-") and back_fill.filename.endswith(
+        f"至{first - timedelta(days=1)}.csv"
+    )
+    assert back_fill.created_at == datetime.combine(first, time(8, 0), tzinfo=SH)
+    supervisors = {"华东区域": "陈静", "华南区域": "赵伟"}
+    expected = {
+        (f"工单导出-{region}-{day}.csv", name)
+        for n in range((today - first).days + 1)
+        for day in [first + timedelta(days=n)]
+        for region, name in supervisors.items()
+    }
+    assert {(b.filename, str(b.uploaded_by)) for b in daily} == expected
+    for batch in daily:
+        day = date.fromisoformat(batch.filename[-14:-4])
+        # The next morning at 08:30, before the tick; today's orders so far are imported at "now".
+        morning = datetime.combine(day + timedelta(days=1), time(8, 30), tzinfo=SH)
+        assert batch.created_at == min(morning, NOW), batch.filename
+        assert {e.completed_at.astimezone(SH).date() for e in batch.events.all()} == {day}
+    # The supervisor's own import page lists her region's files, by her name, with their rows.
+    client = Client()
+    client.force_login(Staff.objects.get(username="supervisor_east"))
+    html = client.get("/settings/imports/").content.decode()
+    yesterday = today - timedelta(days=1)
+    assert f"工单导出-华东区域-{yesterday}.csv" in html and "陈静" in html
+    assert "华南区域" not in html
+
+
+def test_every_demo_order_came_in_through_an_import_and_was_evaluated_by_the_next_tick(
+    loaded: DemoSummary,
+) -> None:
+    from huifang.followups.models import Evaluation
+
+    assert not Event.objects.filter(batch__isnull=True).exists()
+    ticks = sorted({e.at for e in Evaluation.objects.all()})
+    for external_id, completed_at, created_at, imported, evaluated in Event.objects.values_list(
+        "external_id", "completed_at", "created_at", "batch__created_at", "evaluation__at"
+    ):
+        assert completed_at < imported and created_at == imported, external_id
+        # Evaluated by the first tick after its import: the 09:00 tick of the import's morning
+        # (the back-fill's at go-live too), or the tick of "now" for the files imported last.
+        assert evaluated == ticks[bisect_left(ticks, imported)], external_id
+        assert evaluated - imported <= timedelta(minutes=90), external_id
+    # So every follow-up of an order was made after the order's file came in.
+    made = Task.objects.filter(event__isnull=False).values_list("created_at", "event__batch__created_at")
+    assert made.exists() and all(created >= imported for created, imported in made)
 
 
 def test_by_default_the_demo_lives_three_months_and_a_week_of_the_dashboards_first() -> None:
