@@ -303,6 +303,9 @@ def make_history(
     """Every day from ``start`` to the day before ``now``: what comes in before the tick
     (``morning``: the ERP's files of the day before imported), the morning tick, the calls, the
     handlers' resolutions. The rollups are rebuilt once at the end."""
+    from huifang.followups.binding import calendar_for
+    from huifang.ops.demo.outreach import Outreach
+    from huifang.ops.demo.verdicts import decide_discrepancies
     from huifang.ops.tick import STEPS, tick
     from huifang.reports.rollups import rebuild
 
@@ -313,6 +316,11 @@ def make_history(
     zone = ZoneInfo(settings.TIME_ZONE)
     day = start.astimezone(zone).date()
     today = now.astimezone(zone).date()
+    # The supervisors' verdicts and the sales team's visits draw from their own generators (seeded
+    # from ``rng``), so that the calls' and tickets' draws stay as they were.
+    calendar = calendar_for(start, now)
+    verdicts = random.Random(rng.getrandbits(64))
+    outreach = Outreach.of_demo(rng=random.Random(rng.getrandbits(64)), calendar=calendar)
     while day < today:
         if progress is not None and (report.days == 0 or day.day == 1):
             progress(day)
@@ -324,6 +332,8 @@ def make_history(
             raise RuntimeError(f"the demo's tick of {day} failed: see the health page's tick failures")
         work_day(day=day, rng=rng, agents=agents, versions=versions, report=report)
         resolve_tickets(day=day, rng=rng, report=report)
+        decide_discrepancies(day=day, rng=verdicts, calendar=calendar)
+        outreach.live(day)
         report.days += 1
         day += timedelta(days=1)
     rebuild(now=now)
