@@ -305,6 +305,7 @@ def make_history(
     handlers' resolutions. The rollups are rebuilt once at the end."""
     from huifang.followups.binding import calendar_for
     from huifang.ops.demo.outreach import Outreach
+    from huifang.ops.demo.survey import Survey
     from huifang.ops.demo.verdicts import decide_discrepancies
     from huifang.ops.tick import STEPS, tick
     from huifang.reports.rollups import rebuild
@@ -321,6 +322,7 @@ def make_history(
     calendar = calendar_for(start, now)
     verdicts = random.Random(rng.getrandbits(64))
     outreach = Outreach.of_demo(rng=random.Random(rng.getrandbits(64)), calendar=calendar)
+    survey = Survey.of_demo(rng=random.Random(rng.getrandbits(64)), first=day, today=today)
     while day < today:
         if progress is not None and (report.days == 0 or day.day == 1):
             progress(day)
@@ -334,6 +336,7 @@ def make_history(
         resolve_tickets(day=day, rng=rng, report=report)
         decide_discrepancies(day=day, rng=verdicts, calendar=calendar)
         outreach.live(day)
+        survey.live(day)
         report.days += 1
         day += timedelta(days=1)
     rebuild(now=now)

@@ -40,7 +40,7 @@ REPORT_SAME_DAY = 0.78
 REPORT_NEXT_DAY = 0.14  # the rest is late: three or four working days after the visit
 PROMISE = 0.35
 OPPORTUNITY = 0.3
-LOST_ON_VISIT = 0.04
+LOST_ON_VISIT = 0.06
 RETURNED_PLAN = 0.2
 PURPOSES = (
     "年度框架合同续签洽谈",
@@ -308,7 +308,14 @@ class Outreach:
     def _phone(self, person: Staff, day: date) -> None:
         """A few calls to the book's customers, each with its short report filed at once."""
         rng = self.rng
-        for n, customer in enumerate(rng.sample(self.books[person.pk], rng.randint(*PHONE_CALLS_PER_DAY))):
+        # Not the customers still to be visited this month: ``record_visit`` counts any visit of
+        # the month, a call too, as the planned one.
+        planned = set(
+            MonthlyPlan.objects.filter(agent=person, month=day.replace(day=1))
+            .values_list("items__customer_id", flat=True)
+        )
+        book = [c for c in self.books[person.pk] if c.pk not in planned]
+        for n, customer in enumerate(rng.sample(book, min(len(book), rng.randint(*PHONE_CALLS_PER_DAY)))):
             visited_at = self._at(day, 9, 5 + 11 * n)
             services.record_visit(
                 agent=person,

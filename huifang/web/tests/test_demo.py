@@ -553,3 +553,101 @@ def test_the_discrepancies_name_the_question_as_the_customer_heard_it(loaded: De
     assert discrepancies.exists()
     for title in Case.objects.values_list("title", flat=True):
         assert "{" not in title and "}" not in title, title
+
+
+# --------------------------------------------------------------------------------------------------
+# What a manager checks beyond the follow-ups: verdicts, sales visits, the owner survey (issue 15.6)
+
+
+def _working_days_after(first: date, last: date) -> int:
+    from huifang.followups.binding import calendar_for
+
+    calendar = calendar_for(NOW)
+    return sum(
+        calendar.is_working_day(first + timedelta(days=n)) for n in range(1, (last - first).days + 1)
+    )
+
+
+def test_every_discrepancy_is_decided_within_three_working_days_by_a_named_supervisor(
+    loaded: DemoSummary,
+) -> None:
+    """HQ's re-calls open discrepancies; on first start none waits past its three working days,
+    each decided one names who decided it and why, its case is closed, and a confirmed
+    fabrication counts against the agent (the assessment's violation)."""
+    from huifang.audits.models import Discrepancy, Verdict, Violation, ViolationKind
+    from huifang.cases.models import CaseStatus
+
+    today = NOW.astimezone(SH).date()
+    found = list(Discrepancy.objects.select_related("decided_by", "case"))
+    decided = [d for d in found if d.verdict != Verdict.OPEN]
+    assert decided, "the history decided no discrepancy"
+    for discrepancy in found:
+        opened = discrepancy.opened_at.astimezone(SH).date()
+        if discrepancy.verdict == Verdict.OPEN:
+            assert _working_days_after(opened, today) <= 3, (opened, discrepancy.case.title)
+            continue
+        by = discrepancy.decided_by
+        assert by is not None and by.role in (Role.SUPERVISOR, Role.MANAGER) and by.display_name
+        decided_on = discrepancy.decided_at.astimezone(SH).date() if discrepancy.decided_at else today
+        assert opened < decided_on and _working_days_after(opened, decided_on) <= 3, discrepancy.pk
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in discrepancy.explanation), discrepancy.explanation
+        assert discrepancy.case.status == CaseStatus.CLOSED
+        if discrepancy.verdict == Verdict.CONFIRMED:
+            assert Violation.objects.filter(
+                staff_id=discrepancy.agent_id,
+                kind=ViolationKind.FABRICATION,
+                source=f"discrepancy:{discrepancy.pk}",
+            ).exists()
+
+
+@override_settings(HUIFANG_WORKBENCH_NOW=NOW)
+def test_on_first_start_the_visits_report_and_homes_show_the_sales_teams_work(loaded: DemoSummary) -> None:
+    """The key-account department's salesperson planned and made visits: the supervisor's visits
+    report at its defaults (this month) names them with visits made against an approved plan;
+    the salesperson's home shows the plan and the recent visits; last month's plan was approved
+    by the supervisor and most of it was done."""
+    from huifang.visits.models import MonthlyPlan, Visit
+
+    sales = Staff.objects.get(username="sales1")
+    _supervisor, client = _manager("supervisor_south")
+    response = client.get("/visits/report/")
+    rows = {row["agent_name"]: row for row in response.context["rows"] if row["agent"]}
+    assert set(rows) == {sales.display_name}, rows
+    mine = rows[sales.display_name]
+    assert mine["planned"] > 0 and mine["made"] > 0, mine
+    assert sales.display_name in response.content.decode()
+    last_month = (NOW.astimezone(SH).date().replace(day=1) - timedelta(days=1)).replace(day=1)
+    plan = MonthlyPlan.objects.get(agent=sales, month=last_month)
+    assert plan.status == MonthlyPlan.Status.APPROVED and plan.decided_by is not None
+    assert plan.decided_by.username == "supervisor_south"
+    # The history covers only the month's last days here: most of those days' planned visits done.
+    lived = plan.items.filter(planned_on__gte=(NOW - timedelta(days=HISTORY_DAYS)).astimezone(SH).date())
+    assert lived.filter(visit__isnull=False).count() >= 0.7 * lived.count() > 0
+    visits = Visit.objects.filter(agent=sales)
+    assert visits.filter(channel="on_site").exists() and visits.filter(channel="phone").exists()
+    assert all(v.purpose and v.customer.name for v in visits.select_related("customer"))
+    assert visits.filter(reviewed_by__username="supervisor_south").exists()
+    home = Client()
+    home.force_login(sales)
+    response = home.get("/visits/")
+    assert response.context["plans"] and response.context["recent"]
+    page = response.content.decode()
+    assert response.context["recent"][0].customer.name in page
+
+
+def test_the_owner_survey_was_handed_to_every_household_and_most_answered(loaded: DemoSummary) -> None:
+    """The property centre's owner survey: every household was handed the form, most answered
+    (on the survey page or on paper, typed in by the centre), and the results give satisfaction."""
+    from huifang.campaigns.models import Campaign, SurveyAnswer
+    from huifang.campaigns.selectors import results
+
+    campaign = Campaign.objects.get(unit__name="阳光花园物业管理处")
+    found = results(campaign)
+    assert found.distribution_rate == 1.0
+    assert found.return_rate is not None and 0.6 <= found.return_rate <= 0.95, found.return_rate
+    assert found.satisfaction_rate is not None and 0.7 <= found.satisfaction_rate < 1.0
+    answers = SurveyAnswer.objects.filter(invitation__campaign=campaign)
+    assert answers.filter(entered_by__isnull=True).exists()  # on the survey page
+    assert answers.filter(entered_by__role=Role.AGENT).exists()  # on paper
+    _manager_east, client = _manager("manager_east")
+    assert "业主意见调查" in client.get(f"/campaigns/{campaign.pk}/").content.decode()
