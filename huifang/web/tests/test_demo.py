@@ -630,9 +630,15 @@ def test_on_first_start_the_visits_report_and_homes_show_the_sales_teams_work(lo
     home = Client()
     home.force_login(sales)
     response = home.get("/visits/")
-    assert response.context["plans"] and response.context["recent"]
-    page = response.content.decode()
-    assert response.context["recent"][0].customer.name in page
+    assert [plan.month for plan in response.context["plans"]][:2] == [
+        NOW.astimezone(SH).date().replace(day=1),
+        last_month,
+    ]
+    assert response.context["week"].phone_contacts > 0  # this week's calls, Monday to Thursday
+    assert response.context["team"][0]["made"] > 0
+    # The supervisor's home: yesterday evening's reports wait for the morning's review.
+    waiting = client.get("/visits/").context["to_review"]
+    assert waiting and all(visit.agent == sales for visit in waiting)
 
 
 def test_the_owner_survey_was_handed_to_every_household_and_most_answered(loaded: DemoSummary) -> None:
