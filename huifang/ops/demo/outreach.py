@@ -25,10 +25,10 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from huifang import rules
-from huifang.rules.workcal import add_months
 from huifang.accounts.models import OrgUnit, Role, Staff
 from huifang.accounts.scope import covers_unit
 from huifang.customers.models import Customer
+from huifang.rules.workcal import add_months
 from huifang.visits import services
 from huifang.visits.models import LostReason, MonthlyPlan, Opportunity, Promise, Visit, VisitChannel
 
@@ -141,9 +141,9 @@ class Outreach:
     def of_demo(cls, *, rng: random.Random, calendar: rules.WorkCalendar) -> Outreach:
         team = cls(rng=rng, calendar=calendar)
         team.sales = list(
-            Staff.objects.filter(
-                role=Role.SALES, is_active=True, unit__business=OrgUnit.Business.KEY_ACCOUNT
-            ).select_related("unit").order_by("pk")
+            Staff.objects.filter(role=Role.SALES, is_active=True, unit__business=OrgUnit.Business.KEY_ACCOUNT)
+            .select_related("unit")
+            .order_by("pk")
         )
         reviewers = list(
             Staff.objects.filter(role__in=[Role.SUPERVISOR, Role.MANAGER], is_active=True)
@@ -263,7 +263,9 @@ class Outreach:
             visited_at = self._at(day, 10 + 3 * slot % 8, rng.choice((0, 15, 30)))
             self._visit(person, item.customer, day, visited_at, purpose=item.purpose)
 
-    def _visit(self, person: Staff, customer: Customer, day: date, visited_at: datetime, *, purpose: str) -> None:
+    def _visit(
+        self, person: Staff, customer: Customer, day: date, visited_at: datetime, *, purpose: str
+    ) -> None:
         rng = self.rng
         contacts = list(customer.contacts.order_by("pk")[:3])
         met = [services.KeyPerson(c.name, c.role) for c in rng.sample(contacts, min(len(contacts), 2))]
@@ -311,8 +313,9 @@ class Outreach:
         # Not the customers still to be visited this month: ``record_visit`` counts any visit of
         # the month, a call too, as the planned one.
         planned = set(
-            MonthlyPlan.objects.filter(agent=person, month=day.replace(day=1))
-            .values_list("items__customer_id", flat=True)
+            MonthlyPlan.objects.filter(agent=person, month=day.replace(day=1)).values_list(
+                "items__customer_id", flat=True
+            )
         )
         book = [c for c in self.books[person.pk] if c.pk not in planned]
         for n, customer in enumerate(rng.sample(book, min(len(book), rng.randint(*PHONE_CALLS_PER_DAY)))):
@@ -332,7 +335,9 @@ class Outreach:
         due = [late for late in self.reports if late.day <= day]
         self.reports = [late for late in self.reports if late.day > day]
         for late in due:
-            services.file_report(visit=late.visit, at=self._at(day, 11, self.rng.randrange(50)), findings=late.findings)
+            services.file_report(
+                visit=late.visit, at=self._at(day, 11, self.rng.randrange(50)), findings=late.findings
+            )
 
     def _review(self, person: Staff, reviewer: Staff, day: date) -> None:
         """The supervisor reads the reports filed before today, in the morning."""
@@ -346,10 +351,14 @@ class Outreach:
 
     def _promises(self, day: date) -> None:
         kept = {text: note for text, note in PROMISES}
-        for promise in Promise.objects.filter(done_at__isnull=True, due_on__lte=day + timedelta(days=1)).order_by("pk"):
+        for promise in Promise.objects.filter(
+            done_at__isnull=True, due_on__lte=day + timedelta(days=1)
+        ).order_by("pk"):
             if self.rng.random() < 0.8:
                 note = kept.get(promise.text, "已办妥")
-                services.keep_promise(promise=promise, note=note, at=self._at(day, 14, self.rng.randrange(60)))
+                services.keep_promise(
+                    promise=promise, note=note, at=self._at(day, 14, self.rng.randrange(60))
+                )
 
     def _deals(self, day: date) -> None:
         """Each opportunity moves on every week or two: a next step, then won or lost."""
@@ -391,7 +400,9 @@ class Outreach:
         monday = day - timedelta(days=day.weekday())
         counts: dict[str, int] = defaultdict(int)
         for channel in Visit.objects.filter(
-            agent=person, visited_at__gte=self._at(monday, 0), visited_at__lt=self._at(day + timedelta(days=1), 0)
+            agent=person,
+            visited_at__gte=self._at(monday, 0),
+            visited_at__lt=self._at(day + timedelta(days=1), 0),
         ).values_list("channel", flat=True):
             counts[channel] += 1
         services.save_weekly_summary(

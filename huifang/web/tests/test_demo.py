@@ -563,9 +563,7 @@ def _working_days_after(first: date, last: date) -> int:
     from huifang.followups.binding import calendar_for
 
     calendar = calendar_for(NOW)
-    return sum(
-        calendar.is_working_day(first + timedelta(days=n)) for n in range(1, (last - first).days + 1)
-    )
+    return sum(calendar.is_working_day(first + timedelta(days=n)) for n in range(1, (last - first).days + 1))
 
 
 def test_every_discrepancy_is_decided_within_three_working_days_by_a_named_supervisor(
@@ -592,9 +590,9 @@ def test_every_discrepancy_is_decided_within_three_working_days_by_a_named_super
         assert opened < decided_on and _working_days_after(opened, decided_on) <= 3, discrepancy.pk
         assert any("\u4e00" <= ch <= "\u9fff" for ch in discrepancy.explanation), discrepancy.explanation
         assert discrepancy.case.status == CaseStatus.CLOSED
-        if discrepancy.verdict == Verdict.CONFIRMED:
+        if discrepancy.verdict == Verdict.CONFIRMED and discrepancy.agent is not None:
             assert Violation.objects.filter(
-                staff_id=discrepancy.agent_id,
+                staff=discrepancy.agent,
                 kind=ViolationKind.FABRICATION,
                 source=f"discrepancy:{discrepancy.pk}",
             ).exists()
