@@ -37,7 +37,18 @@ from huifang.ops.demo.data import STAFF
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # a Friday, 10:00 in Shanghai
 # One person of each role; the agent is the demo's busiest (王丽, property centre).
-ROLES = ("admin", "hq", "quality", "supervisor_east", "manager_south", "handler_east", "agent1")
+# The salesperson and the south's supervisor read the key-account department's visits.
+ROLES = (
+    "admin",
+    "hq",
+    "quality",
+    "supervisor_east",
+    "supervisor_south",
+    "manager_south",
+    "handler_east",
+    "agent1",
+    "sales1",
+)
 
 # The CONTRACT's vocabulary: codes that a person must read as their labels.
 CODES = frozenset(
@@ -87,6 +98,7 @@ SKIP = {
     "calendar:remove",
     "reports:unsubscribe",
     "cases:letter_pdf",  # a PDF (its text is the letter page's)
+    "campaigns:letter_pdf",  # a PDF (its text is the letter page's)
 }
 # Query strings that make a page or an export show data (the demo's three months).
 QUERIES = {
@@ -224,6 +236,20 @@ def _object_for(name: str, user: Staff) -> Model | None:
         return Policy.objects.filter(origin="audit").order_by("pk").first()
     if app == "events":
         return ImportBatch.objects.first()
+    if app == "visits":
+        from huifang.visits import selectors as visit_selectors
+
+        if name == "visits:plan":
+            return visit_selectors.plans_for(user).order_by("pk").first()
+        if name == "visits:deal":
+            return visit_selectors.opportunities_for(user).order_by("pk").first()
+        if name == "visits:visit":
+            return visit_selectors.visits_for(user).order_by("pk").first()
+        return None
+    if app == "campaigns":
+        from huifang.campaigns.selectors import campaigns_for
+
+        return campaigns_for(user).order_by("pk").first()
     return None
 
 
