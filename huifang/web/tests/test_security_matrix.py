@@ -265,7 +265,10 @@ def _south_supervision_sales_survey_and_webhook() -> None:
     assert policy is not None, "the demo's presets carry audit policies"
     span = drawing.Span(key="2026-W46", start=NOW - timedelta(days=10), end=NOW - timedelta(days=3))
     assert audits.draw_audits(policy=policy, span=span, unit=south, now=NOW) is not None
-    original, check = Task.objects.filter(unit=service, status="completed").order_by("pk")[:2]
+    # Two follow-ups no re-call has taken yet (the demo's history draws and makes HQ's re-calls).
+    original, check = Task.objects.filter(
+        unit=service, status="completed", audits__isnull=True, audit__isnull=True
+    ).order_by("pk")[:2]
     audit = Audit.objects.create(
         policy=policy,
         original=original,
@@ -420,7 +423,13 @@ def _opened(route: Route, ids: list[int], openers: list[Client]) -> list[str]:
 
 def test_no_page_or_export_shows_an_unmasked_number_to_any_role(loaded: DemoSummary) -> None:
     # agent1 is working a task whose order has a number and an ID card in free columns.
-    task = claim_next_task(agent=Staff.objects.get(username="agent1"), now=NOW)
+    agent1 = Staff.objects.get(username="agent1")
+    task = claim_next_task(agent=agent1, now=NOW)
+    # The owner survey's follow-up calls (no order behind them) may come first in the queue.
+    for _survey_call in range(10):
+        if task is None or task.event is not None:
+            break
+        task = claim_next_task(agent=agent1, now=NOW)
     assert task is not None and task.event is not None
     task.event.attributes = {**task.event.attributes, "业主电话": PLANTED_PHONE, "身份证": PLANTED_ID_CARD}
     task.event.save(update_fields=["attributes"])
