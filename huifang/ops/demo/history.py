@@ -302,7 +302,8 @@ def make_history(
 ) -> HistoryReport:
     """Every day from ``start`` to the day before ``now``: what comes in before the tick
     (``morning``: the ERP's files of the day before imported), the morning tick, the calls, the
-    handlers' resolutions. The rollups are rebuilt once at the end."""
+    handlers' resolutions, the supervisors' verdicts on discrepancies, the sales team's visits and
+    the owner survey. The rollups are rebuilt once at the end."""
     from huifang.followups.binding import calendar_for
     from huifang.ops.demo.outreach import Outreach
     from huifang.ops.demo.survey import Survey
