@@ -141,6 +141,9 @@ class _Agents:
         for person in Staff.objects.filter(role__in=[Role.AGENT, Role.HQ], is_active=True).order_by("pk"):
             if person.unit_id is not None and (person.role == Role.AGENT or person.username == "hq_audit"):
                 self.by_unit[person.unit_id].append(person)
+        # A salesperson makes the contacts of the key accounts she owns herself (R4.16), which the
+        # tick assigns to her as their owner; the pool's work stays with the agents.
+        self.sales = {person.pk: person for person in Staff.objects.filter(role=Role.SALES, is_active=True)}
 
     def for_unit(self, unit_id: int) -> list[Staff]:
         unit = self.units.get(unit_id)
@@ -218,7 +221,9 @@ def work_day(
         people = agents.for_unit(task.unit_id)
         if not people:
             continue
-        agent = next((p for p in people if p.pk == task.assignee_id), people[task.pk % len(people)])
+        agent = agents.sales.get(task.assignee_id or 0) or next(
+            (p for p in people if p.pk == task.assignee_id), people[task.pk % len(people)]
+        )
         if done[agent.pk] >= CALLS_PER_AGENT_PER_DAY:
             continue
         at = max(start + timedelta(minutes=7 * done[agent.pk] + rng.randint(0, 5)), task.earliest_at)
@@ -322,7 +327,7 @@ def make_history(
     # from ``rng``), so that the calls' and tickets' draws stay as they were.
     calendar = calendar_for(start, now)
     verdicts = random.Random(rng.getrandbits(64))
-    outreach = Outreach.of_demo(rng=random.Random(rng.getrandbits(64)), calendar=calendar)
+    outreach = Outreach.of_demo(rng=random.Random(rng.getrandbits(64)), calendar=calendar, start=start)
     survey = Survey.of_demo(rng=random.Random(rng.getrandbits(64)), first=day, today=today)
     while day < today:
         if progress is not None and (report.days == 0 or day.day == 1):

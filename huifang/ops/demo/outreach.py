@@ -28,11 +28,13 @@ from huifang import rules
 from huifang.accounts.models import OrgUnit, Role, Staff
 from huifang.accounts.scope import covers_unit
 from huifang.customers.models import Customer
+from huifang.customers.services import change_owner
 from huifang.rules.workcal import add_months
 from huifang.visits import services
 from huifang.visits.models import LostReason, MonthlyPlan, Opportunity, Promise, Visit, VisitChannel
 
 BOOK = 45  # companies each salesperson looks after
+BOOK_REASON = "大客户拜访由业务员负责"
 PLANNED_PER_MONTH = (34, 42)  # on-site visits planned for a month
 PLANNED_MISSED = 0.1  # planned visits the day's work did not leave time for
 PHONE_CALLS_PER_DAY = (3, 5)
@@ -138,7 +140,7 @@ class Outreach:
     returned: set[int] = field(default_factory=set)
 
     @classmethod
-    def of_demo(cls, *, rng: random.Random, calendar: rules.WorkCalendar) -> Outreach:
+    def of_demo(cls, *, rng: random.Random, calendar: rules.WorkCalendar, start: datetime) -> Outreach:
         team = cls(rng=rng, calendar=calendar)
         team.sales = list(
             Staff.objects.filter(role=Role.SALES, is_active=True, unit__business=OrgUnit.Business.KEY_ACCOUNT)
@@ -158,6 +160,16 @@ class Outreach:
             found = next((r for r in reviewers if covers_unit(r, person.unit)), None)
             if found is not None:
                 team.reviewer[person.pk] = found
+            # The book is hers from the start: a salesperson plans and visits the customers she
+            # owns (``visits.selectors.customers_for``), so her plan and visit forms offer them.
+            for customer in team.books[person.pk]:
+                change_owner(
+                    customer=customer,
+                    to_owner=person,
+                    by=found or person,
+                    reason=BOOK_REASON,
+                    at=start,
+                )
         team.reasons = {reason.code: reason for reason in LostReason.objects.filter(active=True)}
         return team
 

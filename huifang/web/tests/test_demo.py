@@ -90,9 +90,16 @@ def test_about_twenty_staff_cover_every_role(loaded: DemoSummary) -> None:
 
 def test_about_two_thousand_customers_each_owned_by_an_agent_of_its_department(loaded: DemoSummary) -> None:
     assert 1900 <= Customer.objects.count() <= 2100
-    for customer in Customer.objects.select_related("owner", "unit"):
+    sales = Customer.objects.filter(owner__role=Role.SALES)
+    for customer in Customer.objects.select_related("owner", "unit").exclude(pk__in=sales):
         assert customer.owner is not None and customer.owner.role == Role.AGENT
         assert customer.owner.unit_id == customer.unit_id, customer.ref
+    # The key-account salesperson's book was handed to her at go-live, on the customers' time line.
+    assert 30 <= sales.count() <= 60
+    assert set(sales.values_list("owner__display_name", "unit__code").distinct()) == {
+        ("韩雪", "hengxin-gz-accounts")
+    }
+    assert all(c.owner_changes.filter(to_owner=c.owner).exists() for c in sales)
 
 
 def test_people_have_chinese_names_titles_and_sensible_addresses(loaded: DemoSummary) -> None:
@@ -634,6 +641,10 @@ def test_on_first_start_the_visits_report_and_homes_show_the_sales_teams_work(lo
     ]
     assert response.context["week"].phone_contacts > 0  # this week's calls, Monday to Thursday
     assert response.context["team"][0]["made"] > 0
+    # Her visit form offers her own customers, the ones she has been visiting.
+    form = home.get("/visits/visits/new/").content.decode()
+    visited = {v.customer.name for v in visits.select_related("customer")}
+    assert any(f">{name}" in form for name in visited), "no customer of hers to choose"
     # The supervisor's home: yesterday evening's reports wait for the morning's review.
     waiting = client.get("/visits/").context["to_review"]
     assert waiting and all(visit.agent == sales for visit in waiting)
