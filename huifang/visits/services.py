@@ -192,10 +192,11 @@ def record_visit(
 ) -> Visit:
     """Record one visit: its report is due two working days later (filed now when ``report_at``).
 
-    It fulfils the salesperson's next unfulfilled planned visit to the customer in an approved plan
-    of the visit's month, and closes an open class-quota task of the customer for the same channel
-    and period (R4.16). Key people met are added to the customer's contacts and the decision
-    process to the customer's notes (R2.1).
+    An on-site visit fulfils the salesperson's next unfulfilled planned visit to the customer in an
+    approved plan of the visit's month (a plan lists visits to make at the customer's premises; a
+    call counts towards the weekly phone quota, not the plan), and closes an open class-quota task
+    of the customer for the same channel and period (R4.16). Key people met are added to the
+    customer's contacts and the decision process to the customer's notes (R2.1).
     """
     visit = Visit.objects.create(
         external_id=external_id or f"V{at:%Y%m%d}-{secrets.token_hex(4)}",
@@ -210,7 +211,11 @@ def record_visit(
         decision_process=decision_process,
         report_due_at=report_due(visited_at),
         report_at=report_at,
-        plan_item=_planned_item(agent=agent, customer=customer, visited_at=visited_at),
+        plan_item=(
+            _planned_item(agent=agent, customer=customer, visited_at=visited_at)
+            if channel == VisitChannel.ON_SITE
+            else None
+        ),
         created_at=at,
     )
     _learn(visit, people_met=people_met, decision_process=decision_process, by=agent)

@@ -13,7 +13,7 @@ from huifang.followups.models import Attempt, Origin, Task, TaskStatus
 from huifang.followups.services import apply_preset
 from huifang.ops.tick import tick
 from huifang.visits import services
-from huifang.visits.models import MonthlyPlan
+from huifang.visits.models import MonthlyPlan, VisitChannel
 from huifang.visits.tests.conftest import Team
 
 
@@ -57,6 +57,24 @@ def test_a_visit_fulfils_the_earliest_open_planned_visit_of_an_approved_plan(tea
     items = list(plan.items.order_by("planned_on"))
     assert first.plan_item == items[0] and second.plan_item == items[1]
     assert third.plan_item is None
+
+
+def test_a_phone_call_does_not_fulfil_a_planned_visit(team: Team) -> None:
+    """A plan lists visits to the customer's premises (seed 004: 拜访计划); a call counts towards
+    the weekly phone quota, so the plan's visit stays to be made and the on-site visit fulfils it."""
+    plan = approved_plan(team, "2026-12-03")
+    call = services.record_visit(
+        agent=team.sam,
+        customer=team.a1,
+        visited_at=at("2026-12-02 10:00"),
+        at=at("2026-12-02 10:20"),
+        channel=VisitChannel.PHONE,
+    )
+    assert call.plan_item is None
+    visit = services.record_visit(
+        agent=team.sam, customer=team.a1, visited_at=at("2026-12-03 10:00"), at=at("2026-12-03 12:00")
+    )
+    assert visit.plan_item == plan.items.get()
 
 
 def test_a_draft_plan_is_not_fulfilled_and_cannot_be_approved(team: Team) -> None:
